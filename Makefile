@@ -1,0 +1,42 @@
+# Two commands for a fresh machine: `make demo` (the workflow on the synthetic default data set)
+# and `make test`. Both bootstrap .venv from requirements.txt when it is missing or stale.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+CORES ?= $(shell nproc 2>/dev/null || echo 2)
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.rbpgia-installed
+export KERAS_BACKEND ?= tensorflow
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: venv demo test lint format bench clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES) --printshellcmds --show-failed-logs
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests workflow/scripts benchmarks
+	$(BIN)/snakefmt --check Snakefile workflow/rules
+	$(BIN)/snakemake --lint
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix src tests workflow/scripts benchmarks
+	$(BIN)/ruff format src tests workflow/scripts benchmarks
+	$(BIN)/snakefmt Snakefile workflow/rules
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_encode.py --out benchmarks/results/encode.json
+
+clean:
+	rm -rf results .snakemake

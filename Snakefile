@@ -1,0 +1,16 @@
+# Global importance analysis (GIA) of RNA-binding protein models: the workflow's entry point.
+# Run `snakemake --cores N` (or `make demo`); see README.md and config/README.md.
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/encode.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        all_targets,

@@ -1,0 +1,131 @@
+"""Load and validate the workflow configuration against its JSON schema.
+
+The schema (``workflow/schemas/config.schema.yaml``) is the single source of defaults:
+:func:`validate_config` fills them in (recursively, including each entry of a mapping such
+as ``datasets``) and reports the first problem with the dotted path of the offending key.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from rbpgia.errors import ConfigError
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def load_schema(path: str | os.PathLike = SCHEMA_PATH) -> dict:
+    with open(path) as handle:
+        return yaml.safe_load(handle)
+
+
+def _resolve(schema: dict | bool, root: dict) -> dict:
+    if isinstance(schema, bool):  # `true`/`false` schemas carry no defaults
+        return {}
+    while "$ref" in schema:
+        ref = schema["$ref"]
+        if not ref.startswith("#/"):
+            raise ConfigError(f"only local $ref are supported in the schema, got {ref!r}")
+        node = root
+        for part in ref[2:].split("/"):
+            node = node[part]
+        schema = node
+    return schema
+
+
+def _fill_defaults(instance: Any, schema: dict, root: dict) -> Any:
+    schema = _resolve(schema, root)
+    if not isinstance(instance, dict) or schema.get("type") not in (None, "object"):
+        return instance
+    for branch in schema.get("allOf", []):
+        branch = _resolve(branch, root)
+        condition = branch.get("if")
+        if condition is None:
+            _fill_defaults(instance, branch, root)
+        elif jsonschema.Draft202012Validator(condition).is_valid(instance):
+            _fill_defaults(instance, branch.get("then", {}), root)
+    properties = schema.get("properties", {})
+    for key, sub in properties.items():
+        sub_resolved = _resolve(sub, root)
+        if key not in instance and "default" in sub_resolved:
+            instance[key] = copy.deepcopy(sub_resolved["default"])
+        if key in instance:
+            _fill_defaults(instance[key], sub_resolved, root)
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, dict):
+        for key, value in instance.items():
+            if key not in properties:
+                _fill_defaults(value, extra, root)
+    return instance
+
+
+def _dotted(path) -> str:
+    return ".".join(str(p) for p in path) or "<top level>"
+
+
+def validate_config(config: dict, schema: dict | None = None) -> dict:
+    """Return a validated copy of ``config`` with the schema's defaults filled in.
+
+    Raises :class:`ConfigError` naming the key (as a dotted path such as
+    ``datasets.synthetic.n_probes``) for an unknown key, a wrong type or a bad value.
+    """
+    schema = load_schema() if schema is None else schema
+    if not isinstance(config, dict):
+        raise ConfigError("the configuration must be a mapping of keys to values")
+    filled = _fill_defaults(copy.deepcopy(config), schema, schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = list(validator.iter_errors(filled))
+    if errors:
+        # The deepest error names the most specific key.
+        error = max(errors, key=lambda e: len(e.absolute_path))
+        where = _dotted(error.absolute_path)
+        if error.validator == "additionalProperties":
+            unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+            prefix = "" if where == "<top level>" else where + "."
+            names = ", ".join(prefix + k for k in unknown)
+            allowed = ", ".join(sorted(error.schema.get("properties", {})))
+            raise ConfigError(f"unknown config key {names} (allowed here: {allowed})")
+        raise ConfigError(f"config key {where}: {error.message}")
+    check_dataset_choice(filled)
+    return filled
+
+
+SYNTHETIC_ONLY_KEYS = ("n_probes", "seed", "set_b_fraction", "rbps")
+FILE_ONLY_KEYS = ("path", "url")
+
+
+def check_dataset_choice(config: dict) -> None:
+    """Cross-key checks that JSON schema expresses poorly, each naming the key."""
+    for name, entry in config["datasets"].items():
+        synthetic = entry["format"] == "synthetic"
+        misplaced = FILE_ONLY_KEYS if synthetic else SYNTHETIC_ONLY_KEYS
+        for key in misplaced:
+            if key in entry:
+                raise ConfigError(
+                    f"config key datasets.{name}.{key} does not apply to format "
+                    f"{entry['format']!r}"
+                )
+    name = config["dataset"]
+    if name not in config["datasets"]:
+        known = ", ".join(sorted(config["datasets"]))
+        raise ConfigError(f"config key dataset: {name!r} is not an entry of datasets ({known})")
+    rbps = config.get("rbps")
+    if isinstance(rbps, list) and len(set(rbps)) != len(rbps):
+        raise ConfigError("config key rbps: the list names an experiment more than once")
+
+
+def load_config(path: str | os.PathLike, overrides: dict | None = None) -> dict:
+    """Read a YAML config file, apply ``overrides`` (top-level keys), and validate it."""
+    try:
+        with open(path) as handle:
+            config = yaml.safe_load(handle) or {}
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML: {err}") from err
+    config.update(overrides or {})
+    return validate_config(config)

@@ -1,0 +1,90 @@
+"""The in-memory probe pool that every reader returns and every later stage consumes."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from rbpgia.errors import InputError
+
+ALPHABET = "ACGU"
+SETS = ("A", "B")
+# Experiment IDs and RBP names become file and directory names.
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+_INVALID = re.compile(r"[^ACGU]")
+
+
+def clean_sequence(raw: str, path: str | os.PathLike | None = None, line: int | None = None) -> str:
+    """Return ``raw`` as an RNA string over ACGU, reading DNA ``T`` as ``U``.
+
+    Any other letter (``N``, lower case, IUPAC codes, digits) raises :class:`InputError`
+    naming the file and line.
+    """
+    seq = raw.strip().replace("T", "U")
+    if not seq:
+        raise InputError("empty sequence", path, line)
+    bad = _INVALID.search(seq)
+    if bad is not None:
+        raise InputError(
+            f"sequence {raw.strip()!r} has {bad.group()!r} at position {bad.start() + 1}; "
+            "only A, C, G, U (or T, read as U) are allowed",
+            path,
+            line,
+        )
+    return seq
+
+
+def check_name(name: str, what: str = "experiment ID", path: str | os.PathLike | None = None) -> str:
+    """Reject names that are unsafe as path components (``/``, ``..``, spaces, ...)."""
+    if not isinstance(name, str) or not SAFE_NAME.match(name) or name in {".", ".."}:
+        raise InputError(
+            f"{what} {name!r} is not allowed: use letters, digits, '_', '.', '-' "
+            "(it becomes a file name)",
+            path,
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class Probes:
+    """A probe pool with measured targets.
+
+    Attributes
+    ----------
+    sequences : np.ndarray of str, shape (N,)
+        RNA sequences over ACGU.
+    sets : np.ndarray of str, shape (N,)
+        ``"A"`` (training pool) or ``"B"`` (test pool) per probe.
+    targets : pd.DataFrame, shape (N, n_experiments)
+        Measured intensities, float64, NaN where missing; one column per experiment ID.
+    source : str
+        Where the pool came from (a path or ``"synthetic"``), for messages.
+    """
+
+    sequences: np.ndarray
+    sets: np.ndarray
+    targets: pd.DataFrame
+    source: str = ""
+
+    def __post_init__(self):
+        n = len(self.sequences)
+        if len(self.sets) != n or len(self.targets) != n:
+            raise InputError(
+                f"probe pool is inconsistent: {n} sequences, {len(self.sets)} set labels, "
+                f"{len(self.targets)} target rows",
+                self.source or None,
+            )
+        unknown = set(np.unique(self.sets)) - set(SETS)
+        if unknown:
+            raise InputError(f"unknown set labels {sorted(unknown)}; expected A or B", self.source)
+
+    @property
+    def experiments(self) -> list[str]:
+        return [str(c) for c in self.targets.columns]
+
+    def __len__(self) -> int:
+        return len(self.sequences)

@@ -1,0 +1,92 @@
+"""Per-experiment counts and intensity statistics of a probe pool."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from rbpgia.data.probes import Probes
+
+
+def experiment_table(probes: Probes) -> pd.DataFrame:
+    """One row per experiment: measured probes per set and whether it can be modelled.
+
+    ``status`` is ``ok`` when both Set A and Set B hold measurements, ``empty`` otherwise
+    (such an experiment is skipped with a warning, never a crash of the whole run).
+    """
+    in_a = probes.sets == "A"
+    rows = []
+    for name in probes.experiments:
+        measured = np.isfinite(probes.targets[name].to_numpy(dtype=np.float64))
+        n_a = int(measured[in_a].sum())
+        n_b = int(measured[~in_a].sum())
+        rows.append(
+            {
+                "experiment": name,
+                "n_set_a": n_a,
+                "n_set_b": n_b,
+                "n_missing": int((~measured).sum()),
+                "status": "ok" if n_a > 0 and n_b > 0 else "empty",
+            }
+        )
+    columns = ["experiment", "n_set_a", "n_set_b", "n_missing", "status"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def intensity_statistics(values: np.ndarray) -> dict:
+    """Mean, SD, skewness and quantiles of the finite values (NaN when there are none)."""
+    finite = values[np.isfinite(values)].astype(np.float64)
+    if finite.size == 0:
+        keys = ["mean", "sd", "skewness", "q01", "median", "q99", "max"]
+        return dict.fromkeys(keys, np.nan)
+    q01, median, q99 = np.quantile(finite, [0.01, 0.5, 0.99])
+    return {
+        "mean": finite.mean(),
+        "sd": finite.std(ddof=1) if finite.size > 1 else np.nan,
+        "skewness": float(stats.skew(finite)) if finite.size > 2 else np.nan,
+        "q01": q01,
+        "median": median,
+        "q99": q99,
+        "max": finite.max(),
+    }
+
+
+def summarise_h5(path: str | os.PathLike) -> tuple[pd.DataFrame, dict]:
+    """Summary table of every experiment in an encoded pool, plus pool-level arrays.
+
+    Returns the table and a dict with ``length`` and ``gc`` per probe, the per-set mean
+    ``unpaired`` probability per position, and ``targets`` (finite values per experiment)
+    for plotting.
+    """
+    from rbpgia.encode import store
+
+    sets = store.read_sets(path)
+    onehot = store.read_inputs(path, "seq")
+    lengths = onehot.sum(axis=(1, 2))
+    gc = onehot[:, :, 1:3].sum(axis=(1, 2)) / np.maximum(lengths, 1)
+    structure = store.read_inputs(path, "pu")
+    covered = onehot.sum(axis=2) > 0
+    unpaired = np.where(covered, structure[:, :, 5], np.nan)
+    rows, targets = [], {}
+    for name in store.list_experiments(path):
+        values = store.read_targets(path, name)
+        measured = np.isfinite(values)
+        targets[name] = values[measured]
+        row = {
+            "experiment": name,
+            "n_set_a": int((measured & (sets == "A")).sum()),
+            "n_set_b": int((measured & (sets == "B")).sum()),
+            "n_missing": int((~measured).sum()),
+        }
+        row.update(intensity_statistics(values))
+        rows.append(row)
+    pool = {
+        "length": lengths,
+        "gc": gc,
+        "unpaired": np.nanmean(unpaired, axis=0),
+        "targets": targets,
+    }
+    return pd.DataFrame(rows), pool

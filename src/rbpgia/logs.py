@@ -1,0 +1,50 @@
+"""Logging set-up shared by the workflow scripts and the command line."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def setup_logging(path: str | os.PathLike | None = None, level: int = logging.INFO) -> logging.Logger:
+    """Send the package's log records (and Python warnings) to ``path`` and to stderr."""
+    logger = logging.getLogger("rbpgia")
+    logger.setLevel(level)
+    logger.handlers.clear()
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if path is not None:
+        handlers.append(logging.FileHandler(path, mode="w"))
+    for handler in handlers:
+        handler.setFormatter(logging.Formatter(FORMAT, datefmt="%Y-%m-%d %H:%M:%S"))
+        logger.addHandler(handler)
+    logging.captureWarnings(True)
+    warnings_logger = logging.getLogger("py.warnings")
+    warnings_logger.handlers = list(handlers)
+    return logger
+
+
+def progress_reporter(
+    logger: logging.Logger, label: str, min_interval_s: float = 5.0
+) -> Callable[[int, int], None]:
+    """Return ``report(done, total)`` that logs progress at most every ``min_interval_s``."""
+    start = time.monotonic()
+    last = [-min_interval_s]
+
+    def report(done: int, total: int) -> None:
+        now = time.monotonic() - start
+        if done < total and now - last[0] < min_interval_s:
+            return
+        last[0] = now
+        rate = done / now if now > 0 else float("nan")
+        eta = (total - done) / rate if rate and rate == rate and rate > 0 else float("nan")
+        logger.info(
+            "%s: %d/%d (%.0f%%), %.0f/s, %.0f s elapsed, about %.0f s left",
+            label, done, total, 100.0 * done / max(total, 1), rate, now, eta,
+        )
+
+    return report

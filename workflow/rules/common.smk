@@ -1,0 +1,71 @@
+import sys
+from pathlib import Path
+
+import pandas as pd
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+# The workflow runs from a checkout without an installed package too.
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+
+from rbpgia.config import load_schema, validate_config
+from rbpgia.errors import ConfigError
+
+try:
+    _validated = validate_config(
+        config, load_schema(Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
+    )
+except ConfigError as err:
+    raise WorkflowError(f"invalid configuration: {err}") from None
+config.clear()
+config.update(_validated)
+
+DATASET = config["dataset"]
+DATASET_CONFIG = config["datasets"][DATASET]
+FORMAT = DATASET_CONFIG["format"]
+OUT = f"results/{DATASET}"
+LOGS = f"results/{DATASET}/logs"
+ENV = "../envs/rbpgia.yaml"
+
+
+wildcard_constraints:
+    rbp=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
+
+
+def raw_input():
+    """The data set's raw input as the encode rule reads it."""
+    if FORMAT == "synthetic":
+        return f"{OUT}/data/norm_data.txt.gz"
+    path = DATASET_CONFIG["path"]
+    if not Path(path).exists() and "url" not in DATASET_CONFIG:
+        raise WorkflowError(
+            f"data set {DATASET!r}: {path} does not exist; place the {FORMAT} data there "
+            f"(or give datasets.{DATASET}.url so the workflow can download it)"
+        )
+    return path
+
+
+def selected_rbps(wildcards=None):
+    """Experiments to model: those the config asks for that have measurements."""
+    table = pd.read_csv(checkpoints.encode.get().output.experiments, sep="\t")
+    usable = table.loc[table["status"] == "ok", "experiment"].tolist()
+    wanted = config["rbps"]
+    if wanted == "all":
+        return usable
+    unknown = [rbp for rbp in wanted if rbp not in set(table["experiment"])]
+    if unknown:
+        raise WorkflowError(
+            f"config key rbps: {', '.join(unknown)} not in data set {DATASET!r} "
+            f"(it has {len(table)} experiments, e.g. {', '.join(table['experiment'][:5])})"
+        )
+    empty = [rbp for rbp in wanted if rbp not in usable]
+    if empty:
+        print(f"warning: skipping experiments without measurements: {', '.join(empty)}")
+    return [rbp for rbp in wanted if rbp in usable]
+
+
+def all_targets(wildcards):
+    targets = [f"{OUT}/data/summary.tsv", f"{OUT}/data/overview.png"]
+    return targets

@@ -1,0 +1,41 @@
+"""Encode the probe pool once (one-hot + ViennaRNA structure) for every RBP of the data set."""
+
+import time
+
+from rbpgia.data import read_probes
+from rbpgia.data.summary import experiment_table
+from rbpgia.encode.store import encode_probes, write_probes_h5
+from rbpgia.io import atomic_path
+from rbpgia.logs import progress_reporter, setup_logging
+
+log = setup_logging(snakemake.log[0])
+settings = snakemake.params.settings
+start = time.monotonic()
+probes = read_probes(snakemake.params.format, snakemake.input[0])
+log.info(
+    "read %d probes (%d Set A, %d Set B) and %d experiments from %s in %.1f s",
+    len(probes),
+    (probes.sets == "A").sum(),
+    (probes.sets == "B").sum(),
+    len(probes.experiments),
+    snakemake.input[0],
+    time.monotonic() - start,
+)
+experiments = experiment_table(probes)
+for name in experiments.loc[experiments["status"] != "ok", "experiment"]:
+    log.warning("experiment %s has no measurements: it is kept in the file but skipped", name)
+
+onehot, structure = encode_probes(
+    probes,
+    max_length=settings["max_length"],
+    window=settings["window"],
+    span=settings["span"],
+    threads=snakemake.threads,
+    progress=progress_reporter(log, "folding"),
+)
+write_probes_h5(
+    snakemake.output.h5, probes, onehot, structure, attrs={"dataset": snakemake.params.dataset}
+)
+with atomic_path(snakemake.output.experiments) as tmp:
+    experiments.to_csv(tmp, sep="\t", index=False)
+log.info("wrote %s in %.1f s", snakemake.output.h5, time.monotonic() - start)

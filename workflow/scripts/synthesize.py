@@ -1,0 +1,30 @@
+"""Generate the synthetic RNAcompete-like data set with planted binding rules."""
+
+import json
+
+from rbpgia.data import write_rnacompete_table
+from rbpgia.data.synthetic import generate
+from rbpgia.io import atomic_open
+from rbpgia.logs import setup_logging
+
+log = setup_logging(snakemake.log[0])
+settings = snakemake.params.dataset
+log.info(
+    "generating %d probes and %d synthetic RBPs (seed %d)",
+    settings["n_probes"],
+    len(settings["rbps"]),
+    settings["seed"],
+)
+probes, truth = generate(
+    n_probes=settings["n_probes"],
+    rbps=settings["rbps"],
+    seed=settings["seed"],
+    set_b_fraction=settings["set_b_fraction"],
+    threads=snakemake.threads,
+)
+write_rnacompete_table(probes, snakemake.output.table)
+with atomic_open(snakemake.output.truth) as handle:
+    json.dump(truth, handle)
+for name, ceiling in truth["noise_ceiling"].items():
+    log.info("%s: noise ceiling (Pearson r on Set B) %.3f", name, ceiling["pearson_r_set_b"])
+log.info("wrote %s and %s", snakemake.output.table, snakemake.output.truth)

@@ -69,6 +69,16 @@ def _dotted(path) -> str:
     return ".".join(str(p) for p in path) or "<top level>"
 
 
+def _deepest(error):
+    """Descend into oneOf/anyOf alternatives only when one names a deeper key."""
+    best = error
+    for sub in error.context or []:
+        candidate = _deepest(sub)
+        if len(candidate.absolute_path) > len(best.absolute_path):
+            best = candidate
+    return best
+
+
 def validate_config(config: dict, schema: dict | None = None) -> dict:
     """Return a validated copy of ``config`` with the schema's defaults filled in.
 
@@ -83,7 +93,7 @@ def validate_config(config: dict, schema: dict | None = None) -> dict:
     errors = list(validator.iter_errors(filled))
     if errors:
         # The deepest error names the most specific key.
-        error = max(errors, key=lambda e: len(e.absolute_path))
+        error = _deepest(max(errors, key=lambda e: len(e.absolute_path)))
         where = _dotted(error.absolute_path)
         if error.validator == "additionalProperties":
             unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
@@ -108,8 +118,7 @@ def check_dataset_choice(config: dict) -> None:
         for key in misplaced:
             if key in entry:
                 raise ConfigError(
-                    f"config key datasets.{name}.{key} does not apply to format "
-                    f"{entry['format']!r}"
+                    f"config key datasets.{name}.{key} does not apply to format {entry['format']!r}"
                 )
     name = config["dataset"]
     if name not in config["datasets"]:

@@ -12,7 +12,9 @@ class RbpgiaError(Exception):
 class InputError(RbpgiaError, ValueError):
     """Malformed input data; the message names the file and, where known, the line."""
 
-    def __init__(self, message: str, path: str | os.PathLike | None = None, line: int | None = None):
+    def __init__(
+        self, message: str, path: str | os.PathLike | None = None, line: int | None = None
+    ):
         self.path = None if path is None else os.fspath(path)
         self.line = line
         where = ""

@@ -11,7 +11,9 @@ from collections.abc import Callable
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def setup_logging(path: str | os.PathLike | None = None, level: int = logging.INFO) -> logging.Logger:
+def setup_logging(
+    path: str | os.PathLike | None = None, level: int = logging.INFO
+) -> logging.Logger:
     """Send the package's log records (and Python warnings) to ``path`` and to stderr."""
     logger = logging.getLogger("rbpgia")
     logger.setLevel(level)
@@ -44,7 +46,13 @@ def progress_reporter(
         eta = (total - done) / rate if rate and rate == rate and rate > 0 else float("nan")
         logger.info(
             "%s: %d/%d (%.0f%%), %.0f/s, %.0f s elapsed, about %.0f s left",
-            label, done, total, 100.0 * done / max(total, 1), rate, now, eta,
+            label,
+            done,
+            total,
+            100.0 * done / max(total, 1),
+            rate,
+            now,
+            eta,
         )
 
     return report

@@ -66,6 +66,36 @@ def selected_rbps(wildcards=None):
     return [rbp for rbp in wanted if rbp in usable]
 
 
+def model_variants():
+    """(arch, input, norm) of every model trained per RBP: main models, then baselines."""
+    training = config["training"]
+    variants = [
+        (arch, input_type, norm)
+        for arch in training["models"]
+        for input_type in training["inputs"]
+        for norm in training["norms"]
+    ]
+    for arch in training["baselines"]:
+        for norm in training["norms"]:
+            if (arch, "seq", norm) not in variants:
+                variants.append((arch, "seq", norm))
+    return variants
+
+
+def job_files(name, rbps=None):
+    """``name`` (metrics.json, predictions.tsv, ...) of every training job."""
+    rbps = selected_rbps() if rbps is None else rbps
+    return [
+        f"{OUT}/models/{arch}_{input_type}_{norm}/{rbp}/{name}"
+        for rbp in rbps
+        for arch, input_type, norm in model_variants()
+    ]
+
+
 def all_targets(wildcards):
-    targets = [f"{OUT}/data/summary.tsv", f"{OUT}/data/overview.png"]
-    return targets
+    return [
+        f"{OUT}/data/summary.tsv",
+        f"{OUT}/data/overview.png",
+        f"{OUT}/benchmark/performance.tsv",
+        *[f"{OUT}/benchmark/scatter/{rbp}.png" for rbp in selected_rbps()],
+    ]

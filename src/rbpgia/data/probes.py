@@ -38,7 +38,9 @@ def clean_sequence(raw: str, path: str | os.PathLike | None = None, line: int | 
     return seq
 
 
-def check_name(name: str, what: str = "experiment ID", path: str | os.PathLike | None = None) -> str:
+def check_name(
+    name: str, what: str = "experiment ID", path: str | os.PathLike | None = None
+) -> str:
     """Reject names that are unsafe as path components (``/``, ``..``, spaces, ...)."""
     if not isinstance(name, str) or not SAFE_NAME.match(name) or name in {".", ".."}:
         raise InputError(
@@ -60,7 +62,8 @@ class Probes:
     sets : np.ndarray of str, shape (N,)
         ``"A"`` (training pool) or ``"B"`` (test pool) per probe.
     targets : pd.DataFrame, shape (N, n_experiments)
-        Measured intensities, float64, NaN where missing; one column per experiment ID.
+        Measured intensities (float32 from the readers), NaN where missing; one column per
+        experiment ID.
     source : str
         Where the pool came from (a path or ``"synthetic"``), for messages.
     """

@@ -1,0 +1,157 @@
+"""One modelling job: one RBP, one model, one input type, one normalisation.
+
+This module joins the stages for the workflow and the command line: it reads one RBP's
+targets from the encoded pool (never the others, so memory stays flat as RBPs grow),
+splits and normalises them with training statistics, fits the model and evaluates it on
+Set B. Writing files is left to the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from rbpgia.data.normalise import apply_normaliser, fit_normaliser
+from rbpgia.data.splits import split_indices
+from rbpgia.encode import store
+from rbpgia.metrics import pearson_r, spearman_r
+
+
+@dataclass
+class JobData:
+    """Inputs and normalised targets of one RBP, split into train / valid / test."""
+
+    x: dict[str, np.ndarray]
+    y: dict[str, np.ndarray]
+    indices: dict[str, np.ndarray]
+    normaliser: dict
+
+
+@dataclass
+class JobResult:
+    model: object
+    metrics: dict
+    predictions: pd.DataFrame
+    history: pd.DataFrame | None = field(default=None)
+
+
+def load_job_data(
+    h5_path: str | os.PathLike,
+    rbp: str,
+    input_type: str,
+    norm: str,
+    valid_fraction: float = 0.1,
+    seed: int = 0,
+) -> JobData:
+    """Read, split and normalise one RBP's data from an encoded pool."""
+    target = store.read_targets(h5_path, rbp)
+    sets = store.read_sets(h5_path)
+    indices = split_indices(sets, target, valid_fraction=valid_fraction, seed=seed)
+    normaliser = fit_normaliser(target[indices["train"]], norm)
+    x, y = {}, {}
+    for split, rows in indices.items():
+        x[split] = store.read_inputs(h5_path, input_type, rows)
+        y[split] = apply_normaliser(target[rows], normaliser)
+    return JobData(x=x, y=y, indices=indices, normaliser=normaliser)
+
+
+def test_metrics(measured: np.ndarray, predicted: np.ndarray) -> dict:
+    return {
+        "pearson_r": pearson_r(measured, predicted),
+        "spearman_r": spearman_r(measured, predicted),
+        "n_test": int(len(measured)),
+    }
+
+
+def predictions_table(data: JobData, predicted: np.ndarray) -> pd.DataFrame:
+    """Set B predictions beside the (normalised) measurements, keyed by probe index."""
+    return pd.DataFrame(
+        {
+            "probe": data.indices["test"],
+            "measured": data.y["test"].astype(np.float64),
+            "predicted": np.asarray(predicted, dtype=np.float64),
+        }
+    )
+
+
+def train_keras_job(
+    data: JobData,
+    arch: str,
+    settings: dict,
+    log: logging.Logger | None = None,
+) -> JobResult:
+    """Fit a registered Keras model (``residualbind``, ``deepbind_cnn``) on one RBP."""
+    from rbpgia.models import build_model
+    from rbpgia.train import fit, make_predict_fn, set_seeds
+
+    log = log or logging.getLogger("rbpgia")
+    set_seeds(settings["seed"])
+    model = build_model(arch, data.x["train"].shape[1:], seed=settings["seed"])
+    log.info(
+        "%s: %d parameters; %d train, %d valid, %d test probes",
+        arch,
+        model.count_params(),
+        len(data.y["train"]),
+        len(data.y["valid"]),
+        len(data.y["test"]),
+    )
+    start = time.monotonic()
+    history = fit(
+        model,
+        data.x["train"],
+        data.y["train"],
+        data.x["valid"],
+        data.y["valid"],
+        epochs=settings["epochs"],
+        batch_size=settings["batch_size"],
+        learning_rate=settings["learning_rate"],
+        patience=settings["patience"],
+        lr_patience=settings["lr_patience"],
+        lr_factor=settings["lr_factor"],
+        min_lr=settings["min_lr"],
+        seed=settings["seed"],
+        log=log.info,
+    )
+    seconds = time.monotonic() - start
+    predicted = make_predict_fn(model)(data.x["test"])
+    metrics = test_metrics(data.y["test"], predicted)
+    best = history.loc[history["val_pearson_r"].idxmax()]
+    metrics.update(
+        {
+            "epochs": int(len(history)),
+            "best_epoch": int(best["epoch"]),
+            "val_pearson_r": float(best["val_pearson_r"]),
+            "seconds": seconds,
+            "train_samples_per_s": len(data.y["train"]) * len(history) / seconds,
+            "n_parameters": int(model.count_params()),
+        }
+    )
+    return JobResult(model, metrics, predictions_table(data, predicted), history)
+
+
+def train_kmer_ridge_job(data: JobData, log: logging.Logger | None = None) -> JobResult:
+    """Fit the k-mer ridge baseline (k = 1..6) on one RBP; the penalty is chosen by CV."""
+    from rbpgia.models.kmer_ridge import fit_kmer_ridge, predict_kmer_ridge
+
+    log = log or logging.getLogger("rbpgia")
+    start = time.monotonic()
+    onehot = {split: x[:, :, :4] for split, x in data.x.items()}
+    model = fit_kmer_ridge(onehot["train"], data.y["train"])
+    seconds = time.monotonic() - start
+    predicted = predict_kmer_ridge(model, onehot["test"])
+    metrics = test_metrics(data.y["test"], predicted)
+    metrics.update(
+        {
+            "epochs": 0,
+            "val_pearson_r": pearson_r(data.y["valid"], predict_kmer_ridge(model, onehot["valid"])),
+            "seconds": seconds,
+            "alpha": model.alpha,
+        }
+    )
+    log.info("k-mer ridge: alpha %.3g, test Pearson r %.4f", model.alpha, metrics["pearson_r"])
+    return JobResult(model, metrics, predictions_table(data, predicted))

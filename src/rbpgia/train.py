@@ -1,0 +1,308 @@
+"""Training, prediction, evaluation and model files for the Keras models.
+
+Training follows the ResidualBind recipe (Koo et al. 2021): Adam on the mean squared
+error, and after every epoch the Pearson correlation on the validation probes decides
+everything else. The best-scoring weights are kept and restored at the end; the
+learning rate is cut by ``lr_factor`` after ``lr_patience`` epochs without a new best,
+and training stops after ``patience`` such epochs. All of it runs inside one
+``model.fit`` call through a callback, so an epoch costs what a plain ``model.fit``
+epoch costs.
+
+Every prediction in the project (validation during training, evaluation, global
+importance analysis, the command line) goes through :func:`make_predict_fn`, so all of
+them see the same numbers.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+
+from rbpgia.errors import InputError
+from rbpgia.metrics import pearson_r, spearman_r
+
+HISTORY_COLUMNS = ["epoch", "loss", "val_loss", "val_pearson_r", "lr", "seconds"]
+
+
+def set_seeds(seed: int) -> None:
+    """Seed Python, NumPy and the Keras backend, and make backend ops deterministic.
+
+    With this, the same configuration trained twice on the CPU gives the same weights
+    and metrics. For TensorFlow, deterministic kernels must be switched on explicitly;
+    that call is the package's one backend-specific line.
+    """
+    keras.utils.set_random_seed(int(seed))
+    if keras.backend.backend() == "tensorflow":
+        # Backend-specific on purpose: TF picks nondeterministic kernels unless told not
+        # to. Imported lazily so the package runs on JAX or PyTorch without TensorFlow.
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+
+
+def make_predict_fn(
+    model: keras.Model, batch_size: int = 1024
+) -> Callable[[np.ndarray], np.ndarray]:
+    """Return ``predict(x) -> (N,)`` scores of ``model`` in inference mode.
+
+    ``x`` is fed in batches of exactly ``batch_size`` rows through
+    ``model.predict_on_batch``, which compiles the model's forward pass once and reuses
+    it; the last, partial batch is zero-padded to the full size (and the padding rows
+    dropped from the output) so that only one input shape is ever compiled, however
+    many calls and whatever N. No progress bar, no per-call setup.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model with a single ``(N, 1)`` or ``(N,)`` output.
+    batch_size : int
+        Rows per compiled call; larger is faster up to memory limits.
+
+    Returns
+    -------
+    callable
+        ``predict(x: np.ndarray (N, L, C)) -> np.ndarray (N,) float32``.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be positive, got {batch_size}")
+    input_shape = tuple(model.input_shape[1:])
+    padded = np.zeros((batch_size, *input_shape), dtype=np.float32)
+
+    def predict(x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float32)
+        if x.shape[1:] != input_shape:
+            raise InputError(f"model expects inputs of shape (N, {input_shape}), got {x.shape}")
+        out = np.empty(len(x), dtype=np.float32)
+        for start in range(0, len(x), batch_size):
+            batch = x[start : start + batch_size]
+            n = len(batch)
+            if n < batch_size:
+                padded[:n] = batch
+                padded[n:] = 0.0
+                batch = padded
+            out[start : start + n] = np.asarray(model.predict_on_batch(batch)).reshape(-1)[:n]
+        return out
+
+    return predict
+
+
+def evaluate(predict_fn: Callable[[np.ndarray], np.ndarray], x: np.ndarray, y: np.ndarray) -> dict:
+    """Score predictions of ``x`` against measured ``y`` (finite; drop NaN first).
+
+    Returns
+    -------
+    dict
+        ``pearson_r``, ``spearman_r``, ``mse`` (floats) and ``n`` (int).
+    """
+    y = np.asarray(y, dtype=np.float64).ravel()
+    predictions = np.asarray(predict_fn(x), dtype=np.float64)
+    if predictions.shape != y.shape:
+        raise InputError(f"{predictions.size} predictions for {y.size} targets")
+    return {
+        "pearson_r": pearson_r(y, predictions),
+        "spearman_r": spearman_r(y, predictions),
+        "n": int(y.size),
+        "mse": float(np.mean((y - predictions) ** 2)) if y.size else float("nan"),
+    }
+
+
+class _BestPearsonSchedule(keras.callbacks.Callback):
+    """Validation Pearson r per epoch, best-weight keeping, plateau LR cut, early stop."""
+
+    def __init__(
+        self, x_valid, y_valid, predict_fn, *, patience, lr_patience, lr_factor, min_lr, epochs, log
+    ):
+        super().__init__()
+        self.x_valid = x_valid
+        self.y_valid = np.asarray(y_valid, dtype=np.float64).ravel()
+        self.predict_fn = predict_fn
+        self.patience = patience
+        self.lr_patience = lr_patience
+        self.lr_factor = lr_factor
+        self.min_lr = min_lr
+        self.epochs = epochs
+        self.log = log
+        self.rows: list[dict] = []
+        self.best_r: float | None = None
+        self.best_epoch: int | None = None
+        self.best_weights: list[np.ndarray] | None = None
+        self.wait = 0
+        self.lr_wait = 0
+        self._started = 0.0
+
+    def _improves(self, r: float) -> bool:
+        if self.best_r is None:
+            return True  # the first epoch is the best so far, even at r = NaN
+        return bool(r > self.best_r) or (np.isnan(self.best_r) and not np.isnan(r))
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        predictions = self.predict_fn(self.x_valid).astype(np.float64)
+        r = pearson_r(self.y_valid, predictions)
+        lr = float(self.model.optimizer.learning_rate.numpy())
+        improved = self._improves(r)
+        if improved:
+            self.best_r, self.best_epoch = r, epoch + 1
+            self.best_weights = self.model.get_weights()
+            self.wait = self.lr_wait = 0
+        else:
+            self.wait += 1
+            self.lr_wait += 1
+            if self.lr_wait >= self.lr_patience:
+                self.model.optimizer.learning_rate = max(lr * self.lr_factor, self.min_lr)
+                self.lr_wait = 0
+            if self.wait >= self.patience:
+                self.model.stop_training = True
+        row = {
+            "epoch": epoch + 1,
+            "loss": float((logs or {}).get("loss", np.nan)),
+            "val_loss": float(np.mean((self.y_valid - predictions) ** 2)),
+            "val_pearson_r": r,
+            "lr": lr,
+            "seconds": time.perf_counter() - self._started,
+        }
+        self.rows.append(row)
+        if self.log is not None:
+            self.log(
+                f"epoch {row['epoch']}/{self.epochs} loss {row['loss']:.5f} "
+                f"val_loss {row['val_loss']:.5f} val_pearson_r {r:.5f} lr {lr:.3g} "
+                f"{row['seconds']:.1f}s" + (" *best*" if improved else f" (wait {self.wait})")
+            )
+
+
+def fit(
+    model: keras.Model,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_valid: np.ndarray,
+    y_valid: np.ndarray,
+    epochs: int = 300,
+    batch_size: int = 100,
+    learning_rate: float = 1e-3,
+    patience: int = 20,
+    lr_patience: int = 7,
+    lr_factor: float = 0.3,
+    min_lr: float = 1e-6,
+    seed: int = 0,
+    log: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """Train ``model`` in place, keeping the weights with the best validation Pearson r.
+
+    The model is compiled with Adam (``learning_rate``) and the mean squared error, then
+    trained by one ``model.fit`` call over shuffled mini-batches (the order is fixed by
+    ``seed``). After each epoch the callback
+
+    1. predicts the validation probes and computes their Pearson r;
+    2. on a new best (strictly higher r; the first epoch always counts) stores the
+       weights and resets both waiting counters;
+    3. otherwise counts one more epoch without improvement: every ``lr_patience`` such
+       epochs the learning rate becomes ``max(lr * lr_factor, min_lr)``, and at
+       ``patience`` of them training stops.
+
+    At the end the best weights are put back, so ``evaluate`` on the validation set
+    reproduces the best epoch's ``val_pearson_r``.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Uncompiled or compiled model; it is (re)compiled here.
+    x_train, y_train, x_valid, y_valid : np.ndarray
+        Inputs ``(N, L, C)`` and finite targets ``(N,)``.
+    epochs : int
+        Maximum number of epochs.
+    batch_size : int
+        Mini-batch size.
+    learning_rate : float
+        Initial Adam learning rate.
+    patience, lr_patience : int
+        Epochs without a new best before stopping / before cutting the learning rate.
+    lr_factor, min_lr : float
+        Learning-rate cut factor and floor.
+    seed : int
+        Seeds shuffling, dropout state and backend kernels (see :func:`set_seeds`).
+    log : callable, optional
+        Called with one line of text per epoch and one at the end.
+
+    Returns
+    -------
+    pd.DataFrame
+        One row per epoch run, columns ``epoch`` (from 1), ``loss`` (mean training loss
+        of the epoch), ``val_loss`` (validation MSE), ``val_pearson_r``, ``lr`` (the
+        learning rate the epoch trained with) and ``seconds`` (wall time of the epoch
+        including validation).
+    """
+    x_train = np.asarray(x_train, dtype=np.float32)
+    y_train = np.asarray(y_train, dtype=np.float32).reshape(-1, 1)
+    x_valid = np.asarray(x_valid, dtype=np.float32)
+    for name, x, y in (("training", x_train, y_train), ("validation", x_valid, y_valid)):
+        if len(x) != len(np.ravel(y)):
+            raise InputError(f"{name} set has {len(x)} inputs but {len(np.ravel(y))} targets")
+        if not np.all(np.isfinite(y)):
+            raise InputError(f"{name} targets contain NaN or infinite values")
+    set_seeds(seed)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss="mse")
+    schedule = _BestPearsonSchedule(
+        x_valid,
+        y_valid,
+        make_predict_fn(model),
+        patience=patience,
+        lr_patience=lr_patience,
+        lr_factor=lr_factor,
+        min_lr=min_lr,
+        epochs=epochs,
+        log=log,
+    )
+    model.fit(
+        x_train,
+        y_train,
+        batch_size=batch_size,
+        epochs=epochs,
+        shuffle=True,
+        callbacks=[schedule],
+        verbose=0,
+    )
+    if schedule.best_weights is not None:
+        model.set_weights(schedule.best_weights)
+    if log is not None and schedule.best_epoch is not None:
+        log(
+            f"done after {len(schedule.rows)} epochs; restored epoch {schedule.best_epoch} "
+            f"(val_pearson_r {schedule.best_r:.5f})"
+        )
+    return pd.DataFrame(schedule.rows, columns=HISTORY_COLUMNS)
+
+
+def save_model(model: keras.Model, path: str | os.PathLike) -> None:
+    """Save ``model`` as a ``.keras`` archive that appears under ``path`` only when complete.
+
+    Keras insists on the ``.keras`` suffix, so the temporary file beside the target
+    keeps it; ``os.replace`` then renames atomically.
+    """
+    final = Path(path)
+    if final.suffix != ".keras":
+        raise InputError("model files must end in '.keras'", final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{final.stem}.", suffix=".keras", dir=final.parent)
+    os.close(fd)
+    try:
+        model.save(tmp_name, overwrite=True)
+        os.replace(tmp_name, final)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def load_model(path: str | os.PathLike) -> keras.Model:
+    """Load a ``.keras`` model for inference: ``safe_mode=True`` (no arbitrary code), uncompiled."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("model file not found", path)
+    return keras.saving.load_model(path, compile=False, safe_mode=True)

@@ -1,0 +1,111 @@
+"""The config schema fills defaults and names the offending key for every bad value."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from rbpgia.config import load_config, validate_config
+from rbpgia.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def minimal(**top):
+    config = {
+        "datasets": {"syn": {"format": "synthetic", "rbps": {"R1": {"motif": "UGCAUG"}}}},
+        "dataset": "syn",
+    }
+    config.update(top)
+    return config
+
+
+def test_shipped_config_is_valid_and_complete():
+    config = load_config(REPO / "config" / "config.yaml")
+    assert config["dataset"] == "synthetic"
+    assert config["rbps"] == "all"
+    synthetic = config["datasets"]["synthetic"]
+    assert synthetic["n_probes"] == 40000
+    assert len(synthetic["rbps"]) >= 5
+    assert config["datasets"]["rnacompete2013"]["url"].startswith("https://")
+
+
+def test_defaults_are_filled_from_the_schema():
+    config = validate_config(minimal())
+    assert config["encode"] == {"max_length": 41, "window": 41, "span": 41, "threads": 2}
+    rbp = config["datasets"]["syn"]["rbps"]["R1"]
+    assert rbp["site_effect"] == "additive"
+    assert rbp["spacing"] is None
+    assert config["datasets"]["syn"]["seed"] == 2020
+
+
+def test_file_datasets_get_no_synthetic_defaults():
+    config = validate_config(
+        {"dataset": "t", "datasets": {"t": {"format": "rnacompete_table", "path": "x.txt"}}}
+    )
+    assert "n_probes" not in config["datasets"]["t"]
+    assert config["datasets"]["t"]["sha256"] is None
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        (minimal(bogus=1), "unknown config key bogus"),
+        (minimal(encode={"threads": "two"}), "encode.threads"),
+        (minimal(encode={"nthreads": 2}), "unknown config key encode.nthreads"),
+        (minimal(dataset="other"), "'other' is not an entry of datasets"),
+        (minimal(rbps="some"), "rbps"),
+        (minimal(rbps=["R1", "R1"]), "more than once"),
+        (minimal(rbps=["../etc"]), "rbps.0"),
+        (
+            {"dataset": "t", "datasets": {"t": {"format": "rnacompete_table"}}},
+            "datasets.t: 'path' is a required property",
+        ),
+        (
+            {"dataset": "t", "datasets": {"t": {"format": "fasta", "path": "x"}}},
+            "datasets.t.format",
+        ),
+        (
+            {"dataset": "t", "datasets": {"t": {"format": "deepbind", "path": "x", "seed": 1}}},
+            "datasets.t.seed does not apply",
+        ),
+        (
+            {
+                "dataset": "t",
+                "datasets": {"t": {"format": "rnacompete_table", "path": "x", "sha256": "abc"}},
+            },
+            "datasets.t.sha256",
+        ),
+    ],
+)
+def test_bad_config_names_the_key(config, message):
+    with pytest.raises(ConfigError, match=None) as info:
+        validate_config(config)
+    assert message in str(info.value)
+
+
+def test_bad_synthetic_rbp_names_rbp_and_key():
+    config = minimal()
+    config["datasets"]["syn"]["rbps"]["R1"]["motif"] = "UGCAUN"
+    with pytest.raises(ConfigError, match=r"datasets\.syn\.rbps\.R1\.motif"):
+        validate_config(config)
+    config = minimal()
+    config["datasets"]["syn"]["rbps"]["R1"]["site_efect"] = "additive"
+    with pytest.raises(
+        ConfigError, match=r"unknown config key datasets\.syn\.rbps\.R1\.site_efect"
+    ):
+        validate_config(config)
+
+
+def test_invalid_yaml_names_the_file(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("dataset: [unclosed\n")
+    with pytest.raises(ConfigError, match="config.yaml: not valid YAML"):
+        load_config(path)
+
+
+def test_overrides_apply_before_validation(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(minimal()))
+    with pytest.raises(ConfigError, match="'nope' is not an entry"):
+        load_config(path, {"dataset": "nope"})

@@ -1,0 +1,37 @@
+"""Atomic writes leave either the complete file or nothing."""
+
+import hashlib
+
+import pytest
+
+from rbpgia.io import atomic_open, atomic_path, sha256sum
+
+
+def test_atomic_path_renames_on_success(tmp_path):
+    target = tmp_path / "sub" / "out.txt"
+    with atomic_path(target) as tmp:
+        tmp.write_text("done")
+        assert not target.exists()
+    assert target.read_text() == "done"
+    assert list(target.parent.iterdir()) == [target]
+
+
+def test_atomic_path_leaves_nothing_on_failure(tmp_path):
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+
+    def crash_while_writing():
+        with atomic_open(target) as handle:
+            handle.write("half")
+            raise RuntimeError("crash")
+
+    with pytest.raises(RuntimeError):
+        crash_while_writing()
+    assert target.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
+
+
+def test_sha256sum(tmp_path):
+    path = tmp_path / "x.bin"
+    path.write_bytes(b"rbpgia" * 1000)
+    assert sha256sum(path, chunk_size=7) == hashlib.sha256(b"rbpgia" * 1000).hexdigest()

@@ -1,0 +1,130 @@
+"""A tiny end-to-end run of the whole workflow in a temporary directory."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+
+TINY = {
+    "dataset": "tiny",
+    "datasets": {
+        "tiny": {
+            "format": "synthetic",
+            "n_probes": 800,
+            "seed": 7,
+            "rbps": {
+                "R_ADD": {"motif": "UGCAUG", "planted_fraction": 0.5, "site_strength": 2.0},
+                "R_STRUCT": {"motif": "UAAUU", "accessibility": 1.0, "planted_fraction": 0.5},
+            },
+        }
+    },
+    "encode": {"threads": 2},
+    "training": {"epochs": 3, "patience": 2, "lr_patience": 1, "threads": 1},
+}
+
+
+def snakemake(workdir, *args, config=TINY):
+    (workdir / "config").mkdir(exist_ok=True)
+    (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    return subprocess.run(
+        [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(workdir), *args],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
+    )
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("e2e")
+    result = snakemake(workdir, "--cores", "2")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
+    return workdir
+
+
+@pytest.mark.slow
+def test_workflow_produces_every_output(finished_run):
+    out = finished_run / "results" / "tiny"
+    with h5py.File(out / "encoded" / "probes.h5") as h5:
+        assert h5["onehot"].shape == (800, 41, 4)
+        structure = h5["structure"][:]
+        covered = h5["onehot"][:].sum(axis=2) > 0
+        np.testing.assert_allclose(structure.sum(axis=2)[covered], 1.0, atol=1e-5)
+        assert sorted(h5["targets"]) == ["R_ADD", "R_STRUCT"]
+    experiments = pd.read_csv(out / "encoded" / "experiments.tsv", sep="\t")
+    assert experiments["status"].tolist() == ["ok", "ok"]
+    assert (experiments["n_set_a"] + experiments["n_set_b"] + experiments["n_missing"] == 800).all()
+    truth = json.loads((out / "data" / "ground_truth.json").read_text())
+    assert len(truth["scores"]["R_ADD"]) == 800
+
+    performance = pd.read_csv(out / "benchmark" / "performance.tsv", sep="\t")
+    assert set(performance["model"]) == {"residualbind", "kmer_ridge", "deepbind_cnn"}
+    assert len(performance) == 6
+    assert performance["pearson_r"].between(-1, 1).all()
+    # Same splits for every model of an RBP.
+    assert (performance.groupby("rbp")["n_test"].nunique() == 1).all()
+    assert performance["noise_ceiling_r"].between(0.3, 1).all()
+    for rbp in ("R_ADD", "R_STRUCT"):
+        model_dir = out / "models" / "residualbind_seq_clip" / rbp
+        history = pd.read_csv(model_dir / "history.tsv", sep="\t")
+        assert list(history.columns[:5]) == ["epoch", "loss", "val_loss", "val_pearson_r", "lr"]
+        assert 1 <= len(history) <= 3
+        metrics = json.loads((model_dir / "metrics.json").read_text())
+        for key in ("pearson_r", "spearman_r", "n_test", "epochs", "seconds"):
+            assert key in metrics
+        assert (out / "benchmark" / "scatter" / f"{rbp}.png").stat().st_size > 10_000
+    assert (out / "data" / "overview.png").stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_every_rule_logged_and_no_temporary_files_left(finished_run):
+    out = finished_run / "results" / "tiny"
+    logs = list((out / "logs").rglob("*.log"))
+    assert len(logs) >= 10
+    assert all(log.stat().st_size > 0 for log in logs)
+    assert not [p for p in out.rglob("*") if p.name.endswith((".tmp", ".part"))]
+
+
+@pytest.mark.slow
+def test_rerun_has_nothing_to_do(finished_run):
+    result = snakemake(finished_run, "--cores", "1", "--dry-run")
+    assert result.returncode == 0
+    assert "Nothing to be done" in result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_unknown_rbp_is_named(finished_run):
+    config = dict(TINY, rbps=["R_ADD", "NOT_AN_RBP"])
+    result = snakemake(finished_run, "--cores", "1", "--dry-run", config=config)
+    assert result.returncode != 0
+    assert "NOT_AN_RBP not in data set 'tiny'" in result.stdout + result.stderr
+
+
+def test_bad_config_stops_before_any_job(tmp_path):
+    config = dict(TINY, encode={"threads": "two"})
+    result = snakemake(tmp_path, "--cores", "1", config=config)
+    assert result.returncode != 0
+    assert "config key encode.threads" in result.stdout + result.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_missing_input_file_is_explained(tmp_path):
+    config = {
+        "dataset": "mine",
+        "datasets": {"mine": {"format": "rnacompete_table", "path": "data/norm_data.txt"}},
+    }
+    result = snakemake(tmp_path, "--cores", "1", "--dry-run", config=config)
+    assert result.returncode != 0
+    assert "data/norm_data.txt does not exist" in result.stdout + result.stderr

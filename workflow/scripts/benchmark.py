@@ -1,0 +1,48 @@
+"""Join every job's Set B metrics into performance.tsv, with paired comparisons and figures."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from rbpgia.benchmark import (
+    collect_metrics,
+    noise_ceilings,
+    paired_differences,
+    read_published,
+)
+from rbpgia.io import atomic_path
+from rbpgia.logs import setup_logging
+from rbpgia.plots.benchmark import plot_paired_differences, plot_performance
+
+log = setup_logging(snakemake.log[0])
+table = collect_metrics(snakemake.input.metrics)
+ceilings = None
+if snakemake.input.truth:
+    with open(snakemake.input.truth[0]) as handle:
+        scores = json.load(handle)["scores"]
+    first_job = {}
+    for path in snakemake.input.predictions:
+        first_job.setdefault(Path(path).parent.name, pd.read_csv(path, sep="\t"))
+    ceilings = noise_ceilings(first_job, scores)
+    table = table.merge(ceilings, on="rbp", how="left")
+if snakemake.input.published:
+    table = pd.concat([table, read_published(snakemake.input.published[0])], ignore_index=True)
+with atomic_path(snakemake.output.table) as tmp:
+    table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+
+trained = table[table["input"] != "published"]
+reference = trained[trained["model"] == snakemake.params.reference]
+label = reference.iloc[0]
+reference_label = (
+    snakemake.params.reference
+    if trained.groupby("model")[["input", "norm"]].nunique().max(axis=1)[label["model"]] == 1
+    else f"{label['model']} ({label['input']}, {label['norm']})"
+)
+differences = paired_differences(table, reference_label)
+with atomic_path(snakemake.output.differences) as tmp:
+    differences.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+plot_performance(table, snakemake.output.performance, ceilings)
+plot_paired_differences(differences, snakemake.output.paired)
+for model, part in table.groupby("model"):
+    log.info("%s: median Pearson r %.4f over %d RBPs", model, part["pearson_r"].median(), len(part))

@@ -1,0 +1,30 @@
+"""Train one Keras model for one RBP, input type and normalisation; evaluate on Set B."""
+
+import json
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", str(snakemake.threads))
+
+from rbpgia.io import atomic_open, atomic_path  # noqa: E402
+from rbpgia.jobs import load_job_data, train_keras_job  # noqa: E402
+from rbpgia.logs import setup_logging  # noqa: E402
+from rbpgia.train import save_model  # noqa: E402
+
+log = setup_logging(snakemake.log[0])
+w = snakemake.wildcards
+settings = snakemake.params.settings
+log.info("training %s on %s (input %s, normalisation %s)", w.arch, w.rbp, w.input, w.norm)
+data = load_job_data(
+    snakemake.input.h5, w.rbp, w.input, w.norm, settings["valid_fraction"], settings["seed"]
+)
+result = train_keras_job(data, w.arch, settings, log)
+metrics = {"rbp": w.rbp, "model": w.arch, "input": w.input, "norm": w.norm, **result.metrics}
+metrics["normaliser"] = data.normaliser
+save_model(result.model, snakemake.output.model)
+with atomic_path(snakemake.output.history) as tmp:
+    result.history.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+with atomic_path(snakemake.output.predictions) as tmp:
+    result.predictions.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+with atomic_open(snakemake.output.metrics) as handle:
+    json.dump(metrics, handle, indent=2)
+log.info("test Pearson r %.4f (n = %d)", metrics["pearson_r"], metrics["n_test"])

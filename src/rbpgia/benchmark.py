@@ -30,17 +30,25 @@ def collect_metrics(paths: Iterable[str | os.PathLike]) -> pd.DataFrame:
     return table.sort_values(["rbp", "model", "input", "norm"], ignore_index=True)
 
 
-def noise_ceilings(predictions: dict[str, pd.DataFrame], truth_scores: dict) -> pd.DataFrame:
-    """Pearson r of the planted noise-free score with the measured Set B values.
+def noise_ceilings(jobs: dict[str, tuple[pd.DataFrame, dict]], truth: dict) -> pd.DataFrame:
+    """Pearson r of the planted noise-free expectation with the measured Set B values.
 
-    ``predictions`` maps an RBP to any of its jobs' prediction tables (probe index and the
-    normalised measurement), so the ceiling uses the same probes and normalisation as the
-    models it bounds.
+    ``jobs`` maps an RBP to one of its jobs' prediction table (probe index and normalised
+    measurement) and that job's normaliser, so the ceiling uses the same probes and the same
+    normalisation as the models it bounds. ``truth`` is the generator's ground truth: the
+    ideal prediction is the expected measurement of each probe's noise-free log-affinity.
     """
+    from rbpgia.data.normalise import apply_normaliser
+    from rbpgia.data.synthetic import expected_measurement
+
     rows = []
-    for rbp, table in predictions.items():
-        score = np.asarray(truth_scores[rbp], dtype=np.float64)[table["probe"].to_numpy()]
-        rows.append({"rbp": rbp, "noise_ceiling_r": pearson_r(table["measured"], score)})
+    for rbp, (table, normaliser) in jobs.items():
+        probes = table["probe"].to_numpy()
+        scores = np.asarray(truth["scores"][rbp], dtype=np.float64)[probes]
+        scale = truth["rbps"][rbp]["normalisation"]
+        ideal = expected_measurement(scores, scale["median"], scale["scale"])
+        ideal = apply_normaliser(ideal, normaliser)
+        rows.append({"rbp": rbp, "noise_ceiling_r": pearson_r(table["measured"], ideal)})
     return pd.DataFrame(rows, columns=["rbp", "noise_ceiling_r"])
 
 

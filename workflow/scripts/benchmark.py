@@ -20,11 +20,15 @@ table = collect_metrics(snakemake.input.metrics)
 ceilings = None
 if snakemake.input.truth:
     with open(snakemake.input.truth[0]) as handle:
-        scores = json.load(handle)["scores"]
+        truth = json.load(handle)
     first_job = {}
-    for path in snakemake.input.predictions:
-        first_job.setdefault(Path(path).parent.name, pd.read_csv(path, sep="\t"))
-    ceilings = noise_ceilings(first_job, scores)
+    for metrics_path, path in zip(
+        snakemake.input.metrics, snakemake.input.predictions, strict=True
+    ):
+        with open(metrics_path) as handle:
+            normaliser = json.load(handle)["normaliser"]
+        first_job.setdefault(Path(path).parent.name, (pd.read_csv(path, sep="\t"), normaliser))
+    ceilings = noise_ceilings(first_job, truth)
     table = table.merge(ceilings, on="rbp", how="left")
 if snakemake.input.published:
     table = pd.concat([table, read_published(snakemake.input.published[0])], ignore_index=True)

@@ -33,9 +33,12 @@ onehot, structure = encode_probes(
     threads=snakemake.threads,
     progress=progress_reporter(log, "folding"),
 )
-write_probes_h5(
-    snakemake.output.h5, probes, onehot, structure, attrs={"dataset": snakemake.params.dataset}
-)
+attrs = {
+    "dataset": snakemake.params.dataset,
+    "window": settings["window"],
+    "span": settings["span"],
+}
+write_probes_h5(snakemake.output.h5, probes, onehot, structure, attrs=attrs)
 with atomic_path(snakemake.output.experiments) as tmp:
     experiments.to_csv(tmp, sep="\t", index=False)
 log.info("wrote %s in %.1f s", snakemake.output.h5, time.monotonic() - start)

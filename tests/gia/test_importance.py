@@ -1,0 +1,159 @@
+"""Importance statistics, BH q-values and the k-mer searches, on toys with known answers."""
+
+import numpy as np
+import pytest
+from conftest import count_model, pwm_model, unpaired_model
+from scipy import stats
+
+from rbpgia.encode.onehot import one_hot
+from rbpgia.errors import InputError
+from rbpgia.gia.importance import (
+    bh_fdr,
+    importance,
+    importance_table,
+    null_predictions,
+    summarise,
+    t_test_p,
+)
+from rbpgia.gia.kmer_search import KMER_COLUMNS, adaptive_kmer_search, all_kmers, kmer_search
+
+
+def g_count(x):
+    """Number of G in each probe."""
+    return np.asarray(x)[..., 2].sum(axis=1)
+
+
+def counting(predict):
+    """``predict`` that also records how many rows it was asked for."""
+    seen = []
+
+    def wrapped(x):
+        seen.append(len(x))
+        return predict(x)
+
+    return wrapped, seen
+
+
+def test_importance_of_a_hand_case():
+    # Columns 19-20 (the centre of a 41-nt probe for a 2-mer) hold 0, 1, 1 and 2 Gs,
+    # so writing "GG" there adds 2, 1, 1 and 0 Gs: mean 1.
+    around = ["AA", "GA", "AG", "GG"]
+    nulls = one_hot(["A" * 19 + pair + "A" * 20 for pair in around])
+    before = nulls.copy()
+    row = importance(g_count, nulls, [("GG", "centre")], rng=0)
+    np.testing.assert_array_equal(nulls, before)
+    assert row["importance"] == pytest.approx(1.0)
+    assert row["n"] == 4
+    assert row["p_value"] == pytest.approx(stats.ttest_1samp([2, 1, 1, 0], 0).pvalue)
+    assert row["p_value"] == pytest.approx(0.0917, abs=1e-4)
+    assert 0.0 <= row["ci_low"] <= 1.0 <= row["ci_high"] <= 2.0
+    assert row["structure_recomputed"] is False
+
+
+def test_bootstrap_ci_matches_the_normal_approximation():
+    rng = np.random.default_rng(0)
+    d = rng.normal(0.3, 1.0, size=(3, 2000))
+    s = summarise(d, n_boot=2000, rng=1)
+    half_width = 1.96 * d.std(axis=1, ddof=1) / np.sqrt(2000)
+    np.testing.assert_allclose(s["ci_high"] - s["importance"], half_width, rtol=0.12)
+    np.testing.assert_allclose(s["importance"] - s["ci_low"], half_width, rtol=0.12)
+    np.testing.assert_allclose(s["p_value"], stats.ttest_1samp(d, 0, axis=1).pvalue)
+    # Seeded: the same rng gives the same interval, another one a different one.
+    assert summarise(d, rng=5)["ci_low"].tolist() == summarise(d, rng=5)["ci_low"].tolist()
+    assert summarise(d, rng=5)["ci_low"].tolist() != summarise(d, rng=6)["ci_low"].tolist()
+
+
+def test_t_test_without_spread():
+    assert t_test_p(np.zeros((1, 5))).tolist() == [1.0]
+    assert t_test_p(np.ones((1, 5))).tolist() == [0.0]
+    assert np.isnan(t_test_p(np.ones((1, 1)))).all()
+
+
+def test_bh_fdr_hand_example():
+    # sorted p 0.01, 0.03, 0.04, 0.20 -> p m / rank 0.04, 0.06, 0.0533, 0.20 -> running min
+    q = bh_fdr([0.01, 0.04, 0.03, 0.20])
+    np.testing.assert_allclose(q, [0.04, 0.16 / 3, 0.16 / 3, 0.20])
+    q = bh_fdr([0.01, np.nan, 0.04])  # NaN is left out of the family (m = 2)
+    np.testing.assert_allclose(q, [0.02, np.nan, 0.04])
+    assert bh_fdr([0.9, 0.95]).tolist() == [0.95, 0.95]
+    with pytest.raises(InputError):
+        bh_fdr([1.5])
+
+
+def test_null_predictions_are_reused(nulls):
+    predict, seen = counting(count_model())
+    baseline = null_predictions(predict, nulls)
+    assert seen == [len(nulls)]
+    table = importance_table(
+        predict, nulls, [[("GCAUG", "centre")], [("AAAAA", "centre")]], baseline=baseline
+    )
+    assert seen[1:] == [2 * len(nulls)]  # both interventions in one call, no null rows
+    assert table["importance"][0] == pytest.approx(1.0, abs=0.02)
+    assert abs(table["importance"][1]) < 0.02
+    predict, seen = counting(count_model())
+    importance_table(predict, nulls, [[("GCAUG", 5)], [("GCAUG", 20)]])
+    assert seen == [3 * len(nulls)]  # without a baseline the nulls ride along in one call
+    with pytest.raises(InputError, match="baseline has"):
+        importance(predict, nulls, [("GCAUG", 10)], baseline=baseline[:-1])
+
+
+def test_callable_interventions_must_keep_the_shape(nulls):
+    with pytest.raises(InputError, match="changed the null shape"):
+        importance(count_model(), nulls, lambda x: x[:, :40])
+
+
+def test_kmer_search_ranks_motif_kmers_first(nulls):
+    before = nulls.copy()
+    table = kmer_search(count_model(), nulls[:200], k=6, rng=0)
+    np.testing.assert_array_equal(nulls, before)
+    assert list(table.columns[:8]) == KMER_COLUMNS
+    assert len(table) == 4096
+    assert set(table["kmer"]) == set(all_kmers(6))
+    with_motif = {k for k in all_kmers(6) if "GCAUG" in k}
+    assert len(with_motif) == 8
+    assert set(table["kmer"][:8]) == with_motif
+    # Next come k-mers that complete a GCAUG with the null's letter (e.g. CAUGxx after G).
+    assert table["importance"][:8].min() > 0.95 > 0.5 > table["importance"][8]
+    assert (table["position"] == "centre").all()
+    assert (table["n"] == 200).all()
+    assert table["importance"].is_monotonic_decreasing
+    by_p = table.sort_values("p_value")
+    assert by_p["q_value"].is_monotonic_increasing
+    assert (table["q_value"] >= table["p_value"]).all()
+
+
+def test_kmer_search_batches_do_not_change_results(nulls):
+    kmers = ["GCAUGA", "AAAAAA", "UGCAUG", "CGCGCG", "GCAUGG"]
+    small = kmer_search(count_model(), nulls, kmers=kmers, batch_kmers=1, position=12)
+    large = kmer_search(count_model(), nulls, kmers=kmers, batch_kmers=64, position=12)
+    assert small.equals(large)
+    single = importance(count_model(), nulls, [("GCAUGA", 12)])
+    assert small["importance"][small["kmer"] == "GCAUGA"].item() == single["importance"]
+
+
+def test_kmer_search_calls_predict_on_large_batches(nulls):
+    predict, seen = counting(count_model())
+    kmer_search(predict, nulls[:100], k=4, batch_kmers=32)
+    assert seen == [100] + [3200] * 8  # nulls once, then 32 k-mers x 100 nulls per call
+
+
+def test_adaptive_search_finds_the_exhaustive_top_ten(nulls):
+    predict = pwm_model()
+    exhaustive = kmer_search(predict, nulls[:300], k=5, rng=0)
+    adaptive = adaptive_kmer_search(predict, nulls[:300], k=5, n_screen=50, n_refine=64, rng=0)
+    assert set(adaptive["kmer"][:10]) == set(exhaustive["kmer"][:10])
+    assert len(adaptive) == 1024
+    assert adaptive["stage"][:64].eq("refine").all()
+    assert adaptive["stage"][64:].eq("screen").all()
+    assert adaptive["n"][:64].eq(300).all()
+    assert adaptive["n"][64:].eq(50).all()
+    top = exhaustive.set_index("kmer")["importance"]
+    refined = adaptive.iloc[:64].set_index("kmer")["importance"]
+    np.testing.assert_allclose(refined, top[refined.index])  # refined on all nulls: exact
+
+
+def test_kmer_search_refolds_structure_for_pu_models(nulls):
+    table = kmer_search(unpaired_model(), nulls[:20], kmers=["GCAUG", "AAAAA"], input_type="pu")
+    assert table["structure_recomputed"].all()
+    assert table["kmer"][0] == "GCAUG"
+    assert 0.0 < table["importance"][0] <= 1.0

@@ -155,3 +155,50 @@ def train_kmer_ridge_job(data: JobData, log: logging.Logger | None = None) -> Jo
     )
     log.info("k-mer ridge: alpha %.3g, test Pearson r %.4f", model.alpha, metrics["pearson_r"])
     return JobResult(model, metrics, predictions_table(data, predicted))
+
+
+@dataclass
+class GiaContext:
+    """What every GIA experiment of one RBP shares: the model, its nulls and a seeded RNG."""
+
+    predict: object
+    nulls: np.ndarray
+    input_type: str
+    rng: np.random.Generator
+    baseline: np.ndarray | None = None
+
+
+def parse_model_id(model_id: str) -> tuple[str, str, str]:
+    """``residualbind_seq_clip`` -> (``residualbind``, ``seq``, ``clip``)."""
+    arch, input_type, norm = model_id.rsplit("_", 2)
+    return arch, input_type, norm
+
+
+def gia_context(
+    h5_path: str | os.PathLike,
+    model_path: str | os.PathLike,
+    rbp: str,
+    input_type: str,
+    null: str = "profile",
+    n_null: int = 1000,
+    seed: int = 0,
+    threads: int = 1,
+) -> GiaContext:
+    """Load a trained model and draw its nulls from the Set B probes of the pool.
+
+    The same ``seed`` gives the same nulls in every experiment job of an RBP, so the
+    experiments' effects are measured on one background.
+    """
+    from rbpgia.gia.importance import null_predictions
+    from rbpgia.gia.nulls import make_nulls
+    from rbpgia.train import load_model, make_predict_fn
+
+    sets = store.read_sets(h5_path)
+    measured = store.read_targets(h5_path, rbp)
+    rows = np.flatnonzero((sets == "B") & np.isfinite(measured))
+    base = store.read_inputs(h5_path, "seq", rows)
+    rng = np.random.default_rng(seed)
+    nulls = make_nulls(null, base, n_null, rng, measured=measured[rows])
+    predict = make_predict_fn(load_model(model_path))
+    baseline = null_predictions(predict, nulls, input_type, threads=threads)
+    return GiaContext(predict, nulls, input_type, rng, baseline)

@@ -27,7 +27,20 @@ def setup_logging(
     logging.captureWarnings(True)
     warnings_logger = logging.getLogger("py.warnings")
     warnings_logger.handlers = list(handlers)
+    sys.excepthook = _log_uncaught(logger)
     return logger
+
+
+def _log_uncaught(logger: logging.Logger):
+    """Write an uncaught exception to the log too, so a failed job's log says why."""
+
+    def hook(kind, value, traceback):
+        if not issubclass(kind, KeyboardInterrupt):
+            logger.error("failed: %s: %s", kind.__name__, value, exc_info=(kind, value, traceback))
+        else:
+            sys.__excepthook__(kind, value, traceback)
+
+    return hook
 
 
 def progress_reporter(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -148,7 +149,8 @@ class _BestPearsonSchedule(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         predictions = self.predict_fn(self.x_valid).astype(np.float64)
         r = pearson_r(self.y_valid, predictions)
-        lr = float(self.model.optimizer.learning_rate.numpy())
+        # The variable is float32; 7 digits give back the decimal value that was set.
+        lr = float(f"{float(self.model.optimizer.learning_rate.numpy()):.7g}")
         improved = self._improves(r)
         if improved:
             self.best_r, self.best_epoch = r, epoch + 1
@@ -293,7 +295,10 @@ def save_model(model: keras.Model, path: str | os.PathLike) -> None:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{final.stem}.", suffix=".keras", dir=final.parent)
     os.close(fd)
     try:
-        model.save(tmp_name, overwrite=True)
+        with warnings.catch_warnings():
+            # Keras 3.15 + NumPy 2 warn once per weight about ``__array__(copy=...)``.
+            warnings.filterwarnings("ignore", "__array__ implementation", DeprecationWarning)
+            model.save(tmp_name, overwrite=True)
         os.replace(tmp_name, final)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)

@@ -30,6 +30,7 @@ TINY = {
     },
     "encode": {"threads": 2},
     "training": {"epochs": 3, "patience": 2, "lr_patience": 1, "threads": 1},
+    "gia": {"n_null": 40, "n_boot": 200, "k": 4, "ism_probes": 2, "threads": 1},
 }
 
 

@@ -28,6 +28,8 @@ FORMAT = DATASET_CONFIG["format"]
 OUT = f"results/{DATASET}"
 LOGS = f"results/{DATASET}/logs"
 ENV = "../envs/rbpgia.yaml"
+# Shipped data, found beside the Snakefile whatever the working directory.
+RESOURCES = Path(workflow.basedir) / "resources"
 
 
 wildcard_constraints:
@@ -93,9 +95,41 @@ def job_files(name, rbps=None):
 
 
 def all_targets(wildcards):
-    return [
+    rbps = selected_rbps()
+    model = gia_model()
+    targets = [
         f"{OUT}/data/summary.tsv",
         f"{OUT}/data/overview.png",
         f"{OUT}/benchmark/performance.tsv",
-        *[f"{OUT}/benchmark/scatter/{rbp}.png" for rbp in selected_rbps()],
+        *[f"{OUT}/benchmark/scatter/{rbp}.png" for rbp in rbps],
+        f"{OUT}/gia/summary.tsv",
+        *[f"{OUT}/gia/{model}/{rbp}/{name}" for rbp in rbps for name in GIA_PER_RBP],
+    ]
+    if FORMAT == "synthetic":
+        targets.append(f"{OUT}/gia/validation.tsv")
+    return targets
+
+
+GIA_PER_RBP = ["motif_logo.png", "ism_logos.png"]
+GIA_EXPERIMENTS = config["gia"]["experiments"]
+GIA_DIR = f"{OUT}/gia/{{model}}/{{rbp}}"
+
+
+def gia_model():
+    """The model GIA explains: the first model, input type and normalisation configured."""
+    training = config["training"]
+    return f"{training['models'][0]}_{training['inputs'][0]}_{training['norms'][0]}"
+
+
+def gia_resources():
+    return {"mem_mb": 4000, "runtime": 120, "gpu": 1 if config["gia"]["gpu"] else 0}
+
+
+def gia_tables(rbps=None):
+    """Every GIA table of the main model: (rbp, experiment, path)."""
+    rbps = selected_rbps() if rbps is None else rbps
+    return [
+        (rbp, experiment, f"{OUT}/gia/{gia_model()}/{rbp}/{experiment}.tsv")
+        for rbp in rbps
+        for experiment in ["kmer_search", *GIA_EXPERIMENTS]
     ]

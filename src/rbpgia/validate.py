@@ -1,0 +1,165 @@
+"""Check GIA's recovered effects against the synthetic generator's planted rules.
+
+Each synthetic RBP plants one rule (docs/synthetic.md); :func:`validate_rbp` turns that rule
+into the checks a correct model and a correct GIA must pass, and reads the verdict off the
+GIA tables of that RBP. Only the checks that the planted rule implies are made.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+COLUMNS = ["rbp", "experiment", "check", "expected", "observed", "passed"]
+
+
+def shares_shifted_core(found: str, motif: str, max_shift: int = 1) -> bool:
+    """True when ``found`` equals ``motif`` up to a shift of at most ``max_shift`` nt.
+
+    A k-mer search over 6-mers may rank first a shift of the planted motif (one nucleotide
+    of it replaced by a flank); the shared core must then be all but ``max_shift`` letters.
+    """
+    if found == motif:
+        return True
+    for shift in range(1, max_shift + 1):
+        core = len(motif) - shift
+        if core < 3:
+            break
+        if found[shift : shift + core] == motif[:core] or found[:core] == motif[shift:]:
+            return True
+        if motif[shift : shift + core] == found[:core] or motif[:core] == found[shift:]:
+            return True
+    return False
+
+
+def _row(rbp, experiment, check, expected, observed, passed) -> dict:
+    return {
+        "rbp": rbp,
+        "experiment": experiment,
+        "check": check,
+        "expected": expected,
+        "observed": observed,
+        "passed": bool(passed),
+    }
+
+
+def check_kmer(rbp: str, spec: dict, table: pd.DataFrame) -> dict:
+    top = table.sort_values("importance", ascending=False)["kmer"].iloc[0]
+    return _row(
+        rbp,
+        "kmer_search",
+        "planted motif ranked first (or a 1-nt shift of it)",
+        spec["motif"],
+        top,
+        shares_shifted_core(top, spec["motif"]),
+    )
+
+
+def check_count(rbp: str, spec: dict, table: pd.DataFrame) -> dict:
+    table = table.sort_values("n_sites")
+    effects = table["importance"].to_numpy(dtype=float)
+    increments = np.diff(effects)
+    monotone = bool(np.all(increments > 0))
+    if spec["site_effect"] == "additive":
+        slope, intercept = np.polyfit(table["n_sites"], effects, 1)
+        fitted = slope * table["n_sites"] + intercept
+        ss_res = float(np.sum((effects - fitted) ** 2))
+        ss_tot = float(np.sum((effects - effects.mean()) ** 2))
+        r2 = 1 - ss_res / ss_tot if ss_tot > 0 else float("nan")
+        return _row(
+            rbp,
+            "motif_count",
+            "additive: effect increases with every site and is linear (R^2 >= 0.95)",
+            "monotone, R^2 >= 0.95",
+            f"increments {np.round(increments, 3).tolist()}, R^2 {r2:.3f}",
+            monotone and r2 >= 0.95,
+        )
+    return _row(
+        rbp,
+        "motif_count",
+        "saturating: effect increases with sites, each extra site adding less",
+        "monotone, diminishing increments",
+        f"increments {np.round(increments, 3).tolist()}",
+        bool(np.all(increments >= 0) and np.all(np.diff(increments) < 0)),
+    )
+
+
+def check_spacing(rbp: str, spec: dict, table: pd.DataFrame) -> dict:
+    best = int(table.loc[table["importance"].idxmax(), "spacing"])
+    planted = int(spec["spacing"]["distance"])
+    return _row(
+        rbp, "spacing", "best spacing equals the planted one", planted, best, best == planted
+    )
+
+
+def check_gc(rbp: str, spec: dict, table: pd.DataFrame) -> dict:
+    from rbpgia.headlines import gc_effect
+
+    effect = gc_effect(table)
+    sign = int(np.sign(spec["gc_bias"]))
+    return _row(
+        rbp,
+        "gc_bias",
+        "a GC-rich k-mer beside the motif changes binding with the planted sign",
+        "positive" if sign > 0 else "negative",
+        f"{effect:+.4f}",
+        np.sign(effect) == sign,
+    )
+
+
+def check_hairpin(rbp: str, spec: dict, table: pd.DataFrame) -> dict:
+    effects = table.set_index("context")["importance"]
+    return _row(
+        rbp,
+        "hairpin",
+        "motif in a hairpin loop matters more than in a stem",
+        "loop > stem",
+        f"loop {effects['loop']:+.4f}, stem {effects['stem']:+.4f}",
+        effects["loop"] > effects["stem"],
+    )
+
+
+def check_position(
+    rbp: str, spec: dict, table: pd.DataFrame, max_length: int = 41, probe_length: int = 38
+) -> dict:
+    """Planted centres are fractions of each probe; compare in the frame of a typical probe."""
+    best = int(table.loc[table["importance"].idxmax(), "position"])
+    centre = best + len(spec["motif"]) / 2
+    pad = (max_length - probe_length) // 2
+    planted = pad + spec["position"]["centre"] * probe_length
+    tolerance = spec["position"]["width"] * probe_length
+    return _row(
+        rbp,
+        "positional",
+        "best motif position within one planted width of the planted centre",
+        f"{planted:.1f} +- {tolerance:.1f} nt",
+        f"{centre:.1f}",
+        abs(centre - planted) <= tolerance,
+    )
+
+
+def check_flanks(rbp: str, spec: dict, table: pd.DataFrame) -> dict:
+    best = str(table.loc[table["importance"].idxmax(), "flank"])
+    five, three = best.split("_")
+    wanted = spec["flanks"]
+    ok = (wanted.get("five_prime") in (None, five)) and (wanted.get("three_prime") in (None, three))
+    expected = f"{wanted.get('five_prime') or 'N'}_{wanted.get('three_prime') or 'N'}"
+    return _row(rbp, "flanks", "best flanking pair is the planted one", expected, best, ok)
+
+
+def validate_rbp(rbp: str, spec: dict, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Verdicts for one synthetic RBP; ``tables`` maps experiment name to its GIA table."""
+    rows = [check_kmer(rbp, spec, tables["kmer_search"])]
+    if spec.get("spacing") is None and spec.get("position") is None:
+        rows.append(check_count(rbp, spec, tables["motif_count"]))
+    if spec.get("spacing") is not None:
+        rows.append(check_spacing(rbp, spec, tables["spacing"]))
+    if spec.get("gc_bias", 0) != 0:
+        rows.append(check_gc(rbp, spec, tables["gc_bias"]))
+    if spec.get("accessibility", 0) > 0:
+        rows.append(check_hairpin(rbp, spec, tables["hairpin"]))
+    if spec.get("position") is not None:
+        rows.append(check_position(rbp, spec, tables["positional"]))
+    if spec.get("flanks") is not None:
+        rows.append(check_flanks(rbp, spec, tables["flanks"]))
+    return pd.DataFrame(rows, columns=COLUMNS)

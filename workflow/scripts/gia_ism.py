@@ -1,0 +1,32 @@
+"""In-silico mutagenesis logos of the top-scoring Set B probes of one RBP."""
+
+import numpy as np
+
+from rbpgia.encode import store
+from rbpgia.encode.onehot import decode
+from rbpgia.explain import ism_logo_matrix, saturation_mutagenesis
+from rbpgia.jobs import parse_model_id
+from rbpgia.logs import setup_logging
+from rbpgia.plots.logos import plot_ism_logos
+from rbpgia.train import load_model, make_predict_fn
+
+log = setup_logging(snakemake.log[0])
+settings = snakemake.params.settings
+w = snakemake.wildcards
+_, input_type, _ = parse_model_id(w.model)
+sets = store.read_sets(snakemake.input.h5)
+measured = store.read_targets(snakemake.input.h5, w.rbp)
+candidates = np.flatnonzero((sets == "B") & np.isfinite(measured))
+top = np.sort(candidates[np.argsort(measured[candidates])[::-1][: settings["ism_probes"]]])
+onehot = store.read_inputs(snakemake.input.h5, "seq", top)
+predict = make_predict_fn(load_model(snakemake.input.model))
+scores = saturation_mutagenesis(predict, onehot, input_type, threads=snakemake.threads)
+order = np.argsort(measured[top])[::-1]
+labels = [f"probe {top[i]} (measured {measured[top[i]]:.2f})" for i in order]
+plot_ism_logos(
+    ism_logo_matrix(scores, onehot)[order],
+    [decode(onehot[i : i + 1])[0] for i in order],
+    labels,
+    snakemake.output[0],
+)
+log.info("ISM of %d top Set B probes of %s", len(top), w.rbp)

@@ -1,0 +1,52 @@
+"""GIA k-mer search for one RBP: every k-mer embedded at the centre of the nulls."""
+
+import time
+
+from rbpgia.gia.kmer_search import adaptive_kmer_search, kmer_search
+from rbpgia.io import atomic_path
+from rbpgia.jobs import gia_context, parse_model_id
+from rbpgia.logs import setup_logging
+from rbpgia.plots.gia import plot_experiment
+
+log = setup_logging(snakemake.log[0])
+settings = snakemake.params.settings
+w = snakemake.wildcards
+_, input_type, _ = parse_model_id(w.model)
+start = time.monotonic()
+context = gia_context(
+    snakemake.input.h5,
+    snakemake.input.model,
+    w.rbp,
+    input_type,
+    settings["nulls"],
+    settings["n_null"],
+    settings["seed"],
+    snakemake.threads,
+)
+search = adaptive_kmer_search if settings["adaptive"] else kmer_search
+table = search(
+    context.predict,
+    context.nulls,
+    k=settings["k"],
+    input_type=input_type,
+    baseline=context.baseline,
+    n_boot=settings["n_boot"],
+    rng=context.rng,
+    threads=snakemake.threads,
+)
+table.insert(0, "null", settings["nulls"])
+with atomic_path(snakemake.output.table) as tmp:
+    table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+plot_experiment("kmer_search", table, snakemake.output.figure, f"{w.rbp}: k-mer search")
+top = table.iloc[0]
+log.info(
+    "%s: top %d-mer %s (importance %.4f) from %d k-mers x %d %s nulls in %.1f s",
+    w.rbp,
+    settings["k"],
+    top["kmer"],
+    top["importance"],
+    len(table),
+    len(context.nulls),
+    settings["nulls"],
+    time.monotonic() - start,
+)

@@ -1,0 +1,24 @@
+"""Compare every recovered GIA effect with the synthetic generator's planted rules."""
+
+import json
+
+import pandas as pd
+
+from rbpgia.io import atomic_path
+from rbpgia.logs import setup_logging
+from rbpgia.validate import validate_rbp
+
+log = setup_logging(snakemake.log[0])
+with open(snakemake.input.truth) as handle:
+    truth = json.load(handle)
+tables = {}
+for (rbp, experiment), path in zip(snakemake.params.labels, snakemake.input.tables, strict=True):
+    tables.setdefault(rbp, {})[experiment] = pd.read_csv(path, sep="\t")
+verdicts = pd.concat(
+    [validate_rbp(rbp, truth["rbps"][rbp], tables[rbp]) for rbp in tables], ignore_index=True
+)
+with atomic_path(snakemake.output[0]) as tmp:
+    verdicts.to_csv(tmp, sep="\t", index=False)
+log.info("%d of %d checks pass", verdicts["passed"].sum(), len(verdicts))
+for row in verdicts.itertuples():
+    log.info("%s %s %s: %s", "PASS" if row.passed else "FAIL", row.rbp, row.check, row.observed)

@@ -19,8 +19,13 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
+DATASET ?= synthetic
+
 demo: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES) --printshellcmds --show-failed-logs
+	$(BIN)/snakemake --cores $(CORES) --show-failed-logs
+	$(BIN)/snakemake --report results/$(DATASET)/report.html
+	@if [ -f results/$(DATASET)/gia/validation.tsv ]; then \
+		$(BIN)/python -m rbpgia.validate results/$(DATASET)/gia/validation.tsv; fi
 
 test: $(STAMP)
 	$(BIN)/pytest -q

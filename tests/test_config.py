@@ -36,7 +36,7 @@ def test_defaults_are_filled_from_the_schema():
     rbp = config["datasets"]["syn"]["rbps"]["R1"]
     assert rbp["site_effect"] == "additive"
     assert rbp["spacing"] is None
-    assert config["datasets"]["syn"]["seed"] == 2020
+    assert config["datasets"]["syn"]["seed"] == 1
 
 
 def test_file_datasets_get_no_synthetic_defaults():

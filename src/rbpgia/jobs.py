@@ -135,13 +135,16 @@ def train_keras_job(
 
 
 def train_kmer_ridge_job(data: JobData, log: logging.Logger | None = None) -> JobResult:
-    """Fit the k-mer ridge baseline (k = 1..6) on one RBP; the penalty is chosen by CV."""
+    """Fit the k-mer ridge baseline (k = 1..6) on one RBP; validation picks the penalty."""
     from rbpgia.models.kmer_ridge import fit_kmer_ridge, predict_kmer_ridge
 
     log = log or logging.getLogger("rbpgia")
     start = time.monotonic()
     onehot = {split: x[:, :, :4] for split, x in data.x.items()}
-    model = fit_kmer_ridge(onehot["train"], data.y["train"])
+    # The validation split picks the penalty, as it picks the epoch of the deep models.
+    model = fit_kmer_ridge(
+        onehot["train"], data.y["train"], x_valid=onehot["valid"], y_valid=data.y["valid"]
+    )
     seconds = time.monotonic() - start
     predicted = predict_kmer_ridge(model, onehot["test"])
     metrics = test_metrics(data.y["test"], predicted)

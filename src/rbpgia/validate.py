@@ -163,3 +163,22 @@ def validate_rbp(rbp: str, spec: dict, tables: dict[str, pd.DataFrame]) -> pd.Da
     if spec.get("flanks") is not None:
         rows.append(check_flanks(rbp, spec, tables["flanks"]))
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print a validation table; exit 1 if any check fails (used by ``make demo``)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("table", help="validation.tsv written by the workflow")
+    args = parser.parse_args(argv)
+    table = pd.read_csv(args.table, sep="\t")
+    with pd.option_context("display.width", 160, "display.max_colwidth", 60):
+        print(table[["rbp", "experiment", "expected", "observed", "passed"]].to_string(index=False))
+    passed = int(table["passed"].sum())
+    print(f"\n{passed} of {len(table)} checks against the planted truth pass.")
+    return 0 if passed == len(table) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

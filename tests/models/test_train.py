@@ -1,0 +1,205 @@
+"""Training loop rules, the shared predict function, metrics and model files."""
+
+from __future__ import annotations
+
+import warnings
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+
+from rbpgia import train
+from rbpgia.errors import InputError
+from rbpgia.metrics import pearson_r, spearman_r
+from rbpgia.models import build_deepbind_cnn, build_residualbind
+
+# --- metrics ------------------------------------------------------------------------------
+
+
+def test_pearson_and_spearman_by_hand():
+    # centred y = (-1, 0, 1), centred p = (-4/3, -1/3, 5/3): r = 3 / sqrt(2 * 42/9)
+    assert pearson_r([1, 2, 3], [1, 2, 4]) == pytest.approx(3 / np.sqrt(2 * 42 / 9), abs=1e-12)
+    assert spearman_r([1, 2, 3], [1, 2, 4]) == 1.0
+    assert spearman_r([1, 2, 3, 4], [4, 3, 2, 1]) == -1.0
+    # ranks (1, 2.5, 2.5, 4) vs (1, 2, 3, 4): the tie is averaged
+    assert spearman_r([1, 5, 5, 9], [1, 2, 3, 4]) == pytest.approx(4.5 / np.sqrt(4.5 * 5))
+
+
+def test_constant_predictions_give_nan_silently():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(pearson_r([1.0, 2.0, 3.0], [0.5, 0.5, 0.5]))
+        assert np.isnan(spearman_r([1.0, 2.0, 3.0], [0.5, 0.5, 0.5]))
+        assert np.isnan(pearson_r([1.0], [2.0]))
+    with pytest.raises(ValueError, match="3 vs 2"):
+        pearson_r([1, 2, 3], [1, 2])
+
+
+def test_evaluate_reports_all_metrics():
+    x = np.array([[[1.0]], [[2.0]], [[4.0]]], dtype=np.float32)
+    result = train.evaluate(lambda x: x[:, 0, 0], x, np.array([1.0, 2.0, 3.0]))
+    assert result == {
+        "pearson_r": pytest.approx(3 / np.sqrt(2 * 42 / 9)),
+        "spearman_r": 1.0,
+        "n": 3,
+        "mse": pytest.approx(1 / 3),
+    }
+
+
+# --- the shared predict function ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def residualbind():
+    return build_residualbind((41, 4), seed=0)
+
+
+def test_predict_fn_equals_calling_the_model(residualbind):
+    x = np.random.default_rng(0).random((300, 41, 4), dtype=np.float32)
+    expected = keras.ops.convert_to_numpy(residualbind(x, training=False)).ravel()
+    predict = train.make_predict_fn(residualbind, batch_size=128)  # 300 = 2 * 128 + 44
+    for n in (300, 128, 1):
+        out = predict(x[:n])
+        assert out.shape == (n,)
+        assert out.dtype == np.float32
+        np.testing.assert_allclose(out, expected[:n], rtol=1e-5, atol=1e-5)
+    assert predict(x[:0]).shape == (0,)
+    if keras.backend.backend() == "tensorflow":
+        # One input shape, one trace, however many calls and sizes.
+        assert residualbind.predict_function.experimental_get_tracing_count() == 1
+    with pytest.raises(InputError, match="shape"):
+        predict(x[:, :40])
+
+
+# --- fit ----------------------------------------------------------------------------------
+
+
+def test_fit_learns_a_motif_count(motif_task):
+    x_train, y_train, x_valid, y_valid = motif_task
+    model = build_deepbind_cnn((41, 4), seed=0)
+    lines = []
+    history = train.fit(
+        model,
+        x_train,
+        y_train,
+        x_valid,
+        y_valid,
+        epochs=8,
+        learning_rate=0.01,
+        lr_patience=100,
+        seed=0,
+        log=lines.append,
+    )
+    assert list(history.columns) == train.HISTORY_COLUMNS
+    assert history["epoch"].tolist() == list(range(1, 9))
+    assert history["lr"].tolist() == pytest.approx([0.01] * 8)
+    assert (history["seconds"] > 0).all()
+    assert history["val_pearson_r"].max() > 0.5
+    assert len(lines) == 9
+    assert lines[0].startswith("epoch 1/8 loss ")
+
+    # The best epoch's weights are back: evaluating reproduces its validation scores.
+    best = history.loc[history["val_pearson_r"].idxmax()]
+    result = train.evaluate(train.make_predict_fn(model), x_valid, y_valid)
+    assert result["pearson_r"] == pytest.approx(best["val_pearson_r"], abs=1e-6)
+    assert result["mse"] == pytest.approx(best["val_loss"], abs=1e-6)
+    assert f"restored epoch {int(best['epoch'])}" in lines[-1]
+
+
+def test_fit_schedule_follows_the_rules(motif_task, monkeypatch):
+    """A scripted validation r drives the LR cuts, the early stop and the restored epoch."""
+    x_train, y_train, x_valid, y_valid = motif_task
+    script = iter([0.1, 0.2, 0.15, 0.15, 0.3, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1])
+    seen = []
+
+    def scripted_pearson(y, predictions):
+        seen.append(np.array(predictions))
+        return next(script)
+
+    monkeypatch.setattr(train, "pearson_r", scripted_pearson)
+    model = build_deepbind_cnn((41, 4), seed=0)
+    history = train.fit(
+        model,
+        x_train[:300],
+        y_train[:300],
+        x_valid,
+        y_valid,
+        epochs=50,
+        learning_rate=1e-3,
+        patience=4,
+        lr_patience=2,
+        lr_factor=0.5,
+        min_lr=3e-4,
+        seed=0,
+    )
+    # Epochs 3-4 do not improve: cut after 4. Epoch 5 is a new best and resets both
+    # counters; 6-7 do not improve: cut after 7 to max(2.5e-4, 3e-4); stop after 9.
+    assert history["epoch"].tolist() == list(range(1, 10))
+    assert history["val_pearson_r"].tolist() == [0.1, 0.2, 0.15, 0.15, 0.3, 0.1, 0.1, 0.1, 0.1]
+    lr = [1e-3, 1e-3, 1e-3, 1e-3, 5e-4, 5e-4, 5e-4, 3e-4, 3e-4]
+    assert history["lr"].tolist() == pytest.approx(lr, rel=1e-6)
+
+    restored = train.make_predict_fn(model)(x_valid)
+    np.testing.assert_allclose(restored, seen[4], rtol=0, atol=1e-6)
+    assert np.abs(restored - seen[-1]).max() > 1e-3
+
+
+def test_fit_is_deterministic_for_a_seed():
+    """ResidualBind (batch norm, dropout, shuffling) trained twice gives the same history."""
+    rng = np.random.default_rng(3)
+    x = rng.random((300, 41, 4), dtype=np.float32)
+    y = x[:, 10:20, 2].sum(axis=1) + rng.normal(scale=0.1, size=300).astype(np.float32)
+    columns = ["loss", "val_loss", "val_pearson_r", "lr"]
+
+    def run(seed):
+        model = build_residualbind((41, 4), seed=1)
+        return train.fit(model, x[:200], y[:200], x[200:], y[200:], epochs=2, seed=seed)
+
+    first, second = run(0), run(0)
+    pd.testing.assert_frame_equal(first[columns], second[columns], rtol=1e-6, atol=1e-6)
+    assert first["loss"].iloc[0] != first["loss"].iloc[1]
+
+
+def test_fit_seed_changes_the_shuffling(motif_task):
+    x_train, y_train, x_valid, y_valid = motif_task
+
+    def run(seed):
+        model = build_deepbind_cnn((41, 4), seed=1)
+        return train.fit(model, x_train[:500], y_train[:500], x_valid, y_valid, epochs=2, seed=seed)
+
+    # Same initial weights and dropout seeds (model seed 1): only the batch order differs.
+    assert np.abs(run(0)["loss"] - run(1)["loss"]).max() > 1e-4
+
+
+def test_fit_rejects_bad_targets(motif_task):
+    x_train, y_train, x_valid, y_valid = motif_task
+    y_bad = y_train.copy()
+    y_bad[3] = np.nan
+    model = build_deepbind_cnn((41, 4))
+    with pytest.raises(InputError, match="training targets contain NaN"):
+        train.fit(model, x_train, y_bad, x_valid, y_valid, epochs=1)
+    with pytest.raises(InputError, match="validation set has 500 inputs but 499 targets"):
+        train.fit(model, x_train, y_train, x_valid, y_valid[:-1], epochs=1)
+
+
+# --- model files --------------------------------------------------------------------------
+
+
+def test_save_load_round_trip(residualbind, tmp_path):
+    x = np.random.default_rng(4).random((50, 41, 4), dtype=np.float32)
+    path = tmp_path / "out" / "model.keras"
+    train.save_model(residualbind, path)
+    assert [p.name for p in path.parent.iterdir()] == ["model.keras"]  # no temp left over
+    loaded = train.load_model(path)
+    assert loaded.count_params() == 216_321
+    np.testing.assert_array_equal(
+        train.make_predict_fn(loaded)(x), train.make_predict_fn(residualbind)(x)
+    )
+
+
+def test_model_file_errors(residualbind, tmp_path):
+    with pytest.raises(InputError, match=r"model.h5: model files must end in '.keras'"):
+        train.save_model(residualbind, tmp_path / "model.h5")
+    with pytest.raises(InputError, match="missing.keras: model file not found"):
+        train.load_model(tmp_path / "missing.keras")

@@ -129,3 +129,14 @@ def test_missing_input_file_is_explained(tmp_path):
     result = snakemake(tmp_path, "--cores", "1", "--dry-run", config=config)
     assert result.returncode != 0
     assert "data/norm_data.txt does not exist" in result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_report_is_self_contained(finished_run):
+    report = finished_run / "results" / "tiny" / "report.html"
+    result = snakemake(finished_run, "--report", str(report))
+    assert result.returncode == 0, result.stderr[-3000:]
+    html = report.read_text(errors="replace")
+    assert len(html) > 500_000
+    for needle in ("Benchmark", "GIA", "Validation", "R_ADD", "kmer_search"):
+        assert needle in html

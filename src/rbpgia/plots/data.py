@@ -18,7 +18,7 @@ def plot_overview(table, pool: dict, source: str | os.PathLike, path: str | os.P
     ax.bar(lengths, counts, color=PALETTE[0])
     ax.set(xlabel="probe length (nt)", ylabel="probes", title="Probe lengths")
     ax = axes[0, 1]
-    ax.hist(pool["gc"], bins=np.linspace(0, 1, 41), color=PALETTE[1])
+    ax.hist(pool["gc"], bins=np.linspace(0, 1, 21), color=PALETTE[1])
     ax.set(xlabel="GC fraction of the probe", ylabel="probes", title="GC content")
     ax = axes[1, 0]
     ax.plot(np.arange(1, len(pool["unpaired"]) + 1), pool["unpaired"], color=PALETTE[2])

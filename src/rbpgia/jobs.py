@@ -182,15 +182,14 @@ def gia_context(
     model_path: str | os.PathLike,
     rbp: str,
     input_type: str,
-    null: str = "profile",
-    n_null: int = 1000,
-    seed: int = 0,
+    settings: dict,
     threads: int = 1,
 ) -> GiaContext:
     """Load a trained model and draw its nulls from the Set B probes of the pool.
 
-    The same ``seed`` gives the same nulls in every experiment job of an RBP, so the
-    experiments' effects are measured on one background.
+    ``settings`` is the config's ``gia`` section (``nulls``, ``n_null``, ``seed``). The same
+    seed gives the same nulls in every experiment job of an RBP, so the experiments' effects
+    are measured on one background.
     """
     from rbpgia.gia.importance import null_predictions
     from rbpgia.gia.nulls import make_nulls
@@ -200,8 +199,8 @@ def gia_context(
     measured = store.read_targets(h5_path, rbp)
     rows = np.flatnonzero((sets == "B") & np.isfinite(measured))
     base = store.read_inputs(h5_path, "seq", rows)
-    rng = np.random.default_rng(seed)
-    nulls = make_nulls(null, base, n_null, rng, measured=measured[rows])
+    rng = np.random.default_rng(settings["seed"])
+    nulls = make_nulls(settings["nulls"], base, settings["n_null"], rng, measured=measured[rows])
     predict = make_predict_fn(load_model(model_path))
     baseline = null_predictions(predict, nulls, input_type, threads=threads)
     return GiaContext(predict, nulls, input_type, rng, baseline)

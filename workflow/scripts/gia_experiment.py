@@ -20,14 +20,7 @@ source = "config gia.motifs" if w.rbp in settings["motifs"] else "top k-mer of t
 log.info("%s: experiment %s with motif %s (%s)", w.rbp, w.experiment, motif, source)
 start = time.monotonic()
 context = gia_context(
-    snakemake.input.h5,
-    snakemake.input.model,
-    w.rbp,
-    input_type,
-    settings["nulls"],
-    settings["n_null"],
-    settings["seed"],
-    snakemake.threads,
+    snakemake.input.h5, snakemake.input.model, w.rbp, input_type, settings, snakemake.threads
 )
 run = getattr(experiments, w.experiment)
 table = run(

@@ -14,14 +14,7 @@ w = snakemake.wildcards
 _, input_type, _ = parse_model_id(w.model)
 start = time.monotonic()
 context = gia_context(
-    snakemake.input.h5,
-    snakemake.input.model,
-    w.rbp,
-    input_type,
-    settings["nulls"],
-    settings["n_null"],
-    settings["seed"],
-    snakemake.threads,
+    snakemake.input.h5, snakemake.input.model, w.rbp, input_type, settings, snakemake.threads
 )
 search = adaptive_kmer_search if settings["adaptive"] else kmer_search
 table = search(

@@ -1,0 +1,58 @@
+"""One modelling job reads one RBP, normalises with training statistics, keeps splits aligned."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rbpgia.data.probes import Probes
+from rbpgia.encode.store import encode_probes, write_probes_h5
+from rbpgia.jobs import load_job_data, parse_model_id, train_kmer_ridge_job
+
+
+@pytest.fixture(scope="module")
+def pool(tmp_path_factory):
+    rng = np.random.default_rng(3)
+    n = 400
+    sequences = np.array(["".join(rng.choice(list("ACGU"), 36)) for _ in range(n)])
+    counts = np.array([s.count("GCA") for s in sequences], dtype=np.float32)
+    targets = pd.DataFrame(
+        {
+            "R1": counts + rng.normal(0, 0.1, n).astype(np.float32),
+            "R2": np.where(np.arange(n) % 10 == 0, np.nan, 5.0 * counts).astype(np.float32),
+        }
+    )
+    sets = np.where(np.arange(n) < 250, "A", "B")
+    probes = Probes(sequences, sets, targets, "test")
+    onehot, structure = encode_probes(probes)
+    path = tmp_path_factory.mktemp("pool") / "probes.h5"
+    write_probes_h5(path, probes, onehot, structure)
+    return path, probes
+
+
+def test_parse_model_id():
+    assert parse_model_id("residualbind_seq_clip") == ("residualbind", "seq", "clip")
+    assert parse_model_id("deepbind_cnn_struct_log") == ("deepbind_cnn", "struct", "log")
+
+
+def test_splits_use_training_statistics_and_drop_nan(pool):
+    path, probes = pool
+    data = load_job_data(path, "R2", "pu", "clip", valid_fraction=0.2, seed=1)
+    assert data.x["train"].shape[1:] == (41, 6)
+    used = np.concatenate([data.indices[s] for s in ("train", "valid", "test")])
+    assert len(used) == len(set(used)) == 360  # every 10th probe has no measurement
+    assert set(probes.sets[data.indices["test"]]) == {"B"}
+    raw = probes.targets["R2"].to_numpy()
+    train = raw[data.indices["train"]]
+    expected_test = (raw[data.indices["test"]] - train.mean()) / train.std()
+    np.testing.assert_allclose(data.y["test"], expected_test, rtol=1e-5, atol=1e-5)
+    assert abs(data.y["train"].mean()) < 1e-5
+
+
+def test_kmer_ridge_job_predictions_are_aligned(pool):
+    path, _ = pool
+    data = load_job_data(path, "R1", "seq", "clip", seed=0)
+    result = train_kmer_ridge_job(data)
+    assert result.metrics["n_test"] == 150
+    assert result.metrics["pearson_r"] > 0.8
+    np.testing.assert_array_equal(result.predictions["probe"], data.indices["test"])
+    np.testing.assert_allclose(result.predictions["measured"], data.y["test"], rtol=1e-6)

@@ -56,31 +56,39 @@ def check_kmer(rbp: str, spec: dict, table: pd.DataFrame) -> dict:
 
 
 def check_count(rbp: str, spec: dict, table: pd.DataFrame) -> dict:
+    """Additive sites add without diminishing returns; saturating ones with.
+
+    Sites are planted additive on the log-affinity scale, so on the measured (intensity)
+    scale that models predict, independent sites give increments that stay level or grow
+    (the generator's own noise-free truth gives 0.64, 2.07, 5.04 for SYN_ADDITIVE, linear
+    fit R^2 0.96); a saturating rule gives shrinking increments.
+    """
     table = table.sort_values("n_sites")
     effects = table["importance"].to_numpy(dtype=float)
     increments = np.diff(effects)
     monotone = bool(np.all(increments > 0))
+    slope, intercept = np.polyfit(table["n_sites"], effects, 1)
+    fitted = slope * table["n_sites"].to_numpy() + intercept
+    ss_tot = float(np.sum((effects - effects.mean()) ** 2))
+    r2 = 1 - float(np.sum((effects - fitted) ** 2)) / ss_tot if ss_tot > 0 else float("nan")
+    observed = f"effects {np.round(effects, 3).tolist()}, linear R^2 {r2:.3f}"
     if spec["site_effect"] == "additive":
-        slope, intercept = np.polyfit(table["n_sites"], effects, 1)
-        fitted = slope * table["n_sites"] + intercept
-        ss_res = float(np.sum((effects - fitted) ** 2))
-        ss_tot = float(np.sum((effects - effects.mean()) ** 2))
-        r2 = 1 - ss_res / ss_tot if ss_tot > 0 else float("nan")
+        level = bool(np.all(increments[1:] >= 0.8 * increments[:-1]))
         return _row(
             rbp,
             "motif_count",
-            "additive: effect increases with every site and is linear (R^2 >= 0.95)",
-            "monotone, R^2 >= 0.95",
-            f"increments {np.round(increments, 3).tolist()}, R^2 {r2:.3f}",
-            monotone and r2 >= 0.95,
+            "additive: every extra site adds at least as much (no saturation), R^2 >= 0.9",
+            "monotone, increments not shrinking, R^2 >= 0.9",
+            observed,
+            monotone and level and r2 >= 0.9,
         )
     return _row(
         rbp,
         "motif_count",
         "saturating: effect increases with sites, each extra site adding less",
-        "monotone, diminishing increments",
-        f"increments {np.round(increments, 3).tolist()}",
-        bool(np.all(increments >= 0) and np.all(np.diff(increments) < 0)),
+        "monotone, shrinking increments",
+        observed,
+        monotone and bool(np.all(np.diff(increments) < 0)),
     )
 
 

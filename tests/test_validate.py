@@ -1,0 +1,71 @@
+"""Validation verdicts follow the planted rule, and fail when the effect contradicts it."""
+
+import pandas as pd
+import pytest
+
+from rbpgia.validate import shares_shifted_core, validate_rbp
+
+SPEC = {
+    "motif": "UGCAUG",
+    "site_effect": "additive",
+    "spacing": None,
+    "gc_bias": 0.0,
+    "accessibility": 0.0,
+    "position": None,
+    "flanks": None,
+}
+
+
+def kmers(top):
+    return pd.DataFrame({"kmer": [top, "AAAAAA"], "importance": [1.0, 0.1]})
+
+
+def counts(*effects):
+    return pd.DataFrame({"n_sites": [1, 2, 3], "importance": list(effects)})
+
+
+@pytest.mark.parametrize(
+    ("found", "ok"),
+    [("UGCAUG", True), ("GCAUGU", True), ("AUGCAU", True), ("GCAUGC", True), ("CAUGAA", False)],
+)
+def test_shifted_core(found, ok):
+    assert shares_shifted_core(found, "UGCAUG") is ok
+
+
+def test_additive_rbp_passes_on_planted_shape():
+    verdicts = validate_rbp(
+        "R", SPEC, {"kmer_search": kmers("UGCAUG"), "motif_count": counts(1, 2, 3.2)}
+    )
+    assert verdicts["passed"].tolist() == [True, True]
+
+
+def test_saturating_shape_fails_an_additive_rbp():
+    verdicts = validate_rbp(
+        "R", SPEC, {"kmer_search": kmers("CCCCCC"), "motif_count": counts(1, 1.6, 1.8)}
+    )
+    assert verdicts["passed"].tolist() == [False, False]
+
+
+def test_rule_specific_checks():
+    spec = dict(SPEC, spacing={"distance": 5}, gc_bias=-4.0, accessibility=1.0)
+    spec["flanks"] = {"five_prime": "U", "three_prime": "A", "strength": 0.5}
+    tables = {
+        "kmer_search": kmers("UGCAUG"),
+        "spacing": pd.DataFrame({"spacing": [3, 4, 5, 6], "importance": [1, 2, 4, 2]}),
+        "gc_bias": pd.DataFrame(
+            {
+                "condition": ["motif", "gc_5p", "gc_3p", "motif+gc_5p", "motif+gc_3p"],
+                "importance": [1.0, -0.1, -0.1, 0.7, 0.8],
+            }
+        ),
+        "hairpin": pd.DataFrame({"context": ["random", "loop", "stem"], "importance": [1, 2, 0.2]}),
+        "flanks": pd.DataFrame({"flank": ["A_A", "U_A", "U_C"], "importance": [1, 3, 2]}),
+    }
+    verdicts = validate_rbp("R", spec, tables).set_index("experiment")
+    assert verdicts["passed"].all()
+    tables["spacing"]["importance"] = [1, 5, 4, 2]
+    tables["hairpin"]["importance"] = [1, 0.2, 2]
+    verdicts = validate_rbp("R", spec, tables).set_index("experiment")
+    assert not verdicts.loc["spacing", "passed"]
+    assert not verdicts.loc["hairpin", "passed"]
+    assert verdicts.loc["gc_bias", "passed"]

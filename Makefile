@@ -42,6 +42,8 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_encode.py --out benchmarks/results/encode.json
+	$(BIN)/python benchmarks/bench_train.py --out benchmarks/results/train.json
+	$(BIN)/python benchmarks/bench_gia.py --out benchmarks/results/gia.json
 
 clean:
 	rm -rf results .snakemake

@@ -16,10 +16,7 @@ start = time.monotonic()
 context = gia_context(
     snakemake.input.h5, snakemake.input.model, w.rbp, input_type, settings, snakemake.threads
 )
-search = adaptive_kmer_search if settings["adaptive"] else kmer_search
-table = search(
-    context.predict,
-    context.nulls,
+options = dict(
     k=settings["k"],
     input_type=input_type,
     baseline=context.baseline,
@@ -27,6 +24,24 @@ table = search(
     rng=context.rng,
     threads=snakemake.threads,
 )
+adaptive = settings["adaptive"] and settings["n_null"] > settings["screen_nulls"]
+if adaptive:
+    log.info(
+        "adaptive search: all k-mers on %d nulls, the best %d on all %d",
+        settings["screen_nulls"],
+        settings["refine_kmers"],
+        settings["n_null"],
+    )
+    table = adaptive_kmer_search(
+        context.predict,
+        context.nulls,
+        n_screen=settings["screen_nulls"],
+        n_refine=settings["refine_kmers"],
+        **options,
+    )
+else:
+    log.info("exhaustive search: every k-mer on all %d nulls", settings["n_null"])
+    table = kmer_search(context.predict, context.nulls, **options)
 table.insert(0, "null", settings["nulls"])
 with atomic_path(snakemake.output.table) as tmp:
     table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")

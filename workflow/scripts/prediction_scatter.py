@@ -10,3 +10,4 @@ from rbpgia.plots.benchmark import plot_prediction_scatter
 log = setup_logging(snakemake.log[0])
 tables = {Path(p).parent.parent.name: pd.read_csv(p, sep="\t") for p in snakemake.input}
 plot_prediction_scatter(tables, snakemake.wildcards.rbp, snakemake.output[0])
+log.info("scatter of %d models for %s", len(tables), snakemake.wildcards.rbp)

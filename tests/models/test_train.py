@@ -203,3 +203,13 @@ def test_model_file_errors(residualbind, tmp_path):
         train.save_model(residualbind, tmp_path / "model.h5")
     with pytest.raises(InputError, match="missing.keras: model file not found"):
         train.load_model(tmp_path / "missing.keras")
+
+
+def test_one_epoch_of_residualbind_lowers_the_training_loss(motif_task):
+    x_train, y_train, x_valid, y_valid = motif_task
+    x_small, y_small = x_train[:500], y_train[:500]
+    model = build_residualbind((41, 4), seed=0)
+    before = train.evaluate(train.make_predict_fn(model), x_small, y_small)["mse"]
+    train.fit(model, x_small, y_small, x_valid[:100], y_valid[:100], epochs=1, seed=0)
+    after = train.evaluate(train.make_predict_fn(model), x_small, y_small)["mse"]
+    assert after < before

@@ -242,3 +242,17 @@ def test_pwm_logos_write_png(tmp_path, shipped):
     assert match.stat().st_size > 5000
     # Written atomically: no temporary file is left beside the figures.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["logo.png", "match.png"]
+
+
+def test_kmer_alignment_pwm_has_no_negative_round_off():
+    # Top 20 GIA 6-mers of a demo RBP; these once gave an entry of -8e-17 that logos reject.
+    kmers = ["UAGGGA", "GUAGGG", "UUAGGG", "AUAGGG", "AGGGAG", "AGGGAA", "CUAGGG", "AGGGAC"]
+    kmers += ["AGGGAU", "AAGGGA", "UAGGGC", "UAGGAA", "GAGGGA", "GGGAGG", "UUGGGA", "UAGGCA"]
+    kmers += ["GGGAGC", "UAAGGA", "AUUAGG", "AAUAGG"]
+    weights = [1.77624, 0.722961, 0.705794, 0.699135, 0.683832, 0.644981, 0.63474, 0.634271]
+    weights += [0.620687, 0.396726, 0.352752, 0.309882, 0.309208, 0.308597, 0.304162]
+    weights += [0.301071, 0.297396, 0.279931, 0.278284, 0.277608]
+    pwm = kmer_alignment_pwm(kmers, np.array(weights))
+    assert pwm.min() >= 0
+    np.testing.assert_allclose(pwm.sum(axis=1), 1.0, atol=1e-12)
+    assert pwm_consensus(pwm).find("UAGGGA") >= 0

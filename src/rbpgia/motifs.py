@@ -342,7 +342,10 @@ def kmer_alignment_pwm(
     first = min([max_shift, *kept[:1].tolist()])
     last = max([max_shift + width_k - 1, *kept[-1:].tolist()])
     counts, coverage = counts[first : last + 1], coverage[first : last + 1]
-    return (counts + 0.25 * (total - coverage)[:, None]) / total
+    pwm = (counts + 0.25 * (total - coverage)[:, None]) / total
+    # total - coverage can round to a tiny negative number; a PWM has no negative entries.
+    pwm = np.clip(pwm, 0.0, None)
+    return pwm / pwm.sum(axis=1, keepdims=True)
 
 
 def _kmer_codes(kmers: Sequence[str], k: int | None) -> np.ndarray:

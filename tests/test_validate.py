@@ -69,3 +69,19 @@ def test_rule_specific_checks():
     assert not verdicts.loc["spacing", "passed"]
     assert not verdicts.loc["hairpin", "passed"]
     assert verdicts.loc["gc_bias", "passed"]
+
+
+def test_flanks_follow_a_shifted_motif():
+    spec = dict(SPEC, motif="GUUGAC", flanks={"five_prime": "U", "three_prime": "A", "strength": 1})
+    table = pd.DataFrame(
+        {"motif": "UUGACA", "flank": ["G_U", "U_A", "A_C"], "importance": [3.0, 1.0, 0.5]}
+    )
+    tables = {"kmer_search": kmers("UUGACA"), "flanks": table, "motif_count": counts(1, 2, 3)}
+    verdicts = validate_rbp("R", spec, tables)
+    flanks = verdicts.set_index("experiment").loc["flanks"]
+    assert flanks["expected"] == "G_N around UUGACA"
+    assert flanks["passed"]
+    table["importance"] = [0.1, 1.0, 3.0]
+    tables = {"kmer_search": kmers("UUGACA"), "flanks": table, "motif_count": counts(1, 2, 3)}
+    verdicts = validate_rbp("R", spec, tables)
+    assert not verdicts.set_index("experiment").loc["flanks", "passed"]

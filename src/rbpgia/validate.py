@@ -146,19 +146,42 @@ def check_position(
     )
 
 
+def expected_flanks(spec: dict, motif: str) -> tuple[str | None, str | None]:
+    """Flanking letters the planted rule prefers around ``motif`` (the experiment's motif).
+
+    The planted preference is the extended site ``5' flank + planted motif + 3' flank``. When
+    the k-mer search picked a shift of the planted motif, the letters that extend *that*
+    k-mer within the extended site are the expected flanks (None where it runs off the end).
+    """
+    wanted = spec["flanks"]
+    five, three = wanted.get("five_prime") or "", wanted.get("three_prime") or ""
+    extended = five + spec["motif"] + three
+    start = extended.find(motif)
+    if start < 0 or motif == spec["motif"]:
+        return wanted.get("five_prime"), wanted.get("three_prime")
+    end = start + len(motif)
+    before = extended[start - 1] if start > 0 else None
+    after = extended[end] if end < len(extended) else None
+    return before, after
+
+
 def check_flanks(rbp: str, spec: dict, table: pd.DataFrame) -> dict:
     best = str(table.loc[table["importance"].idxmax(), "flank"])
     five, three = best.split("_")
-    wanted = spec["flanks"]
-    ok = (wanted.get("five_prime") in (None, five)) and (wanted.get("three_prime") in (None, three))
-    expected = f"{wanted.get('five_prime') or 'N'}_{wanted.get('three_prime') or 'N'}"
+    motif = str(table["motif"].iloc[0]) if "motif" in table else spec["motif"]
+    want5, want3 = expected_flanks(spec, motif)
+    ok = want5 in (None, five) and want3 in (None, three)
+    expected = f"{want5 or 'N'}_{want3 or 'N'} around {motif}"
     return _row(rbp, "flanks", "best flanking pair is the planted one", expected, best, ok)
 
 
 def validate_rbp(rbp: str, spec: dict, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Verdicts for one synthetic RBP; ``tables`` maps experiment name to its GIA table."""
     rows = [check_kmer(rbp, spec, tables["kmer_search"])]
-    if spec.get("spacing") is None and spec.get("position") is None:
+    # Accessibility scales each site by its local fold, so site_effect alone does not fix the
+    # shape of the count curve there; spacing and position rules change it too.
+    simple_sites = all(spec.get(key) is None for key in ("spacing", "position"))
+    if simple_sites and not spec.get("accessibility", 0):
         rows.append(check_count(rbp, spec, tables["motif_count"]))
     if spec.get("spacing") is not None:
         rows.append(check_spacing(rbp, spec, tables["spacing"]))

@@ -7,6 +7,7 @@ import pandas as pd
 
 from rbpgia.benchmark import (
     collect_metrics,
+    model_label,
     noise_ceilings,
     paired_differences,
     read_published,
@@ -36,13 +37,8 @@ with atomic_path(snakemake.output.table) as tmp:
     table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
 
 trained = table[table["input"] != "published"]
-reference = trained[trained["model"] == snakemake.params.reference]
-label = reference.iloc[0]
-reference_label = (
-    snakemake.params.reference
-    if trained.groupby("model")[["input", "norm"]].nunique().max(axis=1)[label["model"]] == 1
-    else f"{label['model']} ({label['input']}, {label['norm']})"
-)
+labels = model_label(trained)
+reference_label = labels[trained["model"] == snakemake.params.reference].iloc[0]
 differences = paired_differences(table, reference_label)
 with atomic_path(snakemake.output.differences) as tmp:
     differences.to_csv(tmp, sep="\t", index=False, float_format="%.6g")

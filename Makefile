@@ -41,9 +41,9 @@ format: $(STAMP)
 	$(BIN)/snakefmt Snakefile workflow/rules
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_encode.py --out benchmarks/results/encode.json
-	$(BIN)/python benchmarks/bench_train.py --out benchmarks/results/train.json
-	$(BIN)/python benchmarks/bench_gia.py --out benchmarks/results/gia.json
+	$(BIN)/python benchmarks/bench_encode.py --out results/bench/encode.json
+	$(BIN)/python benchmarks/bench_train.py --out results/bench/train.json
+	$(BIN)/python benchmarks/bench_gia.py --out results/bench/gia.json
 
 clean:
 	rm -rf results .snakemake

@@ -19,13 +19,16 @@ import argparse
 import gzip
 import json
 import os
-import platform
 import random
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import RNA
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import describe  # noqa: E402
 
 from rbpgia.encode.structure import SPAN, WINDOW, structure_profiles, viennarna_version
 
@@ -74,16 +77,6 @@ def best_rates(variants: dict, n: int, repeats: int) -> tuple[dict, dict]:
     return {k: n / v for k, v in wall.items()}, {k: n / v for k, v in cpu.items()}
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=2000, help="probes to sample (default 2000)")
@@ -124,18 +117,14 @@ def main(argv=None) -> dict:
         "overhead_ratio_threads_1_cpu_time": round(cpu_rates["alone"] / cpu_rates["single"], 4),
         f"speedup_threads_{args.threads}": round(parallel / single, 3),
         f"extrapolated_s_{FULL_POOL}_probes_threads_{args.threads}": round(FULL_POOL / parallel, 1),
-        "machine": {
-            "nproc": os.cpu_count(),
-            "cpu_model": cpu_model(),
-            "python": platform.python_version(),
-            "numpy": np.__version__,
-            "viennarna": viennarna_version(),
-        },
+        "machine": {**describe(), "viennarna": viennarna_version()},
     }
     text = json.dumps(report, indent=2)
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
+        tmp = args.out.with_suffix(".tmp")
+        tmp.write_text(text + "\n")
+        os.replace(tmp, args.out)
     print(text)
     return report
 

@@ -196,6 +196,7 @@ def fit(
     min_lr: float = 1e-6,
     seed: int = 0,
     log: Callable[[str], None] | None = None,
+    callbacks: list[keras.callbacks.Callback] | None = None,
 ) -> pd.DataFrame:
     """Train ``model`` in place, keeping the weights with the best validation Pearson r.
 
@@ -233,6 +234,8 @@ def fit(
         Seeds shuffling, dropout state and backend kernels (see :func:`set_seeds`).
     log : callable, optional
         Called with one line of text per epoch and one at the end.
+    callbacks : list of keras.callbacks.Callback, optional
+        More callbacks (e.g. TensorBoard); they run after the validation of each epoch.
 
     Returns
     -------
@@ -269,7 +272,7 @@ def fit(
         batch_size=batch_size,
         epochs=epochs,
         shuffle=True,
-        callbacks=[schedule],
+        callbacks=[schedule, *(callbacks or [])],
         verbose=0,
     )
     if schedule.best_weights is not None:

@@ -15,7 +15,14 @@ from rbpgia.gia.importance import (
     summarise,
     t_test_p,
 )
-from rbpgia.gia.kmer_search import KMER_COLUMNS, adaptive_kmer_search, all_kmers, kmer_search
+from rbpgia.gia.kmer_search import (
+    KMER_COLUMNS,
+    adaptive_kmer_search,
+    all_kmers,
+    contenders,
+    elimination_schedule,
+    kmer_search,
+)
 
 
 def g_count(x):
@@ -138,18 +145,42 @@ def test_kmer_search_calls_predict_on_large_batches(nulls):
 
 
 def test_adaptive_search_finds_the_exhaustive_top_ten(nulls):
-    predict = pwm_model()
-    exhaustive = kmer_search(predict, nulls[:300], k=5, rng=0)
-    adaptive = adaptive_kmer_search(predict, nulls[:300], k=5, n_screen=50, n_refine=64, rng=0)
-    assert set(adaptive["kmer"][:10]) == set(exhaustive["kmer"][:10])
-    assert len(adaptive) == 1024
-    assert adaptive["stage"][:64].eq("refine").all()
-    assert adaptive["stage"][64:].eq("screen").all()
-    assert adaptive["n"][:64].eq(300).all()
-    assert adaptive["n"][64:].eq(50).all()
-    top = exhaustive.set_index("kmer")["importance"]
-    refined = adaptive.iloc[:64].set_index("kmer")["importance"]
-    np.testing.assert_allclose(refined, top[refined.index])  # refined on all nulls: exact
+    predict, seen = counting(pwm_model())
+    exhaustive = kmer_search(pwm_model(), nulls[:400], k=5, rng=0)
+    adaptive = adaptive_kmer_search(predict, nulls[:400], k=5, n_screen=50, rng=0)
+    assert adaptive["kmer"][:10].tolist() == exhaustive["kmer"][:10].tolist()
+    assert sorted(adaptive["kmer"]) == all_kmers(5)
+    refined = adaptive[adaptive["stage"] == "refined"]
+    eliminated = adaptive[adaptive["stage"] == "eliminated"]
+    assert 10 <= len(refined) < 1024
+    assert refined["n"].eq(400).all()
+    assert eliminated["n"].isin([50, 100, 200]).all()
+    assert adaptive.index[adaptive["stage"] == "refined"].max() == len(refined) - 1
+    # Survivors have seen every null: their statistics are the exhaustive search's.
+    top = exhaustive.set_index("kmer")
+    np.testing.assert_allclose(
+        refined.set_index("kmer")["importance"], top.loc[refined["kmer"], "importance"]
+    )
+    # Far fewer predictions than the exhaustive 1,024 x 400 (+ 400 null predictions).
+    assert 400 + 1024 * 50 <= sum(seen) < 0.4 * 1024 * 400
+
+
+def test_contenders_keep_rows_that_may_reach_the_top():
+    rng = np.random.default_rng(0)
+    noise = rng.normal(size=(1, 200))  # shared by all rows, as with paired nulls
+    means = np.array([5.0, 4.0, 3.99, 1.0, -2.0])
+    differences = means[:, None] + noise + 0.1 * rng.normal(size=(5, 200))
+    keep = contenders(differences, top=2, z=4.0)
+    # 3.99 is within noise of 4.0 (the 2nd leader): it stays; 1 and -2 cannot reach the top 2.
+    assert keep.tolist() == [True, True, True, False, False]
+    assert contenders(differences, top=5, z=4.0).all()
+
+
+def test_elimination_schedule_doubles_up_to_all_nulls():
+    assert elimination_schedule(50, 1000) == [50, 100, 200, 400, 800, 1000]
+    assert elimination_schedule(40, 40) == [40]
+    with pytest.raises(InputError, match="screen_nulls"):
+        elimination_schedule(1, 40)
 
 
 def test_kmer_search_refolds_structure_for_pu_models(nulls):

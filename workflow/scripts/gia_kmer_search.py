@@ -27,16 +27,19 @@ options = dict(
 adaptive = settings["adaptive"] and settings["n_null"] > settings["screen_nulls"]
 if adaptive:
     log.info(
-        "adaptive search: all k-mers on %d nulls, the best %d on all %d",
+        "adaptive search: every k-mer on %d nulls, then more nulls for the k-mers that may "
+        "reach the top %d (miss probability <= %g)",
         settings["screen_nulls"],
-        settings["refine_kmers"],
-        settings["n_null"],
+        settings["search_top"],
+        settings["miss_probability"],
     )
     table = adaptive_kmer_search(
         context.predict,
         context.nulls,
         n_screen=settings["screen_nulls"],
-        n_refine=settings["refine_kmers"],
+        top=settings["search_top"],
+        miss_probability=settings["miss_probability"],
+        log=log.info,
         **options,
     )
 else:

@@ -1,0 +1,102 @@
+"""What every benchmark report says about the machine, and its FP32 peak.
+
+The peak is derived, not measured: cores x clock x FP32 FLOPs per cycle per core, where
+FLOPs per cycle = SIMD lanes (16 with AVX-512, 8 with AVX2, 4 with SSE) x 2 (a fused
+multiply-add counts two) x FMA pipes per core. Two pipes is right for the x86 server
+cores these machines use (Intel since Skylake-SP, AMD Zen 2 to Zen 5); ``--fma-units``
+overrides it. The clock is the one ``/proc/cpuinfo`` reports (under KVM the nominal TSC
+clock; turbo can exceed it, so the fraction of peak is an estimate).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+FLAGS_OF_INTEREST = ["sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_bf16", "amx_tile"]
+FMA_UNITS = 2
+
+
+def cpuinfo() -> dict[str, str]:
+    """The first processor's ``/proc/cpuinfo`` fields (empty where there is none)."""
+    fields: dict[str, str] = {}
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return fields
+    for line in text.split("\n\n")[0].splitlines():
+        if ":" in line:
+            key, value = line.split(":", 1)
+            fields[key.strip()] = value.strip()
+    return fields
+
+
+def cpu_flags(info: dict[str, str] | None = None) -> list[str]:
+    info = cpuinfo() if info is None else info
+    present = set(info.get("flags", "").split())
+    return [flag for flag in FLAGS_OF_INTEREST if flag in present]
+
+
+def peak_gflops(info: dict[str, str] | None = None, fma_units: int = FMA_UNITS) -> dict:
+    """FP32 peak of all cores and how it was derived."""
+    info = cpuinfo() if info is None else info
+    flags = set(info.get("flags", "").split())
+    lanes = 16 if "avx512f" in flags else 8 if "avx" in flags else 4
+    fma = 2 if "fma" in flags or "avx512f" in flags else 1
+    per_cycle = lanes * fma * fma_units
+    ghz = float(info.get("cpu MHz", "nan")) / 1000.0
+    cores = os.cpu_count() or 1
+    return {
+        "peak_gflops": round(cores * ghz * per_cycle, 1),
+        "derivation": (
+            f"{cores} cores x {ghz:.2f} GHz x {per_cycle} FP32 FLOP/cycle "
+            f"({lanes} lanes x {fma} (FMA) x {fma_units} FMA pipes)"
+        ),
+    }
+
+
+def describe() -> dict:
+    """Machine and software facts for a benchmark report."""
+    import keras
+    import numpy as np
+
+    info = cpuinfo()
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=Path(__file__).parent,
+        ).stdout.strip()
+    except OSError:
+        commit = ""
+    return {
+        "cpu_model": info.get("model name", platform.processor() or "unknown"),
+        "cpu_mhz": float(info.get("cpu MHz", "nan")),
+        "flags": cpu_flags(info),
+        "nproc": os.cpu_count(),
+        "load_average_1min": round(os.getloadavg()[0], 2),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "keras": keras.__version__,
+        "backend": keras.backend.backend(),
+        "commit": commit,
+        "argv": sys.argv[1:],
+    }
+
+
+def spread(values) -> dict:
+    """Median, min and max of repeated measurements."""
+    import numpy as np
+
+    array = np.asarray(list(values), dtype=float)
+    return {
+        "median": float(np.median(array)),
+        "min": float(array.min()),
+        "max": float(array.max()),
+        "repeats": int(array.size),
+    }

@@ -50,6 +50,7 @@ from rbpgia.gia import EXPERIMENTS  # noqa: E402
 from rbpgia.gia.embed import resolve_starts  # noqa: E402
 from rbpgia.gia.experiments import hairpin  # noqa: E402
 from rbpgia.gia.kmer_search import adaptive_kmer_search, all_kmers, kmer_search  # noqa: E402
+from rbpgia.gia.nulls import NULL_KINDS, make_nulls  # noqa: E402
 from rbpgia.jobs import gia_context  # noqa: E402
 from rbpgia.models import build_residualbind  # noqa: E402
 
@@ -205,6 +206,19 @@ def bench_experiments(context, motif: str, repeats: int) -> dict:
     return out
 
 
+def bench_nulls(base: np.ndarray, n: int, repeats: int) -> dict:
+    """Seconds to draw ``n`` nulls of each kind (from ``base``, the Set B probes)."""
+    measured = np.random.default_rng(0).normal(size=len(base))
+
+    def draw(kind):
+        return make_nulls(kind, base, n, np.random.default_rng(0), measured=measured)
+
+    return {
+        kind: round(min(timed(lambda k=kind: draw(k)) for _ in range(repeats)), 4)
+        for kind in NULL_KINDS
+    }
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
@@ -289,6 +303,7 @@ def main(argv=None) -> dict:
             first["forward_gflops"] / report["peak_gflops"], 3
         )
         report["experiments"] = bench_experiments(context, first["fast_top10"][0], args.repeats)
+        report["null_generation_s"] = bench_nulls(context.nulls, settings["n_null"], args.repeats)
         # The headline keys, for comparing runs at a glance.
         for key in (
             "original_loop_kmer_search_s",

@@ -1,6 +1,5 @@
 """Null generators: padding stays padding, and each keeps what it promises to keep."""
 
-import time
 from collections import Counter
 
 import numpy as np
@@ -109,12 +108,6 @@ def test_dinuc_shuffle_is_uniform_over_sequences_with_the_same_dinucleotides():
     assert set(draws) == valid
     observed = np.array([draws[s] for s in sorted(valid)])
     assert stats.chisquare(observed).pvalue > 1e-3
-
-
-def test_dinuc_nulls_are_fast(pool):
-    start = time.perf_counter()
-    dinuc_nulls(pool, 1000, np.random.default_rng(8))
-    assert time.perf_counter() - start < 0.5
 
 
 def test_quartile_nulls_come_from_the_requested_quartile(pool, pool_sequences):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,22 @@ def _fill_defaults(instance: Any, schema: dict, root: dict) -> Any:
     return instance
 
 
+def _pattern(validator, pattern, instance, schema):
+    """JSON Schema ``pattern`` with ECMA-262's ``$``: the end of the string.
+
+    jsonschema uses Python's ``re.search``, whose ``$`` also matches before a final newline,
+    so ``"R1\\n"`` would pass ``^[A-Za-z0-9]+$`` (and become a path with a newline in it).
+    """
+    if not validator.is_type(instance, "string"):
+        return
+    match = re.search(pattern, instance)
+    if match is None or (pattern.endswith("$") and match.end() != len(instance)):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _pattern})
+
+
 def _dotted(path) -> str:
     return ".".join(str(p) for p in path) or "<top level>"
 
@@ -89,7 +106,7 @@ def validate_config(config: dict, schema: dict | None = None) -> dict:
     if not isinstance(config, dict):
         raise ConfigError("the configuration must be a mapping of keys to values")
     filled = _fill_defaults(copy.deepcopy(config), schema, schema)
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = _Validator(schema)
     errors = list(validator.iter_errors(filled))
     if errors:
         # The deepest error names the most specific key.
@@ -136,5 +153,10 @@ def load_config(path: str | os.PathLike, overrides: dict | None = None) -> dict:
             config = yaml.safe_load(handle) or {}
     except yaml.YAMLError as err:
         raise ConfigError(f"{path}: not valid YAML: {err}") from err
+    if not isinstance(config, dict):
+        raise ConfigError(
+            f"{path}: the configuration must be a mapping of keys to values, "
+            f"not a {type(config).__name__}"
+        )
     config.update(overrides or {})
     return validate_config(config)

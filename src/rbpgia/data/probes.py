@@ -42,7 +42,8 @@ def check_name(
     name: str, what: str = "experiment ID", path: str | os.PathLike | None = None
 ) -> str:
     """Reject names that are unsafe as path components (``/``, ``..``, spaces, ...)."""
-    if not isinstance(name, str) or not SAFE_NAME.match(name) or name in {".", ".."}:
+    # fullmatch: ``$`` alone would also accept a name ending in a newline.
+    if not isinstance(name, str) or not SAFE_NAME.fullmatch(name) or name in {".", ".."}:
         raise InputError(
             f"{what} {name!r} is not allowed: use letters, digits, '_', '.', '-' "
             "(it becomes a file name)",

@@ -15,7 +15,7 @@ settings = snakemake.params.settings
 w = snakemake.wildcards
 _, input_type, _ = parse_model_id(w.model)
 kmers = pd.read_csv(snakemake.input.kmers, sep="\t")
-motif = settings["motifs"].get(w.rbp) or kmers.sort_values("importance").iloc[-1]["kmer"]
+motif = settings["motifs"].get(w.rbp) or kmers["kmer"].iloc[0]  # rows are in rank order
 source = "config gia.motifs" if w.rbp in settings["motifs"] else "top k-mer of the search"
 log.info("%s: experiment %s with motif %s (%s)", w.rbp, w.experiment, motif, source)
 start = time.monotonic()

@@ -10,7 +10,7 @@ from rbpgia.plots.logos import plot_kmer_logo_with_match
 
 log = setup_logging(snakemake.log[0])
 settings = snakemake.params.settings
-kmers = pd.read_csv(snakemake.input.kmers, sep="\t").sort_values("importance", ascending=False)
+kmers = pd.read_csv(snakemake.input.kmers, sep="\t")  # rows are in rank order
 top = kmers.head(settings["logo_kmers"])
 weights = top["importance"].clip(lower=0).to_numpy()
 if not weights.any():  # an RBP the model learnt nothing for: weigh the k-mers equally

@@ -1,0 +1,760 @@
+"""The ``rbpgia`` command line: encode probes, run GIA on a saved Keras model, draw figures.
+
+Three subcommands work outside the workflow on any saved Keras model whose input is one
+probe in one-hot ``(L, 4)`` (or with structure channels, ``(L, 6)``/``(L, 9)``):
+
+``rbpgia encode SEQUENCES --out probes.h5``
+    One-hot and ViennaRNA structure profiles in the layout of :mod:`rbpgia.encode.store`.
+``rbpgia gia EXPERIMENT --model model.keras --background SEQUENCES|probes.h5``
+    A k-mer search or one of the experiments of :data:`rbpgia.gia.EXPERIMENTS` on nulls
+    drawn from the background; writes the table (TSV) and optionally its figure.
+``rbpgia report TABLE... --out-dir DIR``
+    The figure of each GIA table (the experiment is read from the table's columns).
+
+Sequence files (plain or gzip, recognised by content) hold one probe per line (a
+sequence, or ``<score> <sequence>`` as in RNAcompete's per-RBP files), FASTA records, or a
+tab- or space-separated table whose header names a ``sequence`` (or ``seq``) column and
+optionally a ``score`` column. T is read as U; any other letter than A, C, G, U is an
+error naming the file and line.
+
+Every command calls the library functions the workflow calls
+(``workflow/scripts/gia_*.py``), writes every output atomically, reports user errors as
+one line ``rbpgia: error: ...`` with exit status 2, and shows progress bars on a terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import math
+import os
+import re
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rbpgia import __version__
+from rbpgia.encode.onehot import INPUT_CHANNELS, MAX_LENGTH
+from rbpgia.errors import InputError, RbpgiaError
+from rbpgia.gia import EXPERIMENTS, NULL_KINDS
+from rbpgia.gia.importance import N_BOOT
+from rbpgia.gia.kmer_search import MISS_PROBABILITY, N_SCREEN, TOP, K
+
+GIA_EXPERIMENTS = ("kmer_search", *EXPERIMENTS)
+# Null kinds that rank the background probes by their measured scores.
+SCORED_NULLS = ("quartile1", "quartile2", "quartile3", "quartile4", "gc_matched")
+FIGURE_FORMATS = ("png", "pdf", "svg")
+_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+_SEQUENCE_HEADERS = ("sequence", "seq")
+_SCORE_HEADER = "score"
+_SUFFIXES = re.compile(r"(\.(txt|tsv|csv|fa|fasta|fna|seq|seqs))?(\.gz)?$", re.IGNORECASE)
+# Columns that identify each GIA table, most specific first (see rbpgia.gia.experiments).
+_SIGNATURES = (
+    ("kmer_mutagenesis", {"nucleotide", "wild_type"}),
+    ("motif_count", {"n_sites"}),
+    ("spacing", {"spacing"}),
+    ("gc_bias", {"condition"}),
+    ("hairpin", {"context"}),
+    ("flanks", {"flank"}),
+    ("kmer_search", {"kmer", "position"}),
+    ("positional", {"position"}),
+)
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class SequenceSet:
+    """Probes read from a sequence file or an encoded HDF5 file.
+
+    ``lines`` holds the file line of each probe (None for HDF5 files), for messages;
+    ``scores`` the measured score of each probe, or None when the file has none.
+    """
+
+    path: str
+    sequences: list[str]
+    lines: list[int] | None
+    scores: np.ndarray | None
+
+    def check_lengths(self, max_length: int, limit: str) -> None:
+        """InputError naming the file (and line) of the first probe over ``max_length`` nt."""
+        for i, sequence in enumerate(self.sequences):
+            if len(sequence) > max_length:
+                line = None if self.lines is None else self.lines[i]
+                what = "sequence" if line is not None else f"probe {i}"
+                raise InputError(
+                    f"{what} is {len(sequence)} nt, longer than {limit} ({max_length})",
+                    self.path,
+                    line,
+                )
+
+
+def is_hdf5(path: str | os.PathLike) -> bool:
+    """True when ``path`` starts with the HDF5 signature, whatever its name."""
+    with open(path, "rb") as handle:
+        return handle.read(len(_HDF5_MAGIC)) == _HDF5_MAGIC
+
+
+def read_sequence_file(path: str | os.PathLike) -> SequenceSet:
+    """Probes of a plain or gzip text file: one per line, FASTA, or a table with a header.
+
+    Blank lines (and ``#`` comment lines outside FASTA) are skipped. Without a header a
+    line holds a sequence or ``<score> <sequence>``, the same on every line.
+
+    Raises
+    ------
+    InputError
+        Naming the file and line of a bad letter, a bad score or a line with the wrong
+        number of fields, or the file when it holds no sequence.
+    """
+    from rbpgia.data.probes import clean_sequence
+    from rbpgia.data.textio import open_text
+
+    with open_text(path) as handle:
+        numbered = [(i, line.strip()) for i, line in enumerate(handle, start=1)]
+    content = [(i, line) for i, line in numbered if line and not line.startswith("#")]
+    if not content:
+        raise InputError("no sequences in the file", path)
+    if content[0][1].startswith(">"):
+        sequences, lines = _fasta(path, numbered, clean_sequence)
+        scores = None
+    else:
+        sequences, lines, scores = _lines(path, content, clean_sequence)
+    if not sequences:
+        raise InputError("no sequences in the file", path)
+    return SequenceSet(os.fspath(path), sequences, lines, scores)
+
+
+def _fasta(path, numbered, clean_sequence) -> tuple[list[str], list[int]]:
+    records: list[tuple[int, list[str]]] = []
+    for number, line in numbered:
+        if not line or line.startswith(";"):
+            continue
+        if line.startswith(">"):
+            records.append((number, []))
+        elif not records:
+            raise InputError("sequence line before the first '>' header", path, number)
+        else:
+            records[-1][1].append(clean_sequence(line, path, number))
+    for number, parts in records:
+        if not parts:
+            raise InputError("FASTA record has no sequence", path, number)
+    return ["".join(parts) for _, parts in records], [number for number, _ in records]
+
+
+def _lines(path, content, clean_sequence) -> tuple[list[str], list[int], np.ndarray | None]:
+    """Sequences (and scores) of a one-probe-per-line file, with or without a header."""
+    first = content[0][1]
+    separator = "\t" if "\t" in first else None
+    fields = [f.strip().lower() for f in first.split(separator)]
+    header = next((name for name in _SEQUENCE_HEADERS if name in fields), None)
+    if header is not None:
+        column = fields.index(header)
+        score_column = fields.index(_SCORE_HEADER) if _SCORE_HEADER in fields else None
+        rows, n_fields = content[1:], len(fields)
+    else:
+        n_fields = len(first.split(separator))
+        if n_fields not in (1, 2):
+            raise InputError(
+                f"expected a sequence or '<score> <sequence>' per line, found {n_fields} "
+                "fields (a table needs a header with a 'sequence' column)",
+                path,
+                content[0][0],
+            )
+        column, score_column, rows = n_fields - 1, (0 if n_fields == 2 else None), content
+    sequences, lines, scores = [], [], []
+    for number, line in rows:
+        parts = line.split(separator)
+        if len(parts) != n_fields:
+            raise InputError(f"expected {n_fields} fields, found {len(parts)}", path, number)
+        sequences.append(clean_sequence(parts[column], path, number))
+        lines.append(number)
+        if score_column is not None:
+            scores.append(_score(parts[score_column], path, number))
+    return sequences, lines, None if score_column is None else np.array(scores, np.float32)
+
+
+def _score(text: str, path, line: int) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"score {text.strip()!r} is not a number", path, line) from None
+    if math.isinf(value):
+        raise InputError(f"score {text.strip()!r} is not finite", path, line)
+    return value
+
+
+def read_background(path: str | os.PathLike, target: str | None, need_scores: bool):
+    """Probes of a sequence file or an encoded HDF5 file (scores only if ``need_scores``)."""
+    if not Path(path).is_file():
+        raise InputError("background file not found", path)
+    if not is_hdf5(path):
+        probes = read_sequence_file(path)
+        if target is not None:
+            raise InputError("--target applies to HDF5 backgrounds only", path)
+        if need_scores and probes.scores is None:
+            raise InputError(
+                "these nulls rank probes by score, but the file has none "
+                "(use '<score> <sequence>' lines or a 'score' column)",
+                path,
+            )
+        return probes
+    from rbpgia.encode import store
+
+    sequences = store.read_sequences(path).tolist()
+    scores = None
+    if need_scores:
+        experiments = store.list_experiments(path)
+        if target is None and len(experiments) != 1:
+            raise InputError(
+                "these nulls rank probes by score: choose the experiment with --target "
+                f"(available: {', '.join(experiments) or 'none'})",
+                path,
+            )
+        scores = store.read_targets(path, target or experiments[0])
+    return SequenceSet(os.fspath(path), sequences, None, scores)
+
+
+def clean_motif(motif: str) -> str:
+    """``--motif`` as RNA: upper case, T read as U, nothing but ACGU."""
+    from rbpgia.data.probes import clean_sequence
+
+    try:
+        return clean_sequence(motif.upper())
+    except InputError as err:
+        raise InputError(f"--motif: {err}") from None
+
+
+def load_keras_model(path: str | os.PathLike):
+    """The model (safe mode) and its input frame: ``(model, length, input_type)``."""
+    if not Path(path).is_file():
+        raise InputError("model file not found", path)
+    from rbpgia.train import load_model
+
+    try:
+        model = load_model(path)
+    except RbpgiaError:
+        raise
+    except Exception as err:  # Keras raises many kinds of error for an unreadable file
+        raise InputError(f"cannot load a Keras model: {_one_line(err)}", path) from None
+    shape = model.input_shape
+    if not (isinstance(shape, tuple) and len(shape) == 3 and shape[1] and shape[2]):
+        raise InputError(f"expected one input of shape (N, L, C), the model has {shape}", path)
+    by_channels = {channels: kind for kind, channels in INPUT_CHANNELS.items()}
+    if shape[2] not in by_channels:
+        raise InputError(
+            f"the model reads {shape[2]} channels per nucleotide; expected 4 (one-hot), "
+            "6 (+ paired/unpaired) or 9 (+ structural contexts)",
+            path,
+        )
+    return model, int(shape[1]), by_channels[shape[2]]
+
+
+# ----------------------------------------------------------------------------- outputs
+
+
+def write_table(table, path: str | os.PathLike) -> None:
+    """A GIA table as TSV, written atomically (the format of the workflow's tables)."""
+    from rbpgia.io import atomic_path
+
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+
+
+def figure_title(experiment: str, table) -> str:
+    parts = []
+    if "motif" in table.columns and len(table):
+        parts.append(str(table["motif"].iloc[0]))
+    if "null" in table.columns and len(table):
+        parts.append(f"{table['null'].iloc[0]} nulls")
+    return experiment.replace("_", " ") + (f" ({', '.join(parts)})" if parts else "")
+
+
+def headline_text(experiment: str, table) -> str:
+    """The table's headline (:func:`rbpgia.headlines.headline`) in a few words."""
+    from rbpgia.headlines import headline
+
+    try:
+        what, value, detail = headline(experiment, table)
+    except (KeyError, IndexError, ValueError, TypeError):
+        return "no headline"
+    return f"{what} {value:.4g}" + (f" ({detail})" if detail else "")
+
+
+def _progress(**options):
+    """A tqdm bar on stderr, shown only when stderr is a terminal."""
+    from tqdm.auto import tqdm
+
+    return tqdm(file=sys.stderr, disable=None, dynamic_ncols=True, **options)
+
+
+class _CountedPredict:
+    """``predict`` that advances a progress bar by the sequences it scores."""
+
+    def __init__(self, predict: Callable[[np.ndarray], np.ndarray]):
+        self.predict = predict
+        self.bar = None
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        out = self.predict(x)
+        if self.bar is not None:
+            self.bar.update(len(x))
+        return out
+
+
+def _note(message: str) -> None:
+    print(f"rbpgia: {message}", file=sys.stderr, flush=True)
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split()) or type(err).__name__
+
+
+# ----------------------------------------------------------------------------- commands
+
+
+def cmd_encode(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from rbpgia.data.probes import Probes, check_name
+    from rbpgia.encode.onehot import one_hot
+    from rbpgia.encode.store import encode_probes, write_probes_h5
+    from rbpgia.encode.structure import STRUCTURE_CHANNELS
+    from rbpgia.io import atomic_path
+
+    start = time.monotonic()
+    probes_in = read_sequence_file(args.sequences)
+    probes_in.check_lengths(args.max_length, "--max-length")
+    n = len(probes_in.sequences)
+    if probes_in.scores is not None:
+        name = check_name(args.name or _name_from(args.sequences), "--name")
+        targets = pd.DataFrame({name: probes_in.scores})
+    else:
+        targets = pd.DataFrame(index=range(n))
+    probes = Probes(
+        sequences=np.array(probes_in.sequences),
+        sets=np.full(n, args.set),
+        targets=targets,
+        source=os.fspath(args.sequences),
+    )
+    if args.structure:
+        with _progress(total=n, desc="folding", unit="probe") as bar:
+            onehot, structure = encode_probes(
+                probes,
+                args.max_length,
+                threads=args.threads,
+                progress=lambda done, total: bar.update(done - bar.n),
+            )
+    else:
+        onehot = one_hot(probes.sequences, args.max_length)
+        structure = np.zeros((*onehot.shape[:2], len(STRUCTURE_CHANNELS)), dtype=np.float32)
+    with atomic_path(args.out) as tmp:
+        write_probes_h5(tmp, probes, onehot, structure)
+        if not args.structure:
+            import h5py
+
+            with h5py.File(tmp, "a") as h5:
+                del h5["structure"]
+                h5.attrs["structure_channels"] = ""
+    stored = f"scores as /targets/{targets.columns[0]}" if len(targets.columns) else "no scores"
+    print(
+        f"encode: {n} probes ({args.max_length}-nt frame, "
+        f"{'with' if args.structure else 'without'} structure, {stored}) -> {args.out} "
+        f"in {time.monotonic() - start:.1f} s"
+    )
+
+
+def _name_from(path: str | os.PathLike) -> str:
+    """Experiment ID for a file's scores: its name without suffixes, made file-name safe."""
+    stem = _SUFFIXES.sub("", Path(path).name)
+    stem = re.sub(r"[^A-Za-z0-9_.-]", "_", stem).lstrip("_.-")
+    return stem[:100] or "scores"
+
+
+def cmd_gia(args: argparse.Namespace) -> None:
+    from rbpgia.gia import experiments
+    from rbpgia.gia.importance import null_predictions
+    from rbpgia.gia.nulls import make_nulls
+
+    experiment = args.experiment
+    if experiment == "kmer_search" and args.motif is not None:
+        raise InputError("kmer_search searches every k-mer; it takes no --motif")
+    motif = None if args.motif is None else clean_motif(args.motif)
+    out = args.out or f"{experiment}.tsv"
+    start = time.monotonic()
+    background = read_background(args.background, args.target, args.null in SCORED_NULLS)
+    model, length, input_type = load_keras_model(args.model)
+    background.check_lengths(length, "the model's input length")
+
+    from rbpgia.encode.onehot import one_hot
+    from rbpgia.train import make_predict_fn
+
+    base = one_hot(background.sequences, length)
+    rng = np.random.default_rng(args.seed)
+    nulls = make_nulls(args.null, base, args.n_null, rng, measured=background.scores)
+    predict = _CountedPredict(make_predict_fn(model))
+    common = {"n_boot": args.n_boot, "threads": args.threads}
+
+    search = experiment == "kmer_search" or motif is None
+    if motif is None and experiment != "kmer_search":
+        _note(f"no --motif given: searching all {4**args.k} {args.k}-mers to pick one")
+    # The adaptive search's size is not known in advance: its bar counts without a total.
+    total = len(nulls) * (1 + (4**args.k if search else 0))
+    with _progress(
+        total=None if search and _adaptive(args, len(nulls)) else total,
+        desc="k-mer search" if search else "null predictions",
+        unit="seq",
+    ) as bar:
+        predict.bar = bar
+        baseline = null_predictions(predict, nulls, input_type, threads=args.threads)
+        if search:
+            # A copy, so an experiment's bootstrap is the same as with --motif given.
+            search_rng = copy.deepcopy(rng)
+            table = _kmer_search(args, predict, nulls, input_type, baseline, search_rng, bar)
+    if experiment == "kmer_search":
+        table.insert(0, "null", args.null)
+    else:
+        if motif is None:
+            best = table.iloc[0]  # the search's ranking: its best (refined) k-mer
+            motif = str(best["kmer"])
+            _note(f"motif {motif}: the top {args.k}-mer (importance {best['importance']:.4g})")
+        with _progress(desc=experiment.replace("_", " "), unit="seq") as bar:
+            predict.bar = bar
+            run = getattr(experiments, experiment)
+            table = run(predict, nulls, motif, rng, input_type, baseline=baseline, **common)
+        table.insert(0, "motif", motif)
+        table.insert(1, "null", args.null)
+    write_table(table, out)
+    if args.figure:
+        from rbpgia.plots.gia import plot_experiment
+
+        plot_experiment(experiment, table, args.figure, figure_title(experiment, table))
+    figure = f" and {args.figure}" if args.figure else ""
+    print(
+        f"{experiment}: {headline_text(experiment, table)}; {len(table)} rows -> {out}{figure} "
+        f"[{len(nulls)} {args.null} nulls, {input_type} model, "
+        f"{time.monotonic() - start:.1f} s]"
+    )
+
+
+def _adaptive(args: argparse.Namespace, n_nulls: int) -> bool:
+    """The workflow's rule: adaptive unless asked not to or there are few nulls."""
+    return not args.exhaustive and n_nulls > args.screen_nulls
+
+
+def _kmer_search(args, predict, nulls, input_type, baseline, rng, bar):
+    from rbpgia.gia.kmer_search import adaptive_kmer_search, kmer_search
+
+    options = dict(
+        k=args.k,
+        input_type=input_type,
+        baseline=baseline,
+        n_boot=args.n_boot,
+        rng=rng,
+        threads=args.threads,
+    )
+    if _adaptive(args, len(nulls)):
+        return adaptive_kmer_search(
+            predict,
+            nulls,
+            n_screen=args.screen_nulls,
+            top=args.search_top,
+            miss_probability=args.miss_probability,
+            log=bar.set_postfix_str,
+            **options,
+        )
+    return kmer_search(predict, nulls, **options)
+
+
+def cmd_report(args: argparse.Namespace) -> None:
+    from rbpgia.plots.gia import plot_experiment
+
+    tables = [(path, _read_gia_table(path)) for path in args.tables]
+    names = _figure_names([Path(path) for path, _ in tables])
+    for (path, table), name in zip(tables, names, strict=True):
+        experiment = args.experiment or infer_experiment(table, path)
+        figure = Path(args.out_dir) / f"{name}.{args.format}"
+        plot_experiment(experiment, table, figure, figure_title(experiment, table))
+        print(f"{path} ({experiment}): {headline_text(experiment, table)} -> {figure}")
+
+
+def _read_gia_table(path):
+    import pandas as pd
+
+    if not Path(path).is_file():
+        raise InputError("table not found", path)
+    try:
+        table = pd.read_csv(path, sep="\t")
+    except (ValueError, UnicodeDecodeError) as err:
+        raise InputError(f"cannot read a tab-separated table: {_one_line(err)}", path) from None
+    missing = {"importance", "ci_low", "ci_high"} - set(table.columns)
+    if missing or not len(table):
+        raise InputError(
+            "not a GIA table (needs rows and the columns importance, ci_low, ci_high)", path
+        )
+    return table
+
+
+def infer_experiment(table, path=None) -> str:
+    """The GIA experiment a table comes from, told by its label columns."""
+    columns = set(table.columns)
+    for experiment, needed in _SIGNATURES:
+        if needed <= columns:
+            return experiment
+    raise InputError("cannot tell which GIA experiment this table is; use --experiment", path)
+
+
+def _figure_names(paths: list[Path]) -> list[str]:
+    """Figure names: the tables' stems, or parent_stem where stems collide."""
+    stems = [re.sub(r"\.(tsv|txt)$", "", p.name) for p in paths]
+    if len(set(stems)) == len(stems):
+        return stems
+    names = [f"{p.parent.name}_{s}" for p, s in zip(paths, stems, strict=True)]
+    if len(set(names)) != len(names):
+        raise InputError("two tables share a name and a directory name; give them distinct names")
+    return names
+
+
+# ----------------------------------------------------------------------------- parser
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Show every default; options whose default is None state theirs in the help text."""
+
+    def _get_help_string(self, action):
+        if action.default is None or action.required:
+            return action.help
+        return super()._get_help_string(action)
+
+
+def _bounded(low: int, high: int | None = None):
+    """argparse type: an integer of at least ``low`` (and at most ``high``)."""
+
+    def integer(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < low or (high is not None and value > high):
+            bounds = f"at least {low}" if high is None else f"within {low}..{high}"
+            raise argparse.ArgumentTypeError(f"{value} is not {bounds}")
+        return value
+
+    return integer
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rbpgia",
+        description="Global importance analysis (GIA) of deep models of RNA-binding proteins.",
+        epilog="Run 'rbpgia COMMAND --help' for the options of a command.",
+        formatter_class=_HelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sequences_help = (
+        "plain or gzip text: one sequence or '<score> <sequence>' per line, FASTA, or a "
+        "table whose header names a 'sequence' (and optionally 'score') column; T is read as U"
+    )
+
+    encode = commands.add_parser(
+        "encode",
+        help="one-hot encode sequences and fold their structure into an HDF5 file",
+        description="One-hot encode probes, each centred in a --max-length frame, and compute "
+        "their ViennaRNA structure profiles [paired, hairpin, interior, multi, exterior]; "
+        "write both in the encoded-probe layout of the workflow (rbpgia.encode.store). "
+        "Scores, when the file has them, are stored as /targets/NAME.",
+        formatter_class=_HelpFormatter,
+    )
+    encode.add_argument("sequences", metavar="SEQUENCES", help=sequences_help)
+    encode.add_argument("--out", metavar="PATH", default="probes.h5", help="output HDF5 file")
+    encode.add_argument(
+        "--structure",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="fold every probe (about 0.6 ms each); --no-structure writes the one-hot only "
+        "(no /structure dataset: enough for sequence models and for 'rbpgia gia')",
+    )
+    encode.add_argument(
+        "--threads", metavar="N", type=_bounded(1), default=1, help="processes folding probes"
+    )
+    encode.add_argument(
+        "--max-length",
+        metavar="NT",
+        type=_bounded(1),
+        default=MAX_LENGTH,
+        help="frame length (nt) the probes are centred in",
+    )
+    encode.add_argument(
+        "--name",
+        default=None,
+        help="experiment ID the scores are stored under (default: the file name without "
+        "suffixes, e.g. RNCMPT00001_setB)",
+    )
+    encode.add_argument(
+        "--set", choices=("A", "B"), default="B", help="probe pool label of every probe"
+    )
+    encode.set_defaults(run=cmd_encode)
+
+    gia = commands.add_parser(
+        "gia",
+        help="run a GIA experiment on a saved Keras model",
+        description="Global importance analysis of a saved Keras model (.keras, loaded in safe "
+        "mode) whose input is one probe in one-hot (L, 4), or (L, 6)/(L, 9) with structure "
+        "channels, which are refolded after every intervention. Nulls are drawn from the "
+        "background probes, centred in the model's L-nt frame. Without --motif, experiments "
+        "other than kmer_search first run the k-mer search (as the workflow does) and use "
+        "its top k-mer, saying so on stderr. Writes the table as TSV and prints one summary "
+        "line.",
+        formatter_class=_HelpFormatter,
+    )
+    gia.add_argument(
+        "experiment",
+        metavar="EXPERIMENT",
+        choices=GIA_EXPERIMENTS,
+        help=f"one of: {', '.join(GIA_EXPERIMENTS)}",
+    )
+    gia.add_argument(
+        "--model", metavar="PATH", required=True, help="saved Keras model, .keras (required)"
+    )
+    gia.add_argument(
+        "--background",
+        metavar="PATH",
+        required=True,
+        help="probes the nulls are drawn from (required): a sequence file ("
+        + sequences_help
+        + ") or an HDF5 file of 'rbpgia encode' or the workflow (all its probes)",
+    )
+    gia.add_argument(
+        "--motif",
+        default=None,
+        help="motif of the experiment, e.g. UGCAUG; not for kmer_search (default: the top "
+        "k-mer of a k-mer search run first)",
+    )
+    gia.add_argument(
+        "--null",
+        metavar="KIND",
+        choices=NULL_KINDS,
+        default="profile",
+        help=f"kind of nulls: {', '.join(NULL_KINDS)}",
+    )
+    gia.add_argument(
+        "--n-null", metavar="N", type=_bounded(2), default=1000, help="number of nulls"
+    )
+    gia.add_argument(
+        "--seed", metavar="N", type=int, default=0, help="seeds the nulls and the bootstrap"
+    )
+    gia.add_argument(
+        "--k", type=_bounded(1, 8), default=K, help="k-mer length of the search (4^k k-mers)"
+    )
+    gia.add_argument(
+        "--out", metavar="PATH", default=None, help="output table, TSV (default: EXPERIMENT.tsv)"
+    )
+    gia.add_argument(
+        "--figure",
+        metavar="PATH",
+        default=None,
+        help="also draw the table's figure, .png/.pdf/.svg (default: no figure)",
+    )
+    gia.add_argument(
+        "--n-boot",
+        metavar="N",
+        type=_bounded(10),
+        default=N_BOOT,
+        help="bootstrap resamples of the 95%% CI",
+    )
+    gia.add_argument(
+        "--threads",
+        metavar="N",
+        type=_bounded(1),
+        default=1,
+        help="processes refolding structure inputs",
+    )
+    gia.add_argument(
+        "--exhaustive",
+        action="store_true",
+        help="search every k-mer on all nulls; otherwise the search is adaptive when there "
+        "are more nulls than --screen-nulls",
+    )
+    gia.add_argument(
+        "--screen-nulls",
+        metavar="N",
+        type=_bounded(2),
+        default=N_SCREEN,
+        help="nulls of the adaptive search's first round, which scores every k-mer",
+    )
+    gia.add_argument(
+        "--search-top",
+        metavar="N",
+        type=_bounded(1),
+        default=TOP,
+        help="ranks the adaptive search guarantees: k-mers that may still reach them get "
+        "more nulls, until they have all",
+    )
+    gia.add_argument(
+        "--miss-probability",
+        metavar="P",
+        type=float,
+        default=MISS_PROBABILITY,
+        help="bound on the chance that the adaptive search drops a k-mer of the true top",
+    )
+    gia.add_argument(
+        "--target",
+        metavar="NAME",
+        default=None,
+        help="HDF5 background: experiment whose scores rank quartile1..4 and gc_matched "
+        "nulls (default: the file's only experiment)",
+    )
+    gia.set_defaults(run=cmd_gia)
+
+    report = commands.add_parser(
+        "report",
+        help="draw the figures of GIA tables",
+        description="Draw the figure of each GIA table (from 'rbpgia gia' or the workflow); "
+        "the experiment is told by the table's columns. Figures are named after the tables.",
+        formatter_class=_HelpFormatter,
+    )
+    report.add_argument("tables", metavar="TABLE", nargs="+", help="GIA tables (TSV)")
+    report.add_argument(
+        "--out-dir", metavar="DIR", default="figures", help="directory for the figures"
+    )
+    report.add_argument(
+        "--format", choices=FIGURE_FORMATS, default="png", help="figure file format"
+    )
+    report.add_argument(
+        "--experiment",
+        metavar="EXPERIMENT",
+        choices=GIA_EXPERIMENTS,
+        default=None,
+        help="draw every table as this experiment (default: told by each table's columns)",
+    )
+    report.set_defaults(run=cmd_report)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0, or 2 for a usage or input error)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, --version and usage errors
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 2)
+    try:
+        args.run(args)
+    except (RbpgiaError, OSError, ValueError) as err:
+        print(f"rbpgia: error: {_one_line(err)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("rbpgia: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

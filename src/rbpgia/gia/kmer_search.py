@@ -49,7 +49,7 @@ from rbpgia.gia.importance import (
 K = 6
 BATCH_KMERS = 16
 # Adaptive search: first-round nulls, guaranteed top, chance of missing one of it.
-N_SCREEN = 50
+N_SCREEN = 100
 TOP = 10
 MISS_PROBABILITY = 0.01
 KMER_COLUMNS = ["kmer", "position", "importance", "ci_low", "ci_high", "n", "p_value", "q_value"]

@@ -1,6 +1,8 @@
 """Atomic writes leave either the complete file or nothing."""
 
 import hashlib
+import os
+import stat
 
 import pytest
 
@@ -35,3 +37,13 @@ def test_sha256sum(tmp_path):
     path = tmp_path / "x.bin"
     path.write_bytes(b"rbpgia" * 1000)
     assert sha256sum(path, chunk_size=7) == hashlib.sha256(b"rbpgia" * 1000).hexdigest()
+
+
+def test_atomic_outputs_get_the_umask_mode_not_a_private_one(tmp_path):
+    old = os.umask(0o022)
+    try:
+        with atomic_open(tmp_path / "shared.tsv") as handle:
+            handle.write("x\n")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "shared.tsv").stat().st_mode) == 0o644

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from rbpgia.errors import InputError
+from rbpgia.io import give_default_mode
 from rbpgia.metrics import pearson_r, spearman_r
 
 HISTORY_COLUMNS = ["epoch", "loss", "val_loss", "val_pearson_r", "lr", "seconds"]
@@ -302,6 +303,7 @@ def save_model(model: keras.Model, path: str | os.PathLike) -> None:
             # Keras 3.15 + NumPy 2 warn once per weight about ``__array__(copy=...)``.
             warnings.filterwarnings("ignore", "__array__ implementation", DeprecationWarning)
             model.save(tmp_name, overwrite=True)
+        give_default_mode(tmp_name)
         os.replace(tmp_name, final)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)

@@ -9,7 +9,7 @@ STAMP := $(VENV)/.rbpgia-installed
 export KERAS_BACKEND ?= tensorflow
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: venv demo test lint format bench clean
+.PHONY: venv demo test test-slurm lint format bench clean
 
 venv: $(STAMP)
 
@@ -29,6 +29,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest -q
+
+# The TINY workflow on a throw-away single-node SLURM cluster through the executor plugin
+# (tests/slurm): installs slurmctld, slurmd and munge with apt-get, so root on Debian/Ubuntu;
+# skipped with the reason elsewhere. 12 minutes on a busy 2-core machine (about 500 CPU s).
+test-slurm: $(STAMP)
+	RBPGIA_SLURM_TEST=1 $(BIN)/pytest -q -rs tests/slurm
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests workflow/scripts benchmarks

@@ -47,12 +47,8 @@ def snakemake(workdir, *args, config=TINY):
     )
 
 
-@pytest.fixture(scope="module")
-def finished_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("e2e")
-    result = snakemake(workdir, "--cores", "2")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
-    return workdir
+# The run itself is the session fixture ``finished_run`` of conftest.py (shared with
+# test_report.py).
 
 
 @pytest.mark.slow

@@ -9,25 +9,38 @@ rule benchmark:
             f"{OUT}/benchmark/performance.tsv",
             caption="../report/performance_table.rst",
             category="Benchmark",
+            subcategory="Across RBPs",
+            labels={"RBP": "all", "figure": "Pearson r per model", "format": "table"},
         ),
-        differences=f"{OUT}/benchmark/paired_differences.tsv",
+        differences=report(
+            f"{OUT}/benchmark/paired_differences.tsv",
+            caption="../report/paired_differences_table.rst",
+            category="Benchmark",
+            subcategory="Across RBPs",
+            labels={"RBP": "all", "figure": "paired differences", "format": "table"},
+        ),
         performance=report(
             f"{OUT}/benchmark/performance.png",
             caption="../report/performance.rst",
             category="Benchmark",
+            subcategory="Across RBPs",
+            labels={"RBP": "all", "figure": "Pearson r per model", "format": "figure"},
         ),
         paired=report(
             f"{OUT}/benchmark/paired_differences.png",
             caption="../report/paired_differences.rst",
             category="Benchmark",
+            subcategory="Across RBPs",
+            labels={"RBP": "all", "figure": "paired differences", "format": "figure"},
         ),
     log:
         f"{LOGS}/benchmark.log",
+    benchmark:
+        f"{OUT}/benchmarks/benchmark.tsv"
     conda:
         ENV
     resources:
-        mem_mb=2000,
-        runtime=10,
+        **sized(1000, 10),
     params:
         reference=config["training"]["models"][0],
     script:
@@ -43,14 +56,15 @@ rule prediction_scatter:
             caption="../report/scatter.rst",
             category="Benchmark",
             subcategory="Predictions on Set B",
-            labels={"RBP": "{rbp}"},
+            labels={"RBP": "{rbp}", "figure": "predicted vs measured"},
         ),
     log:
         f"{LOGS}/scatter/{{rbp}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/prediction_scatter/{{rbp}}.tsv"
     conda:
         ENV
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **sized(1000, 5, mem_mb_per_100k=200, runtime_per_100k=2),
     script:
         "../scripts/prediction_scatter.py"

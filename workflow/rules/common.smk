@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from rbpgia.config import load_schema, validate_config
 from rbpgia.errors import ConfigError
+from rbpgia.plots.labels import report_labels
 
 try:
     _validated = validate_config(
@@ -104,9 +105,12 @@ def all_targets(wildcards):
         *[f"{OUT}/benchmark/scatter/{rbp}.png" for rbp in rbps],
         f"{OUT}/gia/summary.tsv",
         *[f"{OUT}/gia/{model}/{rbp}/{name}" for rbp in rbps for name in GIA_PER_RBP],
+        # The report's training histories and the paper's figures (rules in figures.smk).
+        *[f"{OUT}/models/history/{rbp}.png" for rbp in rbps],
+        *[f"{OUT}/figures/figure{n}.{ext}" for n in range(1, 5) for ext in ("pdf", "png")],
     ]
     if FORMAT == "synthetic":
-        targets.append(f"{OUT}/gia/validation.tsv")
+        targets += [f"{OUT}/gia/validation.tsv", f"{OUT}/gia/validation.png"]
     return targets
 
 
@@ -121,10 +125,6 @@ def gia_model():
     return f"{training['models'][0]}_{training['inputs'][0]}_{training['norms'][0]}"
 
 
-def gia_resources():
-    return {"mem_mb": 4000, "runtime": 120, "gpu": 1 if config["gia"]["gpu"] else 0}
-
-
 def gia_tables(rbps=None):
     """Every GIA table of the main model: (rbp, experiment, path)."""
     rbps = selected_rbps() if rbps is None else rbps
@@ -133,3 +133,39 @@ def gia_tables(rbps=None):
         for rbp in rbps
         for experiment in ["kmer_search", *GIA_EXPERIMENTS]
     ]
+
+
+# Inputs of the figure rules (figures.smk).
+
+
+def keras_histories(wildcards):
+    """history.tsv of every model of an RBP trained with Keras (the k-mer ridge has none)."""
+    return [
+        f"{OUT}/models/{arch}_{input_type}_{norm}/{wildcards.rbp}/history.tsv"
+        for arch, input_type, norm in model_variants()
+        if arch != "kmer_ridge"
+    ]
+
+
+def figure_inputs(wildcards):
+    """Everything the paper's figures read; checks the RBPs named in config figures."""
+    rbps = selected_rbps()
+    settings = config["figures"]
+    for key in ("motif_rbp", "structure_rbp", "gc_rbps"):
+        wanted = settings[key] if isinstance(settings[key], list) else [settings[key]]
+        unknown = [rbp for rbp in wanted if rbp is not None and rbp not in rbps]
+        if unknown:
+            raise WorkflowError(
+                f"config key figures.{key}: {', '.join(unknown)} not among the modelled RBPs "
+                f"({', '.join(rbps)})"
+            )
+    model = gia_model()
+    return {
+        "performance": f"{OUT}/benchmark/performance.tsv",
+        "summary": f"{OUT}/gia/summary.tsv",
+        "h5": f"{OUT}/encoded/probes.h5",
+        "tables": [path for _, _, path in gia_tables(rbps)],
+        "predictions": [f"{OUT}/models/{model}/{rbp}/predictions.tsv" for rbp in rbps],
+        "models": [f"{OUT}/models/{model}/{rbp}/model.keras" for rbp in rbps],
+        "affinity": [settings["affinity"]["path"]] if settings["affinity"] else [],
+    }

@@ -6,12 +6,13 @@ if FORMAT == "synthetic":
             truth=f"{OUT}/data/ground_truth.json",
         log:
             f"{LOGS}/synthesize.log",
+        benchmark:
+            f"{OUT}/benchmarks/synthesize.tsv"
         conda:
             ENV
         threads: config["encode"]["threads"]
         resources:
-            mem_mb=4000,
-            runtime=30,
+            **sized(1000, 10, mem_mb_per_100k=500, runtime_per_100k=5, parallel=True),
         params:
             dataset=DATASET_CONFIG,
         script:
@@ -25,11 +26,12 @@ if "url" in DATASET_CONFIG:
             DATASET_CONFIG["path"],
         log:
             f"{LOGS}/download.log",
+        benchmark:
+            f"{OUT}/benchmarks/download.tsv"
         conda:
             ENV
         resources:
-            mem_mb=500,
-            runtime=120,
+            **sized(500, 120),
         params:
             url=DATASET_CONFIG["url"],
             sha256=DATASET_CONFIG["sha256"],
@@ -42,18 +44,31 @@ rule data_summary:
         h5=f"{OUT}/encoded/probes.h5",
         experiments=f"{OUT}/encoded/experiments.tsv",
     output:
-        table=f"{OUT}/data/summary.tsv",
+        table=report(
+            f"{OUT}/data/summary.tsv",
+            caption="../report/data_summary.rst",
+            category="Data",
+            subcategory="Probe pool",
+            labels={
+                "RBP": "all",
+                "figure": "experiments: probes and intensities",
+                "format": "table",
+            },
+        ),
         figure=report(
             f"{OUT}/data/overview.png",
             caption="../report/data_overview.rst",
             category="Data",
+            subcategory="Probe pool",
+            labels={"RBP": "all", "figure": "probe pool overview", "format": "figure"},
         ),
     log:
         f"{LOGS}/data_summary.log",
+    benchmark:
+        f"{OUT}/benchmarks/data_summary.tsv"
     conda:
         ENV
     resources:
-        mem_mb=2000,
-        runtime=10,
+        **sized(1000, 10, mem_mb_per_100k=300),
     script:
         "../scripts/data_summary.py"

@@ -6,12 +6,13 @@ checkpoint encode:
         experiments=f"{OUT}/encoded/experiments.tsv",
     log:
         f"{LOGS}/encode.log",
+    benchmark:
+        f"{OUT}/benchmarks/encode.tsv"
     conda:
         ENV
     threads: config["encode"]["threads"]
     resources:
-        mem_mb=8000,
-        runtime=60,
+        **sized(1000, 10, mem_mb_per_100k=800, runtime_per_100k=5, parallel=True),
     params:
         format="rnacompete_table" if FORMAT == "synthetic" else FORMAT,
         settings=config["encode"],

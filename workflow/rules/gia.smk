@@ -9,15 +9,18 @@ rule gia_kmer_search:
             caption="../report/gia_experiment.rst",
             category="GIA",
             subcategory="kmer_search",
-            labels={"RBP": "{rbp}", "model": "{model}", "experiment": "kmer_search"},
+            labels={"RBP": "{rbp}", "figure": "top k-mers", "model": "{model}"},
         ),
     log:
         f"{LOGS}/gia/{{model}}/{{rbp}}/kmer_search.log",
+    benchmark:
+        f"{OUT}/benchmarks/gia_kmer_search/{{model}}/{{rbp}}.tsv"
     conda:
         ENV
     threads: config["gia"]["threads"]
     resources:
-        **gia_resources(),
+        **sized(2000, 60),
+        gpu=gpu("gia"),
     params:
         settings=config["gia"],
     script:
@@ -36,17 +39,20 @@ rule gia_experiment:
             caption="../report/gia_experiment.rst",
             category="GIA",
             subcategory="{experiment}",
-            labels={"RBP": "{rbp}", "model": "{model}", "experiment": "{experiment}"},
+            labels={"RBP": "{rbp}", "figure": "{experiment}", "model": "{model}"},
         ),
     log:
         f"{LOGS}/gia/{{model}}/{{rbp}}/{{experiment}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/gia_experiment/{{model}}/{{rbp}}/{{experiment}}.tsv"
     wildcard_constraints:
         experiment="|".join(GIA_EXPERIMENTS) or "none",
     conda:
         ENV
     threads: config["gia"]["threads"]
     resources:
-        **gia_resources(),
+        **sized(2000, 60),
+        gpu=gpu("gia"),
     params:
         settings=config["gia"],
     script:
@@ -65,15 +71,16 @@ rule gia_motif:
             caption="../report/gia_motif.rst",
             category="GIA",
             subcategory="motif logo",
-            labels={"RBP": "{rbp}", "model": "{model}", "experiment": "k-mer alignment logo"},
+            labels={"RBP": "{rbp}", "figure": "k-mer alignment logo", "model": "{model}"},
         ),
     log:
         f"{LOGS}/gia/{{model}}/{{rbp}}/motif.log",
+    benchmark:
+        f"{OUT}/benchmarks/gia_motif/{{model}}/{{rbp}}.tsv"
     conda:
         ENV
     resources:
-        mem_mb=1000,
-        runtime=10,
+        **sized(1000, 10),
     params:
         settings=config["gia"],
     script:
@@ -90,15 +97,18 @@ rule gia_ism:
             caption="../report/gia_ism.rst",
             category="GIA",
             subcategory="in-silico mutagenesis",
-            labels={"RBP": "{rbp}", "model": "{model}", "experiment": "ISM of top probes"},
+            labels={"RBP": "{rbp}", "figure": "ISM of top probes", "model": "{model}"},
         ),
     log:
         f"{LOGS}/gia/{{model}}/{{rbp}}/ism.log",
+    benchmark:
+        f"{OUT}/benchmarks/gia_ism/{{model}}/{{rbp}}.tsv"
     conda:
         ENV
     threads: config["gia"]["threads"]
     resources:
-        **gia_resources(),
+        **sized(2000, 60),
+        gpu=gpu("gia"),
     params:
         settings=config["gia"],
     script:
@@ -114,20 +124,23 @@ rule gia_summary:
             caption="../report/gia_summary.rst",
             category="GIA",
             subcategory="summary",
+            labels={"RBP": "all", "figure": "headline per RBP and experiment", "format": "table"},
         ),
         figure=report(
             f"{OUT}/gia/summary.png",
             caption="../report/gia_summary_figure.rst",
             category="GIA",
             subcategory="summary",
+            labels={"RBP": "all", "figure": "headline effects across RBPs", "format": "figure"},
         ),
     log:
         f"{LOGS}/gia/summary.log",
+    benchmark:
+        f"{OUT}/benchmarks/gia_summary.tsv"
     conda:
         ENV
     resources:
-        mem_mb=1000,
-        runtime=10,
+        **sized(2000, 15),
     params:
         model=gia_model(),
         labels=lambda w: [(rbp, experiment) for rbp, experiment, _ in gia_tables()],
@@ -146,14 +159,17 @@ if FORMAT == "synthetic":
                 f"{OUT}/gia/validation.tsv",
                 caption="../report/gia_validation.rst",
                 category="Validation",
+                subcategory="Planted rules",
+                labels={"RBP": "all", "figure": "planted vs recovered", "format": "table"},
             ),
         log:
             f"{LOGS}/gia/validation.log",
+        benchmark:
+            f"{OUT}/benchmarks/gia_validation.tsv"
         conda:
             ENV
         resources:
-            mem_mb=1000,
-            runtime=10,
+            **sized(1000, 10),
         params:
             labels=lambda w: [(rbp, experiment) for rbp, experiment, _ in gia_tables()],
         script:

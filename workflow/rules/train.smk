@@ -8,6 +8,8 @@ rule train_keras:
         predictions=f"{OUT}/models/{{arch}}_{{input}}_{{norm}}/{{rbp}}/predictions.tsv",
     log:
         f"{LOGS}/train/{{arch}}_{{input}}_{{norm}}/{{rbp}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/train_keras/{{arch}}_{{input}}_{{norm}}/{{rbp}}.tsv"
     wildcard_constraints:
         arch="residualbind|deepbind_cnn",
         input="seq|pu|struct",
@@ -16,9 +18,8 @@ rule train_keras:
         ENV
     threads: config["training"]["threads"]
     resources:
-        mem_mb=config["training"]["mem_mb"],
-        runtime=config["training"]["runtime"],
-        gpu=1 if config["training"]["gpu"] else 0,
+        **configured("training"),
+        gpu=gpu("training"),
     params:
         settings=config["training"],
     script:
@@ -34,14 +35,15 @@ rule train_kmer_ridge:
         predictions=f"{OUT}/models/kmer_ridge_seq_{{norm}}/{{rbp}}/predictions.tsv",
     log:
         f"{LOGS}/train/kmer_ridge_seq_{{norm}}/{{rbp}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/train_kmer_ridge/kmer_ridge_seq_{{norm}}/{{rbp}}.tsv"
     wildcard_constraints:
         norm="clip|log",
     conda:
         ENV
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=30,
+        **sized(2000, 10, mem_mb_per_100k=200, runtime_per_100k=5),
     params:
         settings=config["training"],
     script:

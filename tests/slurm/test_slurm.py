@@ -1,0 +1,326 @@
+"""The workflow on a real SLURM cluster (one node: this machine) through the executor plugin.
+
+Opt-in, because it installs Debian packages and starts daemons: it runs with
+``RBPGIA_SLURM_TEST=1`` (``make test-slurm``, its own step in ``.ci/run``) and is skipped
+otherwise, or where the machine cannot install slurmctld, slurmd and munge (not root, no
+apt-get, apt-get failing), with the reason in the skip message.
+
+One module-scoped run does the work (12 min on a busy 2-core machine, about 500 CPU s):
+
+* ``local_slurm.LocalSlurm`` starts munged, slurmctld and slurmd with two partitions, ``cpu``
+  (default) and ``gpu``, and two fake GPUs (GRES ``gpu:fake``, backed by ``mknod`` devices);
+* the TINY configuration of the end-to-end test (plus ``training.gpu: true``) runs through
+  ``snakemake --profile <test profile> --executor slurm``, where the test profile is
+  ``profiles/slurm/config.yaml`` and its ``partitions.yaml`` with the few changes this cluster
+  needs (``make_test_profile``): training jobs ask for a GPU through the workflow config,
+  GIA jobs through the profile (with a GPU type), and both must land in the GPU partition
+  while every other job lands in the CPU partition, without a GPU;
+* at the same time the same configuration runs locally (``--cores 1``) as the reference;
+* the daemons are stopped by PID at the end, and the test checks that they are gone.
+
+What is compared with the local run (``test_results_equal_the_local_run``): two local runs of
+TINY on one machine agree bit for bit in everything except wall-clock figures (``seconds`` and
+``train_samples_per_s`` in ``metrics.json``, the ``seconds`` column of ``history.tsv``) and the
+save date inside ``model.keras``; so the SLURM run is compared exactly, without tolerances:
+
+* the synthesized table (decompressed) and every array of ``encoded/probes.h5``;
+* every table (``*.tsv``, ``*.json``) under ``results/tiny`` except benchmarks and logs, with the
+  timing columns and keys above left out: data summary, each model's predictions, history and
+  metrics, ``benchmark/performance.tsv`` (Pearson r) and ``paired_differences.tsv``, every GIA
+  table, ``gia/summary.tsv`` and ``gia/validation.tsv``;
+* the trained weights (every array of ``model.weights.h5`` in each ``model.keras``, and each
+  k-mer ridge ``model.npz``).
+
+Figures (PNG) are not compared. Bit-identity holds because both runs use the same machine,
+TensorFlow build and thread counts; on different CPUs the model-derived numbers would differ in
+the last digits.
+"""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import io
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
+import local_slurm  # noqa: E402
+from local_slurm import LocalSlurm, Unavailable, ensure_packages  # noqa: E402
+from test_end_to_end import TINY  # noqa: E402
+
+pytestmark = [
+    pytest.mark.slurm,
+    pytest.mark.skipif(
+        os.environ.get("RBPGIA_SLURM_TEST") != "1",
+        reason="SLURM test is opt-in: RBPGIA_SLURM_TEST=1 (or `make test-slurm`) installs "
+        "slurmctld, slurmd and munge and runs the workflow on a local cluster",
+    ),
+]
+
+REPO = Path(__file__).resolve().parents[2]
+SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+CONFIG = copy.deepcopy(TINY)
+CONFIG["training"]["gpu"] = True  # train_keras declares gpu=1; partitions.yaml routes it
+GPU_RULES = {"train_keras", "gia_kmer_search", "gia_experiment", "gia_ism"}
+# Wall-clock figures: the only things that differ between two runs of the same configuration.
+TIMING = ("seconds", "train_samples_per_s")
+TIMEOUT = 1800
+
+
+def make_test_profile(root: Path) -> Path:
+    """profiles/slurm/config.yaml with the changes this cluster (and a quick test) needs."""
+    profile = yaml.safe_load((REPO / "profiles" / "slurm" / "config.yaml").read_text())
+    profile.update(
+        {
+            # No slurmdbd here: sacct knows no jobs. squeue lists finished jobs for MinJobAge.
+            "slurm-status-command": "squeue",
+            "slurm-init-seconds-before-status-checks": 5,
+            "slurm-keep-successful-logs": True,  # the test counts them
+            "latency-wait": 10,
+            "retries": 0,  # a failure should fail the test, not be retried
+            "keep-going": False,
+        }
+    )
+    profile["default-resources"].pop("slurm_account", None)
+    # Partitions: the shipped partitions.yaml (cpu, gpu), which this cluster has too.
+    profile["slurm-partition-config"] = str(REPO / "profiles" / "slurm" / "partitions.yaml")
+    # train_keras: no GPU from the profile; it comes from the workflow config instead
+    # (training.gpu: true -> gpu=1), and partitions.yaml must route the job by it.
+    profile["set-resources"]["train_keras"].pop("gpu")
+    # GIA: the profile's commented GPU entries, switched on, with a GPU type.
+    for rule in ("gia_kmer_search", "gia_experiment", "gia_ism"):
+        profile["set-resources"][rule] = {"gpu": 1, "gpu_model": "fake"}
+    path = root / "profile"
+    path.mkdir()
+    (path / "config.yaml").write_text(yaml.safe_dump(profile, sort_keys=False))
+    return path
+
+
+def write_config(workdir: Path) -> None:
+    (workdir / "config").mkdir(parents=True)
+    (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(CONFIG))
+
+
+def executed_jobs(output: str) -> Counter:
+    """Jobs a Snakemake run executed, per rule (its "rule NAME:" blocks), without ``all``.
+
+    Snakemake's "Job stats" table cannot serve: the encode checkpoint makes it list only
+    the jobs known before the checkpoint ran.
+    """
+    rules = re.findall(r"^(?:local)?(?:rule|checkpoint) (\w+):$", output, re.M)
+    return Counter(rule for rule in rules if rule != "all")
+
+
+def rule_of(record: dict[str, str]) -> str:
+    """A SLURM job's rule, from the plugin's comment: rule_<name>[_wildcards_<values>]."""
+    return record["Comment"].removeprefix("rule_").split("_wildcards_")[0]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    try:
+        ensure_packages()
+    except Unavailable as reason:
+        pytest.skip(f"no local SLURM cluster: {reason}")
+    root = tmp_path_factory.mktemp("slurm")
+    on_slurm, local = root / "on_slurm", root / "local"
+    write_config(on_slurm)
+    write_config(local)
+    profile = make_test_profile(root)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", KERAS_BACKEND="tensorflow")
+    start = time.monotonic()
+    with open(root / "local.out", "w") as local_out:
+        reference = subprocess.Popen(
+            [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(local), "--cores", "1"],
+            cwd=local,
+            stdout=local_out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,  # its own process group, to end it with its jobs
+        )
+        cluster = LocalSlurm(fake_gpus=2)
+        try:
+            cluster.start()
+            result = subprocess.run(
+                [
+                    SNAKEMAKE,
+                    "-s",
+                    str(REPO / "Snakefile"),
+                    "--directory",
+                    str(on_slurm),
+                    "--profile",
+                    str(profile),
+                    "--executor",
+                    "slurm",
+                    "--verbose",  # prints each sbatch call
+                ],
+                cwd=on_slurm,
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT,
+                env=dict(cluster.env, TF_CPP_MIN_LOG_LEVEL="3", KERAS_BACKEND="tensorflow"),
+            )
+            (root / "slurm.out").write_text(result.stdout + result.stderr)
+            jobs = cluster.jobs()
+            cluster_log = cluster.log_tail()
+            if result.returncode == 0:
+                reference.wait(timeout=TIMEOUT)
+        finally:
+            stopped = cluster.stop()
+            cluster.remove()
+            if reference.poll() is None:  # only when something above failed
+                os.killpg(reference.pid, signal.SIGTERM)
+                reference.wait(timeout=60)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:] + "\n" + cluster_log
+    local_output = (root / "local.out").read_text()
+    assert reference.returncode == 0, local_output[-4000:]
+    print(f"SLURM and local runs took {time.monotonic() - start:.0f} s; stopped {stopped}")
+    return {
+        "on_slurm": on_slurm,
+        "local": local,
+        "output": output,
+        "local_output": local_output,
+        "jobs": jobs,
+        "stopped": stopped,
+    }
+
+
+def test_every_job_was_submitted_with_sbatch(runs):
+    expected = executed_jobs(runs["output"])
+    assert expected == executed_jobs(runs["local_output"])  # the same jobs as the local run
+    assert expected["gia_experiment"] == 14
+    jobs = runs["jobs"]
+    assert Counter(rule_of(job) for job in jobs) == expected
+    assert all(job["JobState"] == "COMPLETED" and job["ExitCode"] == "0:0" for job in jobs)
+    # Job names come from the profile's slurm-jobname-prefix and the run's ID.
+    assert {job["JobName"].split("_")[0] for job in jobs} == {"rbpgia"}
+    assert len({job["JobName"] for job in jobs}) == 1
+    # The plugin's own records: one sbatch call and one kept log per job.
+    calls = re.findall(r"^sbatch call: (sbatch .*)$", runs["output"], re.M)
+    assert len(calls) == sum(expected.values())
+    logs = list((runs["on_slurm"] / ".snakemake" / "slurm_logs").rglob("*.log"))
+    assert len(logs) == len(jobs)
+    assert {log.stem for log in logs} == {job["JobId"] for job in jobs}
+
+
+def test_resources_reach_sbatch(runs):
+    calls = re.findall(r"^sbatch call: (sbatch .*)$", runs["output"], re.M)
+    by_rule = {}
+    for call in calls:
+        rule = re.search(r"--comment '?rule_(\w+?)(?:_wildcards_|'|\s)", call).group(1)
+        by_rule.setdefault(rule, []).append(call)
+    for rule, rule_calls in by_rule.items():
+        for call in rule_calls:
+            assert " --mem " in call, call
+            assert " -t " in call, call
+            if rule in GPU_RULES:
+                assert " -p gpu" in call, call
+            else:
+                assert " -p cpu" in call, call
+                assert "--gpus" not in call, call
+    # training.gpu: true in the config -> gpu=1 -> sbatch --gpus=1 (any type).
+    assert all("--gpus=1" in call for call in by_rule["train_keras"])
+    # The profile's gpu + gpu_model for GIA rules -> --gpus=fake:1.
+    gia_calls = [call for rule in GPU_RULES - {"train_keras"} for call in by_rule[rule]]
+    assert all("--gpus=fake:1" in call for call in gia_calls)
+    assert all("--cpus-per-task=2" in call for call in by_rule["encode"])
+
+
+def test_gpu_jobs_got_a_fake_gpu(runs):
+    for job in runs["jobs"]:
+        rule = rule_of(job)
+        if rule in GPU_RULES:
+            assert job["Partition"] == "gpu", job
+            assert job["TresPerJob"] in ("gres:gpu:1", "gres:gpu:fake:1"), job  # asked for
+            assert job["JOB_GRES"] == "gpu:fake:1", job  # and allocated one fake GPU
+        else:
+            assert job["Partition"] == "cpu", job
+            assert "TresPerJob" not in job, job
+            assert job.get("JOB_GRES", "(null)") == "(null)", job
+
+
+def test_daemons_were_stopped_by_pid(runs):
+    assert sorted(name.split()[0] for name in runs["stopped"]) == ["munged", "slurmctld", "slurmd"]
+    for name in runs["stopped"]:
+        pid = int(name.split("(")[1].rstrip(")"))
+        assert not local_slurm.alive(pid), name  # gone, or a zombie awaiting its reaper
+
+
+def _tables(out: Path) -> list[Path]:
+    skip = {"benchmarks", "logs"}
+    return sorted(
+        p.relative_to(out)
+        for p in out.rglob("*")
+        if p.suffix in (".tsv", ".json") and not skip & set(p.relative_to(out).parts)
+    )
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    table = pd.read_csv(path, sep="\t")
+    return table.drop(columns=[c for c in TIMING if c in table])
+
+
+def _h5_arrays(source) -> dict[str, np.ndarray]:
+    arrays = {}
+
+    def keep(name, obj):
+        if isinstance(obj, h5py.Dataset):
+            arrays[name] = obj[()]
+
+    with h5py.File(source, "r") as h5:
+        h5.visititems(keep)
+    return arrays
+
+
+def _assert_same_arrays(left: dict, right: dict, what) -> None:
+    assert left.keys() == right.keys(), what
+    for name in left:
+        np.testing.assert_array_equal(left[name], right[name], err_msg=f"{what}: {name}")
+
+
+def test_results_equal_the_local_run(runs):
+    a, b = runs["on_slurm"] / "results" / "tiny", runs["local"] / "results" / "tiny"
+    tables = _tables(b)
+    assert tables == _tables(a)
+    assert len(tables) > 40
+    raw = "data/norm_data.txt.gz"
+    assert gzip.open(a / raw).read() == gzip.open(b / raw).read()
+    arrays = _h5_arrays(a / "encoded/probes.h5")
+    assert len(arrays) >= 6
+    _assert_same_arrays(arrays, _h5_arrays(b / "encoded/probes.h5"), "probes.h5")
+    for rel in tables:
+        if rel.suffix == ".json":
+            left, right = json.loads((a / rel).read_text()), json.loads((b / rel).read_text())
+            for record in (left, right):
+                for key in TIMING:
+                    record.pop(key, None)
+            assert left == right, rel
+        else:
+            pd.testing.assert_frame_equal(_read_table(a / rel), _read_table(b / rel), obj=str(rel))
+    models = sorted(p.relative_to(b) for p in b.glob("models/*/*/model.*"))
+    assert len(models) == 6
+    for rel in models:
+        if rel.suffix == ".keras":
+            with zipfile.ZipFile(a / rel) as za, zipfile.ZipFile(b / rel) as zb:
+                left = _h5_arrays(io.BytesIO(za.read("model.weights.h5")))
+                right = _h5_arrays(io.BytesIO(zb.read("model.weights.h5")))
+        else:
+            left, right = dict(np.load(a / rel)), dict(np.load(b / rel))
+        _assert_same_arrays(left, right, rel)

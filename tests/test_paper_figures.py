@@ -1,0 +1,378 @@
+"""The paper's figures (rbpgia.plots.paper) on small synthetic tables."""
+
+import itertools
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import PolyCollection
+from PIL import Image
+
+from rbpgia.encode.onehot import ALPHABET
+from rbpgia.plots import paper
+from rbpgia.plots.labels import report_labels
+from rbpgia.plots.report import plot_training_history, plot_validation
+
+RBPS = [f"RBP{i}" for i in range(6)]
+MAIN = ("residualbind", "seq", "clip")
+
+
+def performance(inputs=("seq",), norms=("clip",), ceiling=True) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    rows = []
+    for rbp, (model, base) in itertools.product(
+        RBPS, [("residualbind", 0.6), ("deepbind_cnn", 0.5), ("kmer_ridge", 0.45)]
+    ):
+        for input_type, norm in itertools.product(inputs, norms):
+            if model == "kmer_ridge" and input_type != "seq":
+                continue
+            rows.append(
+                {
+                    "rbp": rbp,
+                    "model": model,
+                    "input": input_type,
+                    "norm": norm,
+                    "pearson_r": base + rng.normal(0, 0.05),
+                    "spearman_r": base,
+                    "n_test": 400,
+                }
+            )
+    table = pd.DataFrame(rows)
+    if ceiling:
+        table["noise_ceiling_r"] = table["rbp"].map({rbp: 0.9 for rbp in RBPS})
+    return table
+
+
+def stat_columns(importance) -> dict:
+    importance = np.asarray(importance, dtype=float)
+    return {"importance": importance, "ci_low": importance - 0.1, "ci_high": importance + 0.1}
+
+
+def gc_table(motif="UGCAUG", sign=-1.0) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "motif": motif,
+            "condition": list(paper.GC_CONDITIONS),
+            **stat_columns([1.0, 0.1 * sign, 0.1 * sign, 1 + 0.5 * sign, 1 + 0.4 * sign]),
+        }
+    )
+
+
+def hairpin_table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "motif": "UAAUU",
+            "context": ["random", "loop", "stem"],
+            **stat_columns([0.5, 0.9, 0.1]),
+            "fold_fraction": [np.nan, 0.8, 0.7],
+        }
+    )
+
+
+def summary() -> pd.DataFrame:
+    rows = []
+    for i, rbp in enumerate(RBPS):
+        rows.append({"rbp": rbp, "experiment": "kmer_search", "value": 0.1 * i})
+        rows.append({"rbp": rbp, "experiment": "hairpin", "value": 0.3 - 0.1 * i})
+        rows.append({"rbp": rbp, "experiment": "gc_bias", "value": 0.2 * (i - 2)})
+    return pd.DataFrame(rows)
+
+
+def texts(fig) -> str:
+    parts = [fig._suptitle.get_text() if fig._suptitle else ""]
+    for ax in fig.axes:
+        parts += [ax.get_title(loc="left"), ax.get_xlabel(), ax.get_ylabel()]
+        parts += [t.get_text() for t in ax.texts]
+    return "\n".join(parts)
+
+
+def labelled_axes(fig) -> list:
+    """Axes that carry data (not notes): they must have labelled x and y axes."""
+    return [ax for ax in fig.axes if ax.get_xlabel() and ax.get_ylabel()]
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_selection_helpers():
+    table = summary()
+    assert paper.select_motif_rbp(table) == "RBP5"
+    assert paper.select_structure_rbp(table) == "RBP0"
+    assert paper.select_gc_rbps(table, 2) == ["RBP0", "RBP5"]
+    assert paper.select_motif_rbp(table[table["experiment"] != "kmer_search"]) is None
+    assert paper.select_gc_rbps(table[table["experiment"] != "gc_bias"]) == []
+
+
+def test_motif_mismatches_and_classes():
+    mismatches = paper.motif_mismatches(["AAUGCAUGAA", "UGCAUC", "AAAAAA", "UGCAU"], "UGCAUG")
+    assert mismatches.tolist() == [0, 1, 5, 6]
+    assert paper.match_class(mismatches).tolist() == [
+        "exact match",
+        "1 mismatch",
+        "≥2 mismatches",
+        "≥2 mismatches",
+    ]
+
+
+def test_motif_structure_profiles_splits_bound_and_unbound():
+    rng = np.random.default_rng(1)
+    sequences = ["".join(rng.choice(list("ACGU"), 20)) for _ in range(40)]
+    sequences = [s[:5] + "GGAA" + s[9:] for s in sequences]
+    structure = np.zeros((40, 24, 5))
+    structure[:, 2:22, 0] = 1.0  # all paired ...
+    bound = np.arange(40) < 4
+    structure[bound, 2 + 5 : 2 + 9, 0] = 0.0  # ... except the motif of the bound probes
+    structure[bound, 2 + 5 : 2 + 9, 1] = 1.0
+    measured = np.where(bound, 5.0, rng.normal(0, 0.1, 40))
+    profiles = paper.motif_structure_profiles(sequences, structure, measured, "GGAA", flank=3)
+    assert profiles["n_bound"] == 4
+    assert profiles["n_unbound"] == 20
+    assert list(profiles["bound"].columns) == list(paper.STRUCTURE_LETTERS)
+    assert profiles["bound"].loc[0:3, "H"].tolist() == [1.0] * 4
+    assert profiles["unbound"].loc[0:3, "P"].tolist() == [1.0] * 4
+    np.testing.assert_allclose(profiles["bound"].sum(axis=1), 1.0)
+    none = paper.motif_structure_profiles(sequences, structure, measured, "CCCCCCCC")
+    assert none["n_bound"] == 0
+    assert none["bound"].isna().all().all()
+
+
+def test_mutagenesis_logo_matrix_is_centred_per_position():
+    rows = [
+        {"position": p, "nucleotide": b, "importance": float(p + (b == "G"))}
+        for p in range(3)
+        for b in ALPHABET
+    ]
+    matrix = paper.mutagenesis_logo_matrix(pd.DataFrame(rows))
+    assert list(matrix.index) == [1, 2, 3]
+    assert list(matrix.columns) == list(ALPHABET)
+    np.testing.assert_allclose(matrix.sum(axis=1), 0.0, atol=1e-12)
+    assert (matrix["G"] > 0).all()
+
+
+def test_binned_means_and_gc_fraction():
+    assert paper.gc_fraction(["GGCC", "AAUU", "GA"]).tolist() == [1.0, 0.0, 0.5]
+    x = np.linspace(0, 1, 200)
+    curve = paper.binned_means(x, 2 * x, bins=4)
+    assert len(curve) == 4
+    assert curve["mean"].is_monotonic_increasing
+    assert curve["n"].sum() == 200
+
+
+def test_figure1_complete_has_four_data_panels():
+    table = performance(inputs=("seq", "pu", "struct"), norms=("clip", "log"))
+    fig = paper.figure1(table, MAIN, baselines=["kmer_ridge", "deepbind_cnn"])
+    assert len(fig.axes) == 4
+    assert paper.not_run_notes(fig) == []
+    assert len(labelled_axes(fig)) == 4
+    text = texts(fig)
+    assert "Pearson r on Set B" in text
+    assert "strongest baseline (deepbind_cnn)" in text
+    assert "clip normalisation" in text
+    assert "log normalisation" in text
+    assert "Wilcoxon" in text
+    # Panel A: one row per model plus the noise ceiling.
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels[0] == "noise ceiling"
+    assert set(labels) == {"noise ceiling", "residualbind", "deepbind_cnn", "kmer_ridge"}
+
+
+def test_figure1_many_rbps_uses_violins():
+    table = performance()
+    table = pd.concat([table.assign(rbp=table["rbp"] + f"_{i}") for i in range(2)])
+    fig = paper.figure1(table, MAIN, baselines=["kmer_ridge", "deepbind_cnn"])
+    violins = [c for c in fig.axes[0].collections if isinstance(c, PolyCollection)]
+    assert len(violins) == 4  # three models and the noise ceiling
+    assert "Performance across 12 RBPs" in texts(fig)
+    assert fig.axes[1].get_xticks().size == 12
+
+
+def test_figure1_missing_norms_and_inputs_show_notes():
+    fig = paper.figure1(performance(ceiling=False), MAIN, baselines=["kmer_ridge", "deepbind_cnn"])
+    notes = paper.not_run_notes(fig)
+    assert len(notes) == 2
+    assert any("set training.norms: [clip, log] to compare" in n for n in notes)
+    assert any("set training.inputs: [seq, pu, struct] to compare" in n for n in notes)
+    assert "noise ceiling" not in [t.get_text() for t in fig.axes[0].get_yticklabels()]
+
+
+def test_figure1_single_model_notes_the_comparison():
+    table = performance()
+    table = table[table["model"] == "residualbind"]
+    notes = paper.not_run_notes(paper.figure1(table, MAIN, baselines=[]))
+    assert any("training.baselines" in n for n in notes)
+
+
+def test_fonts_are_readable():
+    fig = paper.figure1(performance(), MAIN)
+    fig.canvas.draw()
+    sizes = [t.get_fontsize() for ax in fig.axes for t in ax.get_xticklabels() + ax.texts]
+    sizes += [ax.xaxis.label.get_fontsize() for ax in fig.axes]
+    assert min(sizes) >= paper.MIN_FONT
+    assert fig.get_figwidth() == pytest.approx(paper.WIDTH)
+
+
+def figure2_inputs():
+    rng = np.random.default_rng(2)
+    measured = rng.normal(size=120)
+    predictions = pd.DataFrame(
+        {
+            "measured": measured,
+            "predicted": measured + rng.normal(0, 0.5, 120),
+            "match": paper.match_class(rng.integers(0, 3, 120)),
+        }
+    )
+    kmers = ["".join(p) for p in itertools.product("ACGU", repeat=3)]
+    kmer_search = pd.DataFrame({"kmer": kmers, **stat_columns(rng.normal(size=len(kmers)))})
+    grid = list(itertools.product(range(4), ALPHABET))
+    mutagenesis = pd.DataFrame(
+        {
+            "position": [p for p, _ in grid],
+            "nucleotide": [b for _, b in grid],
+            **stat_columns(rng.normal(size=len(grid))),
+        }
+    )
+    count = pd.DataFrame(
+        {"n_sites": [1, 2, 3], **stat_columns([0.5, 1.0, 1.4]), "slope": 0.45, "intercept": 0.1}
+    ).assign(r2=0.99)
+    spacing = pd.DataFrame({"spacing": np.arange(6), **stat_columns(np.sin(np.arange(6)))})
+    ism = [(rng.normal(size=(30, 4)), "ACGU" * 7 + "AC", "probe 1 (measured 3.2)")]
+    return {
+        "predictions": predictions,
+        "kmer_search": kmer_search,
+        "kmer_mutagenesis": mutagenesis,
+        "ism": ism,
+        "motif_count": count,
+        "spacing": spacing,
+    }
+
+
+def test_figure2_with_affinity_has_every_panel():
+    inputs = figure2_inputs()
+    affinity = inputs["kmer_search"][["kmer"]].assign(affinity=np.arange(64.0))
+    fig = paper.figure2("RBP1", "UGCA", affinity=affinity, affinity_label="−log10 Kd (M)", **inputs)
+    assert len(fig.axes) == 7
+    assert paper.not_run_notes(fig) == []
+    text = texts(fig)
+    for needle in ("GIA k-mer search", "GIA mutagenesis", "Motif count", "Motif spacing"):
+        assert needle in text
+    assert "−log10 Kd (M)" in text
+    assert "Spearman" in text
+    scatter = fig.axes[0]
+    assert scatter.get_legend().get_title().get_text() == "best match to UGCA"
+    assert {t.get_text().split(" (")[0] for t in scatter.get_legend().get_texts()} <= {
+        "exact match",
+        "1 mismatch",
+        "≥2 mismatches",
+    }
+
+
+def test_figure2_without_affinity_or_experiments_shows_notes():
+    inputs = figure2_inputs()
+    inputs.update(kmer_mutagenesis=None, motif_count=None, spacing=None, ism=())
+    fig = paper.figure2("RBP1", "UGCA", **inputs)
+    notes = paper.not_run_notes(fig)
+    assert len(notes) == 5
+    assert any("figures.affinity" in n for n in notes)
+    assert any("add motif_count" in n for n in notes)
+    assert any("add spacing" in n for n in notes)
+    assert any("add kmer_mutagenesis" in n for n in notes)
+
+
+def test_figure3_panels_and_notes():
+    rng = np.random.default_rng(3)
+    sequences = ["".join(rng.choice(list("ACGU"), 30)) for _ in range(200)]
+    sequences = [s[:10] + "UAAUU" + s[15:] for s in sequences]
+    structure = rng.dirichlet(np.ones(5), size=(200, 41))
+    profiles = paper.motif_structure_profiles(sequences, structure, rng.normal(size=200), "UAAUU")
+    loop_minus_stem = pd.Series([0.8, -0.1, 0.2], index=["R1", "R2", "R3"])
+    fig = paper.figure3("R1", "UAAUU", hairpin_table(), loop_minus_stem, profiles)
+    assert len(fig.axes) == 4
+    assert paper.not_run_notes(fig) == []
+    assert "loop\n(folds 80%)" in [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    # The structure logos are drawn with one letter per channel and position.
+    assert len(fig.axes[2].patches) >= 5 * 15
+
+    fig = paper.figure3("R1", "UAAUU", None, None, None)
+    notes = paper.not_run_notes(fig)
+    assert sum("add hairpin to gia.experiments" in n for n in notes) == 2
+
+
+def test_figure4_examples_and_distribution():
+    tables = {"RBP0": gc_table(sign=-1), "RBP5": gc_table(sign=1)}
+    effects = pd.Series(np.linspace(-0.5, 0.5, 6), index=RBPS)
+    x = np.linspace(0.2, 0.8, 100)
+    binding = {"RBP0": paper.binned_means(x, -x), "RBP5": paper.binned_means(x, x)}
+    fig = paper.figure4(tables, effects, binding)
+    assert len(fig.axes) == 4
+    assert paper.not_run_notes(fig) == []
+    assert "GC effect across 6 RBPs (3 negative)" in texts(fig)
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == [
+        paper.GC_LABELS[c] for c in paper.GC_CONDITIONS
+    ]
+    # Many RBPs: a histogram with the examples marked.
+    many = pd.Series(np.linspace(-1, 1, 40), index=["RBP0", *[f"R{i}" for i in range(38)], "RBP5"])
+    fig = paper.figure4(tables, many, binding)
+    assert [t.get_text() for t in fig.axes[2].get_legend().get_texts()] == ["RBP0", "RBP5"]
+
+    notes = paper.not_run_notes(paper.figure4({}, None, None))
+    assert sum("add gc_bias to gia.experiments" in n for n in notes) == 2
+
+
+def test_save_writes_valid_pdf_and_png(tmp_path):
+    fig = paper.figure4({"RBP0": gc_table()}, pd.Series([0.1], index=["RBP0"]), None)
+    paths = paper.save_paper_figure(fig, tmp_path / "figure4")
+    assert [p.rsplit(".", 1)[1] for p in paths] == ["pdf", "png"]
+    pdf = (tmp_path / "figure4.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF-")
+    assert b"%%EOF" in pdf[-64:]
+    assert b"/FontFile2" in pdf  # TrueType fonts embedded (pdf.fonttype 42)
+    with Image.open(tmp_path / "figure4.png") as image:
+        assert image.format == "PNG"
+        assert image.info["dpi"][0] == pytest.approx(300, abs=1)
+        assert image.width >= 7 * 300 * 0.9
+        assert len(np.unique(np.asarray(image.convert("L")))) > 10
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_report_labels_read_the_selection(tmp_path):
+    selection = tmp_path / "selection.json"
+    selection.write_text(
+        '{"figure1": {"rbp": "all"}, "figure2": {"rbp": "RBP3"}, "figure4": {"rbps": ["A", "B"]}}'
+    )
+    assert report_labels(selection, 2, "motif") == {"RBP": "RBP3", "figure": "Figure 2: motif"}
+    assert report_labels(selection, 4, "GC")["RBP"] == "A, B"
+    assert report_labels(selection, 3, "x")["RBP"] == "all"
+    assert report_labels(tmp_path / "missing.json", 1, "x")["RBP"] == "all"
+
+
+def test_training_history_and_validation_figures(tmp_path):
+    history = pd.DataFrame(
+        {
+            "epoch": [1, 2, 3],
+            "loss": [1.0, 0.8, 0.7],
+            "val_loss": [1.1, 0.9, 0.95],
+            "val_pearson_r": [0.2, 0.4, 0.35],
+        }
+    )
+    plot_training_history(
+        {"residualbind_seq_clip": history, "deepbind_cnn_seq_clip": history * 1.1},
+        "R1",
+        tmp_path / "history.png",
+    )
+    verdicts = pd.DataFrame(
+        {
+            "rbp": ["R1", "R1", "R2"],
+            "experiment": ["kmer_search", "hairpin", "kmer_search"],
+            "check": ["a", "b", "c"],
+            "passed": [True, False, True],
+        }
+    )
+    plot_validation(verdicts, tmp_path / "validation.png")
+    for name in ("history.png", "validation.png"):
+        with Image.open(tmp_path / name) as image:
+            assert image.format == "PNG"
+            assert image.width > 500

@@ -1,0 +1,36 @@
+"""One TINY end-to-end run per test session, shared by the workflow and report tests."""
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+# The whole TINY run takes a few minutes on an idle 2-core machine, several times that on a
+# busy one.
+RUN_TIMEOUT = int(os.environ.get("RBPGIA_E2E_TIMEOUT", "2400"))
+
+
+@pytest.fixture(scope="session")
+def finished_run(tmp_path_factory):
+    """The working directory of a finished run of the TINY config (results/tiny/...).
+
+    Set RBPGIA_TINY_RUN to the working directory of an earlier TINY run to reuse it (it is
+    brought up to date first) while iterating on tests.
+    """
+    from test_end_to_end import REPO, SNAKEMAKE, TINY
+
+    reuse = os.environ.get("RBPGIA_TINY_RUN")
+    workdir = Path(reuse) if reuse else tmp_path_factory.mktemp("e2e")
+    (workdir / "config").mkdir(exist_ok=True)
+    (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(TINY))
+    result = subprocess.run(
+        [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(workdir), "--cores", "2"],
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
+    return workdir

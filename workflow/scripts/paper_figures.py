@@ -1,0 +1,173 @@
+"""The paper's Figures 1-4 (PDF and PNG) from the benchmark, GIA tables and probe pool."""
+
+import json
+
+import h5py
+import numpy as np
+import pandas as pd
+
+from rbpgia.encode import store
+from rbpgia.encode.onehot import pad_offsets
+from rbpgia.errors import InputError
+from rbpgia.io import atomic_open
+from rbpgia.logs import setup_logging
+from rbpgia.plots import paper
+
+log = setup_logging(snakemake.log[0])
+settings = snakemake.params.settings
+main = tuple(snakemake.params.main)
+rbps = list(snakemake.params.rbps)
+inputs = snakemake.input
+stems = {n: getattr(snakemake.output, f"figure{n}")[: -len(".png")] for n in range(1, 5)}
+
+performance = pd.read_csv(inputs.performance, sep="\t")
+summary = pd.read_csv(inputs.summary, sep="\t")
+tables = {
+    (rbp, experiment): pd.read_csv(path, sep="\t")
+    for (rbp, experiment), path in zip(snakemake.params.labels, inputs.tables, strict=True)
+}
+predictions = {
+    rbp: pd.read_csv(path, sep="\t") for rbp, path in zip(rbps, inputs.predictions, strict=True)
+}
+models = dict(zip(rbps, inputs.models, strict=True))
+sequences = store.read_sequences(inputs.h5)
+
+
+def chosen(key, automatic, how):
+    """The configured RBP of ``figures.<key>``, else the automatic choice (else the first)."""
+    if settings[key]:
+        return settings[key], f"config figures.{key}"
+    if automatic is not None:
+        return automatic, how
+    return rbps[0], "first RBP (the GIA experiment that would choose was not run)"
+
+
+def motif_of(rbp):
+    """The motif the GIA experiments of ``rbp`` used (the top k-mer when none ran)."""
+    for (name, experiment), table in tables.items():
+        if name == rbp and experiment != "kmer_search" and "motif" in table:
+            return str(table["motif"].iloc[0])
+    search = tables[(rbp, "kmer_search")]
+    return str(search.sort_values("importance", ascending=False)["kmer"].iloc[0])
+
+
+selection = {}
+
+# Figure 1: models across RBPs.
+fig = paper.figure1(performance, main, snakemake.params.baselines)
+selection["figure1"] = {"rbp": "all", "notes": paper.not_run_notes(fig)}
+paper.save_paper_figure(fig, stems[1])
+
+# Figure 2: a motif-driven RBP.
+rbp, how = chosen("motif_rbp", paper.select_motif_rbp(summary), "highest top k-mer importance")
+motif = motif_of(rbp)
+log.info("figure 2: %s (%s), motif %s", rbp, how, motif)
+scatter = predictions[rbp].copy()
+scatter["match"] = paper.match_class(
+    paper.motif_mismatches(list(sequences[scatter["probe"]]), motif)
+)
+ism = []
+if settings["ism_probes"]:
+    from rbpgia.explain import ism_logo_matrix, saturation_mutagenesis
+    from rbpgia.train import load_model, make_predict_fn
+
+    top = scatter.sort_values("measured", ascending=False).head(settings["ism_probes"])
+    rows = np.sort(top["probe"].to_numpy())
+    onehot = store.read_inputs(inputs.h5, "seq", rows)
+    predict = make_predict_fn(load_model(models[rbp]))
+    scores = saturation_mutagenesis(predict, onehot, main[1], threads=snakemake.threads)
+    matrices = ism_logo_matrix(scores, onehot)
+    lengths = np.array([len(sequences[row]) for row in rows])
+    starts = pad_offsets(lengths, onehot.shape[1])
+    measured = top.set_index("probe")["measured"]
+    for i in np.argsort(-measured.loc[rows].to_numpy()):
+        sequence = sequences[rows[i]]
+        ism.append(
+            (
+                matrices[i, starts[i] : starts[i] + lengths[i]],
+                sequence,
+                f"Set B probe {rows[i]} (measured {measured[rows[i]]:.1f}, "
+                f"z-score): in-silico mutagenesis",
+            )
+        )
+affinity, affinity_label = None, "measured affinity"
+if settings["affinity"]:
+    spec = settings["affinity"]
+    column = spec.get("column", "affinity")
+    affinity_label = spec.get("label", column)
+    affinity = pd.read_csv(inputs.affinity[0], sep=None, engine="python")
+    missing = {"kmer", column} - set(affinity.columns)
+    if missing:
+        raise InputError(f"figures.affinity table lacks columns {sorted(missing)}", spec["path"])
+    affinity = affinity.rename(columns={column: "affinity"})
+    affinity["kmer"] = affinity["kmer"].str.upper().str.replace("T", "U")
+fig = paper.figure2(
+    rbp,
+    motif,
+    scatter,
+    tables.get((rbp, "kmer_search")),
+    kmer_mutagenesis=tables.get((rbp, "kmer_mutagenesis")),
+    ism=ism,
+    motif_count=tables.get((rbp, "motif_count")),
+    spacing=tables.get((rbp, "spacing")),
+    affinity=affinity,
+    affinity_label=affinity_label,
+)
+selection["figure2"] = {"rbp": rbp, "motif": motif, "how": how, "notes": paper.not_run_notes(fig)}
+paper.save_paper_figure(fig, stems[2])
+
+# Figure 3: a structure-sensitive RBP.
+rbp, how = chosen(
+    "structure_rbp", paper.select_structure_rbp(summary), "largest loop-minus-stem importance"
+)
+motif = motif_of(rbp)
+log.info("figure 3: %s (%s), motif %s", rbp, how, motif)
+test = predictions[rbp]
+probes = test["probe"].to_numpy()
+has_motif = np.array([motif in sequences[p] for p in probes])
+rows = np.sort(probes[has_motif])
+with h5py.File(inputs.h5, "r") as h5:
+    structure = h5["structure"][rows] if len(rows) else np.zeros((0, 41, 5), np.float32)
+measured = test.set_index("probe")["measured"].loc[rows].to_numpy()
+profiles = paper.motif_structure_profiles(list(sequences[rows]), structure, measured, motif)
+hairpins = summary[summary["experiment"] == "hairpin"].set_index("rbp")["value"]
+same_model = performance[
+    (performance["rbp"] == rbp)
+    & (performance["model"] == main[0])
+    & (performance["norm"] == main[2])
+]
+fig = paper.figure3(
+    rbp,
+    motif,
+    tables.get((rbp, "hairpin")),
+    hairpins if len(hairpins) else None,
+    profiles,
+    input_performance=same_model,
+)
+selection["figure3"] = {"rbp": rbp, "motif": motif, "how": how, "notes": paper.not_run_notes(fig)}
+paper.save_paper_figure(fig, stems[3])
+
+# Figure 4: GC bias.
+if settings["gc_rbps"]:
+    examples, how = list(settings["gc_rbps"]), "config figures.gc_rbps"
+else:
+    examples = paper.select_gc_rbps(summary, settings["gc_examples"])
+    how = "most negative and most positive GC effect"
+log.info("figure 4: examples %s (%s)", ", ".join(examples) or "none", how)
+gc_tables = {rbp: tables[(rbp, "gc_bias")] for rbp in examples if (rbp, "gc_bias") in tables}
+effects = summary[summary["experiment"] == "gc_bias"].set_index("rbp")["value"]
+binding = {}
+for rbp in examples or rbps[:1]:
+    test = predictions[rbp]
+    gc = paper.gc_fraction(list(sequences[test["probe"]]))
+    binding[rbp] = paper.binned_means(gc, test["measured"].to_numpy())
+fig = paper.figure4(gc_tables, effects if len(effects) else None, binding)
+selection["figure4"] = {"rbps": examples, "how": how, "notes": paper.not_run_notes(fig)}
+paper.save_paper_figure(fig, stems[4])
+
+with atomic_open(snakemake.output.selection) as handle:
+    json.dump(selection, handle, indent=2)
+for name, chosen_for in selection.items():
+    for note in chosen_for["notes"]:
+        log.info("%s: panel %s", name, note.replace("\n", " "))
+log.info("wrote figures 1-4 (PDF and PNG)")

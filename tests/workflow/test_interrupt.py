@@ -1,0 +1,203 @@
+"""Faults a real user hits: a run stopped with Ctrl-C during encoding, and killed outright
+(SIGKILL of the whole process group, like a lost node) during training, then simply re-run.
+
+After each fault no file under ``results/`` may look finished unless it is: every output
+that exists must equal the uninterrupted run's (the session fixture ``finished_run``). The
+re-run must then finish with results identical to that run.
+"""
+
+import gzip
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+import zipfile
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from test_end_to_end import REPO, SNAKEMAKE, TINY
+
+WAIT_S = 1200
+# Fields that record how long something took, not what it computed.
+TIMES = {"seconds", "train_samples_per_s"}
+# One encoding process, so that folding lasts as long as possible (under a second).
+CONFIG = {**TINY, "encode": {**TINY.get("encode", {}), "threads": 1}}
+
+
+def start(workdir: Path, *args: str) -> subprocess.Popen:
+    """Start the TINY workflow in its own process group (so the group can be killed)."""
+    (workdir / "config").mkdir(exist_ok=True)
+    (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(CONFIG))
+    log = open(workdir / f"run-{time.monotonic_ns()}.out", "w")  # noqa: SIM115
+    return subprocess.Popen(
+        [
+            SNAKEMAKE,
+            "-s",
+            str(REPO / "Snakefile"),
+            "--directory",
+            str(workdir),
+            "--cores",
+            "2",
+            *args,
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+        start_new_session=True,
+    )
+
+
+def last_output(workdir: Path) -> str:
+    newest = max(workdir.glob("run-*.out"), key=lambda path: path.stat().st_mtime_ns)
+    return newest.read_text(errors="replace")[-4000:]
+
+
+def wait_for(predicate, process: subprocess.Popen, what: str) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while not predicate():
+        if process.poll() is not None:
+            pytest.fail(f"the workflow ended (rc {process.returncode}) before {what}")
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def log_says(path: Path, text: str):
+    return lambda: path.exists() and text in path.read_text(errors="replace")
+
+
+def outputs(workdir: Path) -> list[Path]:
+    """Result files as a later step would see them: no logs, no hidden temporaries."""
+    root = workdir / "results" / "tiny"
+    if not root.exists():
+        return []
+    return sorted(
+        p.relative_to(root)
+        for p in root.rglob("*")
+        if p.is_file()
+        and len(p.relative_to(root).parts)
+        > 1  # report.html and its screenshot are not rule outputs
+        and "logs" not in p.parts
+        and "benchmarks" not in p.parts
+        and not any(part.startswith(".") for part in p.parts)
+        and not p.name.endswith((".tmp", ".part"))
+    )
+
+
+def _without_times(value):
+    if isinstance(value, dict):
+        return {k: _without_times(v) for k, v in value.items() if k not in TIMES}
+    return value
+
+
+def _same_array(a, b) -> bool:
+    floats = np.asarray(a).dtype.kind == "f"
+    return np.array_equal(a, b, equal_nan=floats)
+
+
+def same_content(relative: Path, ours: Path, reference: Path) -> bool:
+    """Whether an output is complete and equal to the reference run's, by file kind."""
+    a, b = ours / "results" / "tiny" / relative, reference / "results" / "tiny" / relative
+    suffix = relative.suffix
+    if suffix == ".png":  # figures embed no results worth comparing byte for byte
+        return a.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and a.stat().st_size > 1000
+    if suffix == ".pdf":
+        return a.read_bytes().rstrip().endswith(b"%%EOF")
+    if suffix == ".keras":  # a zip whose metadata holds the save time
+        with zipfile.ZipFile(a) as archive:
+            return archive.testzip() is None and "model.weights.h5" in archive.namelist()
+    if suffix == ".gz":
+        return gzip.decompress(a.read_bytes()) == gzip.decompress(b.read_bytes())
+    if suffix == ".json":
+        x, y = (_without_times(json.loads(path.read_text())) for path in (a, b))
+        return x == y
+    if suffix == ".npz":
+        with np.load(a, allow_pickle=False) as x, np.load(b, allow_pickle=False) as y:
+            return sorted(x) == sorted(y) and all(np.array_equal(x[k], y[k]) for k in y)
+    if suffix == ".h5":
+        with h5py.File(a) as x, h5py.File(b) as y:
+            names: list[str] = []
+            y.visit(lambda name: names.append(name) if isinstance(y[name], h5py.Dataset) else None)
+            return all(_same_array(x[n][()], y[n][()]) for n in names)
+    if suffix == ".tsv":
+        x, y = pd.read_csv(a, sep="\t"), pd.read_csv(b, sep="\t")
+        if list(x.columns) != list(y.columns) or len(x) != len(y):
+            return False
+        x, y = (
+            x.drop(columns=["seconds"], errors="ignore"),
+            y.drop(columns=["seconds"], errors="ignore"),
+        )
+        numeric = x.select_dtypes("number").columns
+        other = [c for c in x.columns if c not in numeric]
+        close = np.allclose(
+            x[numeric].to_numpy(float),
+            y[numeric].to_numpy(float),
+            rtol=1e-6,
+            atol=1e-9,
+            equal_nan=True,
+        )
+        return close and x[other].equals(y[other])
+    return a.read_bytes() == b.read_bytes()
+
+
+def assert_nothing_half_written(workdir: Path, reference: Path) -> int:
+    found = outputs(workdir)
+    reference_files = set(outputs(reference))
+    for relative in found:
+        assert relative in reference_files, f"unexpected output {relative}"
+        assert same_content(relative, workdir, reference), f"{relative} differs: half-written?"
+    return len(found)
+
+
+@pytest.mark.slow
+def test_interrupted_runs_resume_to_identical_results(tmp_path, finished_run):
+    logs = tmp_path / "results" / "tiny" / "logs"
+
+    # 1. Ctrl-C while the probes are being encoded (under a second of folding: should the
+    # job win the race, the encoded pool is removed and the run started again).
+    for _ in range(5):
+        run = start(tmp_path)
+        wait_for(log_says(logs / "encode.log", " probes ("), run, "the encoding job started")
+        os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        run.wait(timeout=300)
+        if "wrote" not in (logs / "encode.log").read_text():
+            break
+        shutil.rmtree(tmp_path / "results" / "tiny" / "encoded")
+        (logs / "encode.log").unlink()
+    else:
+        pytest.fail("encoding always finished before Ctrl-C reached it")
+    assert not (tmp_path / "results" / "tiny" / "encoded" / "probes.h5").exists()
+    assert_nothing_half_written(tmp_path, finished_run)
+
+    # 2. Re-run, then SIGKILL everything in the middle of a training job.
+    run = start(tmp_path)
+    train_log = logs / "train" / "residualbind_seq_clip" / "R_ADD.log"
+    wait_for(log_says(train_log, "epoch 1/"), run, "the first training epoch")
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait(timeout=60)
+    model_dir = tmp_path / "results" / "tiny" / "models" / "residualbind_seq_clip" / "R_ADD"
+    assert not (model_dir / "model.keras").exists()
+    survived = assert_nothing_half_written(tmp_path, finished_run)
+    assert survived >= 3  # the encoded pool and data summary were kept, not redone
+
+    # 3. SIGKILL left Snakemake's lock behind: a re-run refuses and says what to do, as
+    # documented (docs/reliability.md); after `--unlock` a plain re-run finishes, and every
+    # output equals the uninterrupted run's.
+    run = start(tmp_path)
+    assert run.wait(timeout=300) != 0
+    assert "--unlock" in last_output(tmp_path)
+    run = start(tmp_path, "--unlock")
+    assert run.wait(timeout=300) == 0
+    run = start(tmp_path)
+    assert run.wait(timeout=WAIT_S) == 0, "the re-run after the faults failed:\n" + last_output(
+        tmp_path
+    )
+    assert outputs(tmp_path) == outputs(finished_run)
+    assert assert_nothing_half_written(tmp_path, finished_run) == len(outputs(finished_run))

@@ -11,10 +11,10 @@ import ast
 import hashlib
 import http.server
 import re
-import threading
 from pathlib import Path
 
 import pytest
+from loopback import serving
 
 from rbpgia.config import load_config
 from rbpgia.data.download import download
@@ -315,12 +315,8 @@ class Server(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def server():
     Server.seen = []
-    httpd = http.server.HTTPServer(("127.0.0.1", 0), Server)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(Server) as address:
+        yield address
 
 
 def test_download_fetches_exactly_the_configured_url(server, tmp_path):

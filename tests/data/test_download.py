@@ -2,9 +2,9 @@
 
 import hashlib
 import http.server
-import threading
 
 import pytest
+from loopback import serving
 
 from rbpgia.data.download import download
 from rbpgia.errors import InputError
@@ -35,11 +35,8 @@ class RangeHandler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def server():
     RangeHandler.requests = []
-    httpd = http.server.HTTPServer(("127.0.0.1", 0), RangeHandler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/norm_data.txt.gz"
-    httpd.shutdown()
+    with serving(RangeHandler) as address:
+        yield f"http://{address}/norm_data.txt.gz"
 
 
 def test_download_resumes_a_partial_file(server, tmp_path):

@@ -55,6 +55,8 @@ def start(workdir: Path, *args: str, config: dict = CONFIG) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
         env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
         start_new_session=True,
+        # A shell's background job inherits SIGINT ignored; Ctrl-C must reach Snakemake here.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 

@@ -34,7 +34,6 @@ import glob
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -42,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from machine import describe, peak_gflops, spread  # noqa: E402
+from machine import describe, peak_gflops, seconds, spread, timed  # noqa: E402
 
 from rbpgia.config import load_config  # noqa: E402
 from rbpgia.encode.onehot import ALPHABET, decode, pad_offsets  # noqa: E402
@@ -71,12 +70,6 @@ def forward_flops(model: keras.Model) -> int:
         elif isinstance(layer, keras.layers.Dense):
             flops += 2 * int(np.prod(layer.kernel.shape))
     return int(flops)
-
-
-def timed(run) -> float:
-    start = time.perf_counter()
-    run()
-    return time.perf_counter() - start
 
 
 def original_loop(model: keras.Model, nulls: np.ndarray, kmers: list[str]) -> None:
@@ -119,20 +112,18 @@ def bench_model(name, model_path, h5, settings, args) -> dict:
     n = len(nulls)
     rows = nulls[np.arange(16 * n) % n]
     predict(rows[:1])
-    raw = [len(rows) / timed(lambda: predict(rows)) for _ in range(args.repeats)]
+    raw = [len(rows) / seconds(lambda: predict(rows)) for _ in range(args.repeats)]
     flops = forward_flops(model)
     sample = all_kmers(K)[:: 4**K // args.original_kmers][: args.original_kmers]
-    original = timed(lambda: original_loop(model, nulls, sample)) * 4**K / len(sample)
+    original = seconds(lambda: original_loop(model, nulls, sample)) * 4**K / len(sample)
     options = {"baseline": context.baseline, "rng": 0}
     exhaustive_s, exhaustive = None, None
     if not args.skip_exhaustive:
-        start = time.perf_counter()
-        exhaustive = kmer_search(predict, nulls, k=K, **options)
-        exhaustive_s = time.perf_counter() - start
+        exhaustive, exhaustive_s = timed(kmer_search, predict, nulls, k=K, **options)
     fast_times, fast = [], None
     for _ in range(args.repeats):
-        start = time.perf_counter()
-        fast = adaptive_kmer_search(
+        fast, fast_seconds = timed(
+            adaptive_kmer_search,
             predict,
             nulls,
             k=K,
@@ -141,7 +132,7 @@ def bench_model(name, model_path, h5, settings, args) -> dict:
             miss_probability=settings["miss_probability"],
             **options,
         )
-        fast_times.append(time.perf_counter() - start)
+        fast_times.append(fast_seconds)
     fast_s = float(np.median(fast_times))
     result = {
         "model": str(
@@ -190,8 +181,8 @@ def bench_experiments(context, motif: str, repeats: int) -> dict:
         run(counting)
         sequences = sum(rows_seen)
         x = context.nulls[np.arange(sequences) % len(context.nulls)]
-        raw = min(timed(lambda x=x: context.predict(x)) for _ in range(repeats))
-        gia = min(timed(lambda r=run: r(context.predict)) for _ in range(repeats))
+        raw = min(seconds(lambda x=x: context.predict(x)) for _ in range(repeats))
+        gia = min(seconds(lambda r=run: r(context.predict)) for _ in range(repeats))
         out[name] = {
             "sequences": sequences,
             "raw_forward_seq_per_s": round(sequences / raw, 1),
@@ -199,7 +190,7 @@ def bench_experiments(context, motif: str, repeats: int) -> dict:
             "throughput_fraction": round(raw / gia, 3),
         }
     check = min(
-        timed(lambda: hairpin(context.predict, context.nulls, motif, np.random.default_rng(0)))
+        seconds(lambda: hairpin(context.predict, context.nulls, motif, np.random.default_rng(0)))
         for _ in range(repeats)
     )
     out["hairpin"]["hairpin_with_fold_check_s"] = round(check, 3)
@@ -214,7 +205,7 @@ def bench_nulls(base: np.ndarray, n: int, repeats: int) -> dict:
         return make_nulls(kind, base, n, np.random.default_rng(0), measured=measured)
 
     return {
-        kind: round(min(timed(lambda k=kind: draw(k)) for _ in range(repeats)), 4)
+        kind: round(min(seconds(lambda k=kind: draw(k)) for _ in range(repeats)), 4)
         for kind in NULL_KINDS
     }
 

@@ -22,14 +22,13 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import describe  # noqa: E402
+from machine import describe, timed  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
@@ -78,8 +77,8 @@ def peak_rss(root: Path) -> dict[str, dict]:
 def run_workflow(workdir: Path, settings: dict, cores: int) -> float:
     (workdir / "config").mkdir(parents=True, exist_ok=True)
     (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(settings))
-    start = time.monotonic()
-    result = subprocess.run(
+    result, wall = timed(
+        subprocess.run,
         [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(workdir)]
         + ["--cores", str(cores)],
         capture_output=True,
@@ -88,7 +87,7 @@ def run_workflow(workdir: Path, settings: dict, cores: int) -> float:
     )
     if result.returncode != 0:
         raise SystemExit(f"workflow failed in {workdir}:\n{result.stderr[-4000:]}")
-    return time.monotonic() - start
+    return wall
 
 
 def main(argv=None) -> dict:

@@ -14,6 +14,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 FLAGS_OF_INTEREST = ["sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_bf16", "amx_tile"]
@@ -87,6 +88,18 @@ def describe() -> dict:
         "commit": commit,
         "argv": sys.argv[1:],
     }
+
+
+def timed(run, *args, **kwargs) -> tuple[object, float]:
+    """``run(*args, **kwargs)`` and its wall time in seconds."""
+    start = time.perf_counter()
+    value = run(*args, **kwargs)
+    return value, time.perf_counter() - start
+
+
+def seconds(run, *args, **kwargs) -> float:
+    """Wall time of ``run(*args, **kwargs)`` in seconds."""
+    return timed(run, *args, **kwargs)[1]
 
 
 def spread(values) -> dict:

@@ -109,3 +109,24 @@ def test_overrides_apply_before_validation(tmp_path):
     path.write_text(yaml.safe_dump(minimal()))
     with pytest.raises(ConfigError, match="'nope' is not an entry"):
         load_config(path, {"dataset": "nope"})
+
+
+def test_schema_defaults_and_bounds_match_the_library():
+    """The workflow's defaults and bounds are the ones a Python or CLI user gets."""
+    import inspect
+
+    from rbpgia.gia import kmer_search
+    from rbpgia.train import fit
+
+    schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    gia = schema["properties"]["gia"]["properties"]
+    assert gia["screen_nulls"]["minimum"] == kmer_search.MIN_SCREEN
+    assert gia["screen_nulls"]["default"] == kmer_search.N_SCREEN
+    assert gia["search_top"]["default"] == kmer_search.TOP
+    assert gia["miss_probability"]["default"] == kmer_search.MISS_PROBABILITY
+    assert gia["k"]["default"] == kmer_search.K
+    training = schema["properties"]["training"]["properties"]
+    defaults = inspect.signature(fit).parameters
+    for key in ("epochs", "batch_size", "learning_rate", "patience", "lr_patience", "lr_factor"):
+        assert training[key]["default"] == defaults[key].default, key
+    assert training["min_lr"]["default"] == defaults["min_lr"].default

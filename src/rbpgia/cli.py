@@ -42,7 +42,7 @@ from rbpgia.encode.onehot import INPUT_CHANNELS, MAX_LENGTH
 from rbpgia.errors import InputError, RbpgiaError
 from rbpgia.gia import EXPERIMENTS, NULL_KINDS
 from rbpgia.gia.importance import N_BOOT
-from rbpgia.gia.kmer_search import MISS_PROBABILITY, N_SCREEN, TOP, K
+from rbpgia.gia.kmer_search import MIN_SCREEN, MISS_PROBABILITY, N_SCREEN, TOP, K
 
 GIA_EXPERIMENTS = ("kmer_search", *EXPERIMENTS)
 # Null kinds that rank the background probes by their measured scores.
@@ -684,7 +684,7 @@ def build_parser() -> argparse.ArgumentParser:
     gia.add_argument(
         "--screen-nulls",
         metavar="N",
-        type=_bounded(2),
+        type=_bounded(MIN_SCREEN),
         default=N_SCREEN,
         help="nulls of the adaptive search's first round, which scores every k-mer",
     )

@@ -12,15 +12,28 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def setup_logging(
-    path: str | os.PathLike | None = None, level: int = logging.INFO
+    path: str | os.PathLike | None = None,
+    level: int = logging.INFO,
+    native_stderr: bool = False,
 ) -> logging.Logger:
-    """Send the package's log records (and Python warnings) to ``path`` and to stderr."""
+    """Send the package's log records (and Python warnings) to ``path`` and to stderr.
+
+    With ``native_stderr`` (workflow jobs), what native libraries write straight to file
+    descriptor 2 (TensorFlow's start-up chatter, which no environment variable silences
+    without also turning oneDNN off) goes to ``path`` only, so the terminal shows each
+    job's progress and not that noise. Call it before importing Keras for that to work.
+    """
     logger = logging.getLogger("rbpgia")
     logger.setLevel(level)
     logger.handlers.clear()
+    if path is not None:
+        # Every writer appends, so records and native output interleave without overwriting.
+        open(path, "w").close()
+        if native_stderr:
+            capture_native_stderr(path)
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if path is not None:
-        handlers.append(logging.FileHandler(path, mode="w"))
+        handlers.append(logging.FileHandler(path, mode="a"))
     for handler in handlers:
         handler.setFormatter(logging.Formatter(FORMAT, datefmt="%Y-%m-%d %H:%M:%S"))
         logger.addHandler(handler)
@@ -29,6 +42,15 @@ def setup_logging(
     warnings_logger.handlers = list(handlers)
     sys.excepthook = _log_uncaught(logger)
     return logger
+
+
+def capture_native_stderr(path: str | os.PathLike) -> None:
+    """Point file descriptor 2 at ``path`` (appending); ``sys.stderr`` keeps the terminal."""
+    terminal = os.dup(2)
+    log_fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(log_fd, 2)
+    os.close(log_fd)
+    sys.stderr = os.fdopen(terminal, "w", buffering=1, errors="backslashreplace")
 
 
 def _log_uncaught(logger: logging.Logger):

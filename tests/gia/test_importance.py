@@ -17,6 +17,7 @@ from rbpgia.gia.importance import (
 )
 from rbpgia.gia.kmer_search import (
     KMER_COLUMNS,
+    MIN_SCREEN,
     adaptive_kmer_search,
     all_kmers,
     contenders,
@@ -180,7 +181,7 @@ def test_elimination_schedule_doubles_up_to_all_nulls():
     assert elimination_schedule(50, 1000) == [50, 100, 200, 400, 800, 1000]
     assert elimination_schedule(40, 40) == [40]
     with pytest.raises(InputError, match="screen_nulls"):
-        elimination_schedule(1, 40)
+        elimination_schedule(MIN_SCREEN - 1, 40)
 
 
 def test_kmer_search_refolds_structure_for_pu_models(nulls):

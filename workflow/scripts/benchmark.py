@@ -1,5 +1,10 @@
 """Join every job's Set B metrics into performance.tsv, with paired comparisons and figures."""
 
+from rbpgia.logs import setup_logging
+
+# First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
+log = setup_logging(snakemake.log[0], native_stderr=True)
+
 import json
 from pathlib import Path
 
@@ -13,10 +18,8 @@ from rbpgia.benchmark import (
     read_published,
 )
 from rbpgia.io import atomic_path
-from rbpgia.logs import setup_logging
 from rbpgia.plots.benchmark import plot_paired_differences, plot_performance
 
-log = setup_logging(snakemake.log[0])
 table = collect_metrics(snakemake.input.metrics)
 ceilings = None
 if snakemake.input.truth:

@@ -1,5 +1,10 @@
 """One GIA experiment (count, spacing, GC bias, hairpin, ...) for one RBP and its motif."""
 
+from rbpgia.logs import setup_logging
+
+# First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
+log = setup_logging(snakemake.log[0], native_stderr=True)
+
 import time
 
 import pandas as pd
@@ -7,10 +12,8 @@ import pandas as pd
 from rbpgia.gia import experiments
 from rbpgia.io import atomic_path
 from rbpgia.jobs import gia_context, parse_model_id
-from rbpgia.logs import setup_logging
 from rbpgia.plots.gia import plot_experiment
 
-log = setup_logging(snakemake.log[0])
 settings = snakemake.params.settings
 w = snakemake.wildcards
 _, input_type, _ = parse_model_id(w.model)

@@ -1,14 +1,17 @@
 """GIA k-mer search for one RBP: every k-mer embedded at the centre of the nulls."""
 
+from rbpgia.logs import setup_logging
+
+# First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
+log = setup_logging(snakemake.log[0], native_stderr=True)
+
 import time
 
 from rbpgia.gia.kmer_search import adaptive_kmer_search, kmer_search
 from rbpgia.io import atomic_path
 from rbpgia.jobs import gia_context, parse_model_id
-from rbpgia.logs import setup_logging
 from rbpgia.plots.gia import plot_experiment
 
-log = setup_logging(snakemake.log[0])
 settings = snakemake.params.settings
 w = snakemake.wildcards
 _, input_type, _ = parse_model_id(w.model)

@@ -1,14 +1,17 @@
 """k-mer alignment logo of the top GIA k-mers and its best RNAcompete PWM match."""
 
+from rbpgia.logs import setup_logging
+
+# First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
+log = setup_logging(snakemake.log[0], native_stderr=True)
+
 import numpy as np
 import pandas as pd
 
 from rbpgia.io import atomic_path
-from rbpgia.logs import setup_logging
 from rbpgia.motifs import best_matches, kmer_alignment_pwm, read_motif_names, read_pwms
 from rbpgia.plots.logos import plot_kmer_logo_with_match
 
-log = setup_logging(snakemake.log[0])
 settings = snakemake.params.settings
 kmers = pd.read_csv(snakemake.input.kmers, sep="\t")  # rows are in rank order
 top = kmers.head(settings["logo_kmers"])

@@ -1,13 +1,16 @@
 """One headline row per RBP and GIA experiment, and the cross-RBP figure."""
 
+from rbpgia.logs import setup_logging
+
+# First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
+log = setup_logging(snakemake.log[0], native_stderr=True)
+
 import pandas as pd
 
 from rbpgia.headlines import summarise
 from rbpgia.io import atomic_path
-from rbpgia.logs import setup_logging
 from rbpgia.plots.gia import plot_summary
 
-log = setup_logging(snakemake.log[0])
 model = snakemake.params.model
 tables = {
     (rbp, model, experiment): pd.read_csv(path, sep="\t")

@@ -1,14 +1,17 @@
 """Compare every recovered GIA effect with the synthetic generator's planted rules."""
 
+from rbpgia.logs import setup_logging
+
+# First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
+log = setup_logging(snakemake.log[0], native_stderr=True)
+
 import json
 
 import pandas as pd
 
 from rbpgia.io import atomic_path
-from rbpgia.logs import setup_logging
 from rbpgia.validate import validate_rbp
 
-log = setup_logging(snakemake.log[0])
 with open(snakemake.input.truth) as handle:
     truth = json.load(handle)
 tables = {}

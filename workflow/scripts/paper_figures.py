@@ -1,5 +1,10 @@
 """The paper's Figures 1-4 (PDF and PNG) from the benchmark, GIA tables and probe pool."""
 
+from rbpgia.logs import setup_logging
+
+# First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
+log = setup_logging(snakemake.log[0], native_stderr=True)
+
 import json
 
 import h5py
@@ -10,10 +15,8 @@ from rbpgia.encode import store
 from rbpgia.encode.onehot import pad_offsets
 from rbpgia.errors import InputError
 from rbpgia.io import atomic_open
-from rbpgia.logs import setup_logging
 from rbpgia.plots import paper
 
-log = setup_logging(snakemake.log[0])
 settings = snakemake.params.settings
 main = tuple(snakemake.params.main)
 rbps = list(snakemake.params.rbps)

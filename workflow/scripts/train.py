@@ -1,16 +1,19 @@
 """Train one Keras model for one RBP, input type and normalisation; evaluate on Set B."""
 
+from rbpgia.logs import setup_logging
+
+# First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
+log = setup_logging(snakemake.log[0], native_stderr=True)
+
 import json
 import os
 
 os.environ.setdefault("OMP_NUM_THREADS", str(snakemake.threads))
 
-from rbpgia.io import atomic_open, atomic_path  # noqa: E402
-from rbpgia.jobs import load_job_data, train_keras_job  # noqa: E402
-from rbpgia.logs import setup_logging  # noqa: E402
-from rbpgia.train import save_model  # noqa: E402
+from rbpgia.io import atomic_open, atomic_path
+from rbpgia.jobs import load_job_data, train_keras_job
+from rbpgia.train import save_model
 
-log = setup_logging(snakemake.log[0])
 w = snakemake.wildcards
 settings = snakemake.params.settings
 log.info("training %s on %s (input %s, normalisation %s)", w.arch, w.rbp, w.input, w.norm)

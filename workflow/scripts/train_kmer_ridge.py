@@ -1,13 +1,16 @@
 """Fit the k-mer ridge baseline for one RBP on the same splits as the deep models."""
 
+from rbpgia.logs import setup_logging
+
+# First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
+log = setup_logging(snakemake.log[0], native_stderr=True)
+
 import json
 
 from rbpgia.io import atomic_open, atomic_path
 from rbpgia.jobs import load_job_data, train_kmer_ridge_job
-from rbpgia.logs import setup_logging
 from rbpgia.models.kmer_ridge import save_kmer_ridge
 
-log = setup_logging(snakemake.log[0])
 w = snakemake.wildcards
 settings = snakemake.params.settings
 data = load_job_data(

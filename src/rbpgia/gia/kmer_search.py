@@ -50,6 +50,8 @@ K = 6
 BATCH_KMERS = 16
 # Adaptive search: first-round nulls, guaranteed top, chance of missing one of it.
 N_SCREEN = 100
+# Fewer first-round nulls make the paired standard errors of the stopping rule unreliable.
+MIN_SCREEN = 10
 TOP = 10
 MISS_PROBABILITY = 0.01
 KMER_COLUMNS = ["kmer", "position", "importance", "ci_low", "ci_high", "n", "p_value", "q_value"]
@@ -191,8 +193,10 @@ def kmer_search(
 
 def elimination_schedule(n_first: int, n_total: int) -> list[int]:
     """Null counts of the successive rounds: ``n_first``, doubling, ending at ``n_total``."""
-    if not 2 <= n_first <= n_total:
-        raise InputError(f"screen_nulls must be within 2..{n_total} (the nulls), got {n_first}")
+    if not MIN_SCREEN <= n_first <= n_total:
+        raise InputError(
+            f"screen_nulls must be within {MIN_SCREEN}..{n_total} (the nulls), got {n_first}"
+        )
     sizes = [n_first]
     while sizes[-1] < n_total:
         sizes.append(min(2 * sizes[-1], n_total))

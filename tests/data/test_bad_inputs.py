@@ -9,6 +9,7 @@ read the data that is there. The checksum-mismatch case of the download lives in
 from __future__ import annotations
 
 import logging
+import os
 import re
 import runpy
 import sys
@@ -294,9 +295,14 @@ def test_all_nan_experiment_is_read_and_marked_empty(case):
 @pytest.fixture
 def restore_logging():
     """The workflow scripts call setup_logging, which changes process-wide state."""
-    hook = sys.excepthook
+    hook, stderr, stderr_fd = sys.excepthook, sys.stderr, os.dup(2)
     yield
     sys.excepthook = hook
+    if sys.stderr is not stderr:  # the script pointed fd 2 at its log
+        sys.stderr.close()
+        sys.stderr = stderr
+    os.dup2(stderr_fd, 2)
+    os.close(stderr_fd)
     logging.captureWarnings(False)
     for name in ("rbpgia", "py.warnings"):
         logger = logging.getLogger(name)

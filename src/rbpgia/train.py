@@ -49,6 +49,37 @@ def set_seeds(seed: int) -> None:
         tf.config.experimental.enable_op_determinism()
 
 
+def limit_threads(n: int) -> None:
+    """Keep the Keras backend's CPU thread pools to ``n`` threads (a job's ``threads``).
+
+    Without it every job starts one thread per core, so ``--cores N`` running N one-thread
+    jobs would put N x N threads on N cores. Call it before the first Keras operation
+    (TensorFlow cannot resize its pools afterwards). For JAX, set
+    ``XLA_FLAGS=--xla_cpu_multi_thread_eigen=false`` before the import instead.
+    """
+    if n < 1:
+        raise ValueError(f"threads must be >= 1, got {n}")
+    os.environ["OMP_NUM_THREADS"] = str(n)
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf  # backend-specific on purpose, as in set_seeds
+
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(n)
+            tf.config.threading.set_inter_op_parallelism_threads(n)
+        except RuntimeError:  # pools already started: keep them rather than fail the job
+            warnings.warn(
+                f"limit_threads({n}) came after TensorFlow started; its thread pools keep "
+                f"{tf.config.threading.get_intra_op_parallelism_threads() or 'all'} threads",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+    elif backend == "torch":
+        import torch
+
+        torch.set_num_threads(n)
+
+
 def make_predict_fn(
     model: keras.Model, batch_size: int = 1024
 ) -> Callable[[np.ndarray], np.ndarray]:

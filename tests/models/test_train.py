@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import warnings
 
 import keras
@@ -213,3 +215,35 @@ def test_one_epoch_of_residualbind_lowers_the_training_loss(motif_task):
     train.fit(model, x_small, y_small, x_valid[:100], y_valid[:100], epochs=1, seed=0)
     after = train.evaluate(train.make_predict_fn(model), x_small, y_small)["mse"]
     assert after < before
+
+
+def test_limit_threads_sets_the_backend_pools():
+    script = (
+        "import keras\n"
+        "from rbpgia.train import limit_threads\n"
+        "limit_threads(1)\n"
+        "keras.ops.ones((2, 2))\n"
+        "if keras.backend.backend() == 'tensorflow':\n"
+        "    import tensorflow as tf\n"
+        "    print(tf.config.threading.get_intra_op_parallelism_threads(),\n"
+        "          tf.config.threading.get_inter_op_parallelism_threads())\n"
+        "elif keras.backend.backend() == 'torch':\n"
+        "    import torch\n"
+        "    print(torch.get_num_threads(), 1)\n"
+        "else:\n"
+        "    print(1, 1)\n"
+        "limit_threads(2)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-W", "error::RuntimeWarning", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.stdout.split() == ["1", "1"]
+    if keras.backend.backend() == "tensorflow":
+        # A late call warns (an error here, by -W) instead of failing inside TensorFlow.
+        assert result.returncode != 0
+        assert "came after TensorFlow started" in result.stderr
+    with pytest.raises(ValueError, match="threads must be >= 1"):
+        train.limit_threads(0)

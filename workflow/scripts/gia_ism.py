@@ -12,7 +12,9 @@ from rbpgia.encode.onehot import decode
 from rbpgia.explain import ism_logo_matrix, saturation_mutagenesis
 from rbpgia.jobs import parse_model_id
 from rbpgia.plots.logos import plot_ism_logos
-from rbpgia.train import load_model, make_predict_fn
+from rbpgia.train import limit_threads, load_model, make_predict_fn
+
+limit_threads(snakemake.threads)
 
 settings = snakemake.params.settings
 w = snakemake.wildcards

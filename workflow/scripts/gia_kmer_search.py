@@ -11,6 +11,9 @@ from rbpgia.gia.kmer_search import adaptive_kmer_search, kmer_search
 from rbpgia.io import atomic_path
 from rbpgia.jobs import gia_context, parse_model_id
 from rbpgia.plots.gia import plot_experiment
+from rbpgia.train import limit_threads
+
+limit_threads(snakemake.threads)
 
 settings = snakemake.params.settings
 w = snakemake.wildcards

@@ -6,13 +6,12 @@ from rbpgia.logs import setup_logging
 log = setup_logging(snakemake.log[0], native_stderr=True)
 
 import json
-import os
-
-os.environ.setdefault("OMP_NUM_THREADS", str(snakemake.threads))
 
 from rbpgia.io import atomic_open, atomic_path
 from rbpgia.jobs import load_job_data, train_keras_job
-from rbpgia.train import save_model
+from rbpgia.train import limit_threads, save_model
+
+limit_threads(snakemake.threads)
 
 w = snakemake.wildcards
 settings = snakemake.params.settings

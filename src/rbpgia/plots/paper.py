@@ -149,6 +149,12 @@ def _zero_line(ax, axis: str = "y") -> None:
     (ax.axhline if axis == "y" else ax.axvline)(0, color="0.3", lw=0.6, zorder=0)
 
 
+def _importance_bars(ax, labels, table: pd.DataFrame, colours, capsize: float = 3) -> None:
+    """One bar per row: importance with its 95% CI, over the zero line."""
+    ax.bar(labels, table["importance"], yerr=_errors(table), color=colours, capsize=capsize)
+    _zero_line(ax)
+
+
 def _draw_logo(ax, matrix: pd.DataFrame, colors: Mapping) -> None:
     logomaker.Logo(
         matrix, ax=ax, color_scheme=dict(colors), font_name="DejaVu Sans", baseline_width=0.5
@@ -836,8 +842,7 @@ def figure3(
                     f"{c}\n(folds {f:.0%})" if c != "random" and np.isfinite(f) else c
                     for c, f in zip(order, table["fold_fraction"], strict=True)
                 ]
-            ax.bar(labels, table["importance"], yerr=_errors(table), color=colours, capsize=3)
-            _zero_line(ax)
+            _importance_bars(ax, labels, table, colours)
             ax.set(
                 xlabel="context of the motif",
                 ylabel=IMPORTANCE,
@@ -958,14 +963,7 @@ def figure4(
             colours = [
                 COLORS[0] if c == "motif" else GREY if "+" not in c else COLORS[3] for c in order
             ]
-            ax.bar(
-                [GC_LABELS[c] for c in order],
-                table["importance"],
-                yerr=_errors(table),
-                color=colours,
-                capsize=2,
-            )
-            _zero_line(ax)
+            _importance_bars(ax, [GC_LABELS[c] for c in order], table, colours, capsize=2)
             ax.tick_params(axis="x", rotation=40)
             for label in ax.get_xticklabels():
                 label.set_ha("right")

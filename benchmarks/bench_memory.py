@@ -93,7 +93,7 @@ def run_workflow(workdir: Path, settings: dict, cores: int) -> float:
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rbps", type=int, nargs="+", default=[1, 4, 16])
-    parser.add_argument("--probes", type=int, default=8000)
+    parser.add_argument("--probes", type=int, default=5000)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--n-null", type=int, default=200)
     parser.add_argument("--k", type=int, default=5)

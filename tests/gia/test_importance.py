@@ -177,6 +177,20 @@ def test_contenders_keep_rows_that_may_reach_the_top():
     assert contenders(differences, top=5, z=4.0).all()
 
 
+def test_contenders_use_precise_rows_when_a_leader_is_noisy():
+    rng = np.random.default_rng(1)
+    n = 200
+    noise = rng.normal(size=(1, n))
+    means = np.array([5.0, 3.0, 2.99, 2.98, 1.0, 0.5])
+    spread = np.array([20.0, 0.1, 0.1, 0.1, 0.1, 0.1])  # the best row is very noisy
+    differences = means[:, None] + noise + spread[:, None] * rng.normal(size=(6, n))
+    # Rows 1.0 and 0.5 are beaten by three precise rows, so they cannot reach the top 2,
+    # though the noisy leader beats neither of them significantly.
+    assert contenders(differences, top=2, z=4.0).tolist() == [True] * 4 + [False] * 2
+    # Judged by the two leaders alone, they would have to stay.
+    assert contenders(differences, top=2, z=4.0, pool=2).tolist() == [True] * 6
+
+
 def test_elimination_schedule_doubles_up_to_all_nulls():
     assert elimination_schedule(50, 1000) == [50, 100, 200, 400, 800, 1000]
     assert elimination_schedule(40, 40) == [40]

@@ -53,6 +53,8 @@ N_SCREEN = 100
 # Fewer first-round nulls make the paired standard errors of the stopping rule unreliable.
 MIN_SCREEN = 10
 TOP = 10
+# Rows that may eliminate others: this many times TOP (see contenders).
+POOL_FACTOR = 5
 MISS_PROBABILITY = 0.01
 KMER_COLUMNS = ["kmer", "position", "importance", "ci_low", "ci_high", "n", "p_value", "q_value"]
 
@@ -203,30 +205,33 @@ def elimination_schedule(n_first: int, n_total: int) -> list[int]:
     return sizes
 
 
-def contenders(differences: np.ndarray, top: int, z: float) -> np.ndarray:
+def contenders(differences: np.ndarray, top: int, z: float, pool: int | None = None) -> np.ndarray:
     """Rows that may still rank among the ``top`` best, as a boolean mask.
 
     ``differences`` (K, n) holds the paired differences of K k-mers on the same n nulls.
-    Let T be the ``top`` rows of highest mean. If a row i outside T truly belongs to the
-    top, at least one member j of T is truly no better than i (T has ``top`` members and
-    at most ``top - 1`` rows can beat i). So row i is dropped only when every
-    j in T beats it significantly: mean(d_j - d_i) > z * SE(d_j - d_i) for all j, the
-    contrasts being paired over the same nulls (their shared noise cancels). Members
-    of T always stay.
+    A row i belongs to the top only if fewer than ``top`` rows are truly better than it.
+    So row i is dropped when at least ``top`` rows of the ``pool`` rows of highest mean
+    (default ``POOL_FACTOR * top``) each beat it significantly: mean(d_j - d_i) >
+    z * SE(d_j - d_i), the contrasts paired over the same nulls (their shared noise
+    cancels). Comparing against a pool larger than the top matters when a leader is
+    noisy: a high-variance top k-mer beats few rows significantly, while the precise
+    k-mers just below it can. The ``top`` rows of highest mean always stay.
     """
     k, n = differences.shape
     if k <= top:
         return np.ones(k, dtype=bool)
+    pool = min(k, POOL_FACTOR * top if pool is None else max(pool, top))
     mean = differences.mean(axis=1)
-    leaders = np.argsort(-mean, kind="stable")[:top]
+    ranked = np.argsort(-mean, kind="stable")
+    judges = ranked[:pool]
     centred = differences - mean[:, None]
     variance = np.einsum("ij,ij->i", centred, centred) / (n - 1)
-    covariance = centred[leaders] @ centred.T / (n - 1)  # (top, K)
-    contrast_var = np.maximum(variance[leaders, None] + variance[None, :] - 2 * covariance, 0.0)
-    gap = mean[leaders, None] - mean[None, :]
+    covariance = centred[judges] @ centred.T / (n - 1)  # (pool, K)
+    contrast_var = np.maximum(variance[judges, None] + variance[None, :] - 2 * covariance, 0.0)
+    gap = mean[judges, None] - mean[None, :]
     beaten = gap > z * np.sqrt(contrast_var / n)
-    keep = ~beaten.all(axis=0)
-    keep[leaders] = True
+    keep = beaten.sum(axis=0) < top
+    keep[ranked[:top]] = True
     return keep
 
 
@@ -260,11 +265,11 @@ def adaptive_kmer_search(
     survivors have seen all nulls. Their statistics are then exactly those of
     :func:`kmer_search`, and so is their order.
 
-    The stopping rule: a k-mer is dropped only if each of the current ``top`` leaders
-    beats it by more than ``z`` paired standard errors, with ``z`` the t quantile of
-    ``miss_probability / (K * top * rounds)``. By Bonferroni the chance that any k-mer of
-    the true top ``top`` is ever dropped is at most ``miss_probability`` (t
-    approximation of the mean of paired differences).
+    The stopping rule: a k-mer is dropped only if at least ``top`` of the current
+    ``POOL_FACTOR * top`` best k-mers each beat it by more than ``z`` paired standard
+    errors, with ``z`` the t quantile of ``miss_probability / (K * pool * rounds)``. By
+    Bonferroni the chance that any k-mer of the true top ``top`` is ever dropped is at
+    most ``miss_probability`` (t approximation of the mean of paired differences).
 
     Returns
     -------
@@ -286,8 +291,9 @@ def adaptive_kmer_search(
     starts = resolve_starts(nulls, len(kmers[0]), position)
     fold = {"threads": threads, "window": window, "span": span}
     baseline = baseline_for(predict, nulls, baseline, input_type, **fold)
-    # Bonferroni over every (k-mer, leader, round) comparison.
-    alpha = miss_probability / (len(kmers) * top * max(1, len(schedule) - 1))
+    # Bonferroni over every (k-mer, judge, round) comparison.
+    judges = min(len(kmers), POOL_FACTOR * top)
+    alpha = miss_probability / (len(kmers) * judges * max(1, len(schedule) - 1))
 
     differences = np.empty((len(kmers), n), dtype=np.float64)
     seen = np.zeros(len(kmers), dtype=np.int64)  # nulls each k-mer has been scored on

@@ -252,7 +252,7 @@ def main(argv=None) -> dict:
         if not h5s:
             sys.exit("no trained model and no encoded probes under results/: run `make demo` first")
         jobs = [("untrained/none", untrained, Path(h5s[0]))]
-    first_context = None
+    report["trained"] = trained
     for name, path, h5 in jobs:
         if h5 is None:
             print(f"skipping {name}: no encoded probes beside it", file=sys.stderr)
@@ -262,8 +262,16 @@ def main(argv=None) -> dict:
 
             name = f"untrained/{store.list_experiments(h5)[0]}"
         result, context = bench_model(name, path, h5, settings, args)
+        if not report["models"]:  # experiments and nulls are timed on the first model
+            motif = result["fast_top10"][0]
+            report["experiments"] = bench_experiments(context, motif, args.repeats)
+            report["null_generation_s"] = bench_nulls(
+                context.nulls, settings["n_null"], args.repeats
+            )
+            report["gia_seq_per_s"] = {
+                k: v["gia_seq_per_s"] for k, v in report["experiments"].items()
+            }
         report["models"][name] = result
-        first_context = first_context or (result, context)
         print(
             f"{name:40s} original {result['original_loop_kmer_search_s']:8.1f} s  exhaustive "
             f"{result['exhaustive_kmer_search_s']} s  fast {result['fast_kmer_search_s']:6.2f} s  "
@@ -271,52 +279,51 @@ def main(argv=None) -> dict:
             f"top1 {result.get('top1_identical')}",
             flush=True,
         )
-    report["trained"] = trained
-    results = list(report["models"].values())
-    if results:
-        report["summary"] = {
-            "original_loop_kmer_search_s": spread(
-                r["original_loop_kmer_search_s"] for r in results
-            ),
-            "fast_kmer_search_s": spread(r["fast_kmer_search_s"] for r in results),
-            "speedup_vs_original_loop": spread(r["speedup_vs_original_loop"] for r in results),
-            "top10_identical": all(r.get("top10_identical", False) for r in results),
-            "top1_identical": all(r.get("top1_identical", False) for r in results),
-            "raw_forward_seq_per_s": spread(r["raw_forward_seq_per_s"]["median"] for r in results),
-            "forward_gflops": spread(r["forward_gflops"] for r in results),
-        }
-        if not args.skip_exhaustive:
-            report["summary"]["exhaustive_kmer_search_s"] = spread(
-                r["exhaustive_kmer_search_s"] for r in results
-            )
-        first, context = first_context
-        report["summary"]["fraction_of_peak"] = round(
-            first["forward_gflops"] / report["peak_gflops"], 3
-        )
-        report["experiments"] = bench_experiments(context, first["fast_top10"][0], args.repeats)
-        report["null_generation_s"] = bench_nulls(context.nulls, settings["n_null"], args.repeats)
-        # The headline keys, for comparing runs at a glance.
-        for key in (
-            "original_loop_kmer_search_s",
-            "exhaustive_kmer_search_s",
-            "fast_kmer_search_s",
-            "speedup_vs_original_loop",
-            "raw_forward_seq_per_s",
-            "forward_gflops",
-        ):
-            if key in report["summary"]:
-                report[key] = report["summary"][key]["median"]
-        report["top10_identical"] = report["summary"]["top10_identical"]
-        report["top1_identical"] = report["summary"]["top1_identical"]
-        report["gia_seq_per_s"] = {k: v["gia_seq_per_s"] for k, v in report["experiments"].items()}
-    text = json.dumps(report, indent=2)
-    if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = args.out.with_suffix(".tmp")
-        tmp.write_text(text + "\n")
-        os.replace(tmp, args.out)
-    print(text)
+        summarise(report, args)
+        write(report, args.out)  # after every model, so a stopped run keeps what it measured
+    print(json.dumps(report, indent=2))
     return report
+
+
+def summarise(report: dict, args) -> None:
+    """Spread of each figure over the models so far, and the headline keys."""
+    results = list(report["models"].values())
+    summary = {
+        "original_loop_kmer_search_s": spread(r["original_loop_kmer_search_s"] for r in results),
+        "fast_kmer_search_s": spread(r["fast_kmer_search_s"] for r in results),
+        "speedup_vs_original_loop": spread(r["speedup_vs_original_loop"] for r in results),
+        "top10_identical": all(r.get("top10_identical", False) for r in results),
+        "top1_identical": all(r.get("top1_identical", False) for r in results),
+        "raw_forward_seq_per_s": spread(r["raw_forward_seq_per_s"]["median"] for r in results),
+        "forward_gflops": spread(r["forward_gflops"] for r in results),
+    }
+    if not args.skip_exhaustive:
+        summary["exhaustive_kmer_search_s"] = spread(r["exhaustive_kmer_search_s"] for r in results)
+    summary["fraction_of_peak"] = round(
+        summary["forward_gflops"]["median"] / report["peak_gflops"], 3
+    )
+    report["summary"] = summary
+    for key in (
+        "original_loop_kmer_search_s",
+        "exhaustive_kmer_search_s",
+        "fast_kmer_search_s",
+        "speedup_vs_original_loop",
+        "raw_forward_seq_per_s",
+        "forward_gflops",
+    ):
+        if key in summary:
+            report[key] = summary[key]["median"]
+    report["top10_identical"] = summary["top10_identical"]
+    report["top1_identical"] = summary["top1_identical"]
+
+
+def write(report: dict, out: Path | None) -> None:
+    if out is None:
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(report, indent=2) + "\n")
+    os.replace(tmp, out)
 
 
 if __name__ == "__main__":

@@ -73,7 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20000, help="training probes (default 20000)")
     parser.add_argument("--epochs", type=int, default=3, help="epochs per run (default 3)")
-    parser.add_argument("--repeats", type=int, default=3, help="alternating runs (default 2)")
+    parser.add_argument("--repeats", type=int, default=3, help="alternating runs (default 3)")
     parser.add_argument("--out", type=Path, help="JSON report path")
     args = parser.parse_args()
     rng = np.random.default_rng(0)

@@ -38,8 +38,14 @@ GATHERING = {"benchmark", "gia_summary", "gia_validation", "figures", "validatio
 
 
 def config(n_rbps: int, probes: int, epochs: int, n_null: int, k: int) -> dict:
+    # Each RBP's motif is planted into its own share of the probes.
+    share = round(min(0.12, 0.9 / n_rbps), 4)
     rbps = {
-        f"SYN_{i:02d}": {"motif": MOTIFS[i % len(MOTIFS)], "site_strength": 1.5}
+        f"SYN_{i:02d}": {
+            "motif": MOTIFS[i % len(MOTIFS)],
+            "site_strength": 1.5,
+            "planted_fraction": share,
+        }
         for i in range(n_rbps)
     }
     return {

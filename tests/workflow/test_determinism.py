@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 from test_end_to_end import TINY, snakemake
 
+# Row keys of the GIA tables compared across seeds.
+KEYS = {"kmer_search": "kmer", "motif_count": "n_sites", "spacing": "spacing"}
 # Wall-clock fields: the only ones allowed to differ between two runs.
 TIMES = {"seconds", "train_samples_per_s"}
 
@@ -57,14 +59,16 @@ def test_same_seeds_identical_results_new_gia_seed_new_nulls(tmp_path, finished_
     assert {p: p.stat().st_mtime_ns for p in models} == models
     for rbp in ("R_ADD", "R_STRUCT"):
         gia = Path("gia") / "residualbind_seq_clip" / rbp
-        for experiment in ("kmer_search", "motif_count", "spacing"):
+        # Rows are matched by key: the feasible spacings depend on the shortest null drawn.
+        for experiment, key in KEYS.items():
             new = pd.read_csv(ours / gia / f"{experiment}.tsv", sep="\t")
             old = pd.read_csv(reference / gia / f"{experiment}.tsv", sep="\t")
             assert list(new.columns) == list(old.columns)
-            assert len(new) == len(old)
-            assert not np.allclose(
-                np.sort(new["importance"].to_numpy()), np.sort(old["importance"].to_numpy())
-            ), f"{rbp} {experiment}: same numbers from another seed"
+            both = new.merge(old, on=key, suffixes=("_new", "_old"))
+            assert len(both) >= min(len(new), len(old)) - 2
+            assert not np.allclose(both["importance_new"], both["importance_old"]), (
+                f"{rbp} {experiment}: same numbers from another seed"
+            )
     validation = pd.read_csv(ours / "gia" / "validation.tsv", sep="\t")
     before = pd.read_csv(reference / "gia" / "validation.tsv", sep="\t")
     assert validation[["rbp", "experiment", "check"]].equals(before[["rbp", "experiment", "check"]])

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import random
 import sys
 import time
@@ -28,7 +27,7 @@ import numpy as np
 import RNA
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import describe  # noqa: E402
+from machine import describe, write_report  # noqa: E402
 
 from rbpgia.encode.structure import SPAN, WINDOW, structure_profiles, viennarna_version
 
@@ -119,13 +118,8 @@ def main(argv=None) -> dict:
         f"extrapolated_s_{FULL_POOL}_probes_threads_{args.threads}": round(FULL_POOL / parallel, 1),
         "machine": {**describe(), "viennarna": viennarna_version()},
     }
-    text = json.dumps(report, indent=2)
-    if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = args.out.with_suffix(".tmp")
-        tmp.write_text(text + "\n")
-        os.replace(tmp, args.out)
-    print(text)
+    write_report(report, args.out)
+    print(json.dumps(report, indent=2))
     return report
 
 

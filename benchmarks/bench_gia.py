@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from machine import describe, peak_gflops, seconds, spread, timed  # noqa: E402
+from machine import describe, peak_gflops, seconds, spread, timed, write_report  # noqa: E402
 
 from rbpgia.config import load_config  # noqa: E402
 from rbpgia.encode.onehot import ALPHABET, decode, pad_offsets  # noqa: E402
@@ -280,7 +280,7 @@ def main(argv=None) -> dict:
             flush=True,
         )
         summarise(report, args)
-        write(report, args.out)  # after every model, so a stopped run keeps what it measured
+        write_report(report, args.out)  # after every model, so a stopped run keeps what it measured
     print(json.dumps(report, indent=2))
     return report
 
@@ -315,15 +315,6 @@ def summarise(report: dict, args) -> None:
             report[key] = summary[key]["median"]
     report["top10_identical"] = summary["top10_identical"]
     report["top1_identical"] = summary["top1_identical"]
-
-
-def write(report: dict, out: Path | None) -> None:
-    if out is None:
-        return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(report, indent=2) + "\n")
-    os.replace(tmp, out)
 
 
 if __name__ == "__main__":

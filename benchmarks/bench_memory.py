@@ -17,7 +17,6 @@ Usage: ``python benchmarks/bench_memory.py --out results/bench/memory.json``
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -28,7 +27,7 @@ import pandas as pd
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import describe, timed  # noqa: E402
+from machine import describe, timed, write_report  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
@@ -146,10 +145,7 @@ def main(argv=None) -> dict:
     for kind, row in table.items():
         cells = "".join(f"{row['max_rss_mb'][str(n)] or float('nan'):>10.0f}MB" for n in args.rbps)
         print(f"{kind:<28}{cells}   {row[f'ratio_{high}_vs_{low}']}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_name(f".{args.out.name}.tmp")
-    tmp.write_text(json.dumps(report, indent=2))
-    tmp.replace(args.out)
+    write_report(report, args.out)
     return report
 
 

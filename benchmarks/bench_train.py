@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -24,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_gia import forward_flops  # noqa: E402
-from machine import describe, peak_gflops, spread  # noqa: E402
+from machine import describe, peak_gflops, spread, write_report  # noqa: E402
 
 from rbpgia import train  # noqa: E402
 from rbpgia.models import build_residualbind  # noqa: E402
@@ -102,13 +101,8 @@ def main() -> None:
         "training_gflops": round(ours_rate * train_flops / 1e9, 1),
         "fraction_of_peak": round(ours_rate * train_flops / 1e9 / peak["peak_gflops"], 3),
     }
-    text = json.dumps(report, indent=2)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = args.out.with_suffix(".tmp")
-        tmp.write_text(text + "\n")
-        os.replace(tmp, args.out)
-    print(text)
+    write_report(report, args.out)
+    print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":

@@ -102,6 +102,19 @@ def seconds(run, *args, **kwargs) -> float:
     return timed(run, *args, **kwargs)[1]
 
 
+def write_report(report: dict, out: Path | None) -> None:
+    """Write ``report`` as indented JSON to ``out`` (if given), appearing only once complete."""
+    if out is None:
+        return
+    import json
+
+    from rbpgia.io import atomic_open
+
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    with atomic_open(out) as handle:
+        handle.write(json.dumps(report, indent=2) + "\n")
+
+
 def spread(values) -> dict:
     """Median, min and max of repeated measurements."""
     import numpy as np

@@ -8,12 +8,10 @@ import h5py
 import numpy as np
 import pandas as pd
 import pytest
-from test_end_to_end import TINY, snakemake
+from test_end_to_end import TIMES, TINY, snakemake
 
 # Row keys of the GIA tables compared across seeds.
 KEYS = {"kmer_search": "kmer", "motif_count": "n_sites", "spacing": "spacing"}
-# Wall-clock fields: the only ones allowed to differ between two runs.
-TIMES = {"seconds", "train_samples_per_s"}
 
 
 def result_files(run: Path, suffix: str) -> list[Path]:

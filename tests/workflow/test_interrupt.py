@@ -20,11 +20,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from test_end_to_end import REPO, SNAKEMAKE, TINY
+from test_end_to_end import REPO, SNAKEMAKE, TIMES, TINY
 
 WAIT_S = 1200
-# Fields that record how long something took, not what it computed.
-TIMES = {"seconds", "train_samples_per_s"}
 CONFIG = TINY
 # A pool large enough (and one encoding process) that folding lasts many seconds: Snakemake
 # runs each job in a session of its own, so Ctrl-C reaches Snakemake, which then stops the job.

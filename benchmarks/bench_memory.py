@@ -58,10 +58,16 @@ def config(n_rbps: int, probes: int, epochs: int, n_null: int, k: int) -> dict:
 
 
 def job_kind(benchmark: Path, root: Path) -> str:
-    """``gia_experiment/spacing`` for a GIA experiment, else the rule's name."""
+    """The rule, refined where one rule runs different work.
+
+    ``gia_experiment/spacing`` for a GIA experiment, ``train_keras/residualbind_seq_clip``
+    for a Keras model (DeepBind and ResidualBind differ in size), else the rule's name.
+    """
     parts = benchmark.relative_to(root).with_suffix("").parts
     if parts[0] == "gia_experiment":
         return f"gia_experiment/{parts[-1]}"
+    if parts[0] == "train_keras":
+        return f"train_keras/{parts[1]}"
     return parts[0]
 
 
@@ -108,45 +114,55 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
 
     report = {"machine": describe(), "settings": vars(args) | {"out": str(args.out)}}
+    report["settings"]["workdir"] = str(args.workdir) if args.workdir else None
     with tempfile.TemporaryDirectory(prefix="rbpgia-memory-") as scratch:
         base = args.workdir or Path(scratch)
-        runs = {}
+        runs, walls = {}, {}
         for n in args.rbps:
             workdir = base / f"rbps{n}"
             settings = config(n, args.probes, args.epochs, args.n_null, args.k)
-            seconds = run_workflow(workdir, settings, args.cores)
+            walls[n] = round(run_workflow(workdir, settings, args.cores), 1)
             runs[n] = peak_rss(workdir / "results" / "memory" / "benchmarks")
-            print(f"{n:>3} RBPs: workflow {seconds:.0f} s", flush=True)
-    report["settings"]["workdir"] = str(args.workdir) if args.workdir else None
+            print(f"{n:>3} RBPs: workflow {walls[n]:.0f} s", flush=True)
+            # Written after every count, so a long run that is stopped keeps what it measured.
+            report.update(compare(runs))
+            report["workflow_wall_s"] = {str(k): v for k, v in walls.items()}
+            write_report(report, args.out)
 
-    kinds = sorted(set().union(*(set(r) for r in runs.values())))
-    low, high = min(args.rbps), max(args.rbps)
+    counts = list(runs)
+    print(f"{'job kind':<36}" + "".join(f"{n:>9} RBPs" for n in counts) + "   ratio")
+    ratio_key = f"ratio_{max(counts)}_vs_{min(counts)}"
+    for kind, row in report["jobs"].items():
+        cells = "".join(f"{row['max_rss_mb'][str(n)] or float('nan'):>10.0f}MB" for n in counts)
+        print(f"{kind:<36}{cells}   {row[ratio_key]}")
+    return report
+
+
+def compare(runs: dict[int, dict]) -> dict:
+    """Per job kind: peak RSS at each RBP count run so far, and largest vs smallest count."""
+    counts = list(runs)
+    low, high = min(counts), max(counts)
+    ratio_key = f"ratio_{high}_vs_{low}"
     table = {}
-    for kind in kinds:
-        peaks = {str(n): runs[n].get(kind, {}).get("max_rss_mb") for n in args.rbps}
+    for kind in sorted(set().union(*(set(r) for r in runs.values()))):
+        peaks = {str(n): runs[n].get(kind, {}).get("max_rss_mb") for n in counts}
         ratio = None
         if peaks[str(low)] and peaks[str(high)]:
             ratio = round(peaks[str(high)] / peaks[str(low)], 3)
         table[kind] = {
             "max_rss_mb": peaks,
-            "jobs": {str(n): runs[n].get(kind, {}).get("jobs", 0) for n in args.rbps},
-            f"ratio_{high}_vs_{low}": ratio,
+            "jobs": {str(n): runs[n].get(kind, {}).get("jobs", 0) for n in counts},
+            ratio_key: ratio,
             "gathers_all_rbps": kind.split("/")[0] in GATHERING,
         }
     per_rbp = [
-        v[f"ratio_{high}_vs_{low}"]
-        for v in table.values()
-        if not v["gathers_all_rbps"] and v[f"ratio_{high}_vs_{low}"]
+        row[ratio_key] for row in table.values() if not row["gathers_all_rbps"] and row[ratio_key]
     ]
-    report["jobs"] = table
-    report["per_rbp_jobs_max_ratio"] = max(per_rbp) if per_rbp else None
-
-    print(f"{'job kind':<28}" + "".join(f"{n:>9} RBPs" for n in args.rbps) + "   ratio")
-    for kind, row in table.items():
-        cells = "".join(f"{row['max_rss_mb'][str(n)] or float('nan'):>10.0f}MB" for n in args.rbps)
-        print(f"{kind:<28}{cells}   {row[f'ratio_{high}_vs_{low}']}")
-    write_report(report, args.out)
-    return report
+    return {
+        "rbp_counts": counts,
+        "jobs": table,
+        "per_rbp_jobs_max_ratio": max(per_rbp) if per_rbp else None,
+    }
 
 
 if __name__ == "__main__":

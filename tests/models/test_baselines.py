@@ -218,3 +218,25 @@ def test_load_kmer_ridge_rejects_bad_files(tmp_path):
     np.savez(pickled, coef=np.array([{"a": 1}] * 4, dtype=object), **fields)
     with pytest.raises(InputError, match="pickled.npz: cannot read.*allow_pickle"):
         load_kmer_ridge(pickled)
+
+
+def test_ridge_jobs_do_not_start_keras():
+    # A k-mer ridge job must not pay for starting Keras's backend (seconds per job).
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, rbpgia.jobs, rbpgia.models, rbpgia.models.kmer_ridge; "
+        "print(sorted(m for m in ('keras', 'tensorflow', 'jax', 'torch') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_builders_are_found_by_name_and_attribute():
+    import rbpgia.models as models
+
+    assert models.build_model("deepbind_cnn", (41, 4), seed=0).count_params() == 2129
+    assert models.build_residualbind.__module__ == "rbpgia.models.residualbind"
+    with pytest.raises(AttributeError):
+        models.build_nothing  # noqa: B018

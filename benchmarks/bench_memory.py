@@ -3,10 +3,13 @@
 Runs the whole workflow on synthetic pools that differ only in how many RBPs they hold
 (``--rbps 1 4 16`` by default; the same ``--probes`` probes each) and reads the peak RSS
 (``max_rss``, MB) that Snakemake's ``benchmark:`` directive recorded for every job. Per job
-kind (rule, and experiment for GIA experiments) it reports the largest peak at each RBP
-count and the ratio of the largest to the smallest count. Per-RBP jobs (training, GIA)
-must stay flat; jobs that gather all RBPs (benchmark table, summary, report figures) may
-grow with the rows they hold.
+kind (rule; experiment for GIA experiments, architecture for Keras training) it reports
+the largest and the median peak at each RBP count and their ratios, largest vs smallest
+count. Snakemake samples memory every few seconds, so single peaks of TensorFlow jobs vary
+by a few hundred MB from job to job; the median is the steadier figure. Per-RBP jobs
+(training, GIA) must stay flat; jobs that gather all RBPs (benchmark table, summary,
+report figures) may grow with the rows they hold. The JSON is written after every count;
+``--reuse --workdir DIR`` recomputes it from the runs kept in ``DIR``.
 
 Training and GIA are cut down (``--epochs``, ``--n-null``, ``--k``) so that 16 RBPs finish
 in minutes: memory scales with the pool and batch sizes, not with these counts.
@@ -72,15 +75,23 @@ def job_kind(benchmark: Path, root: Path) -> str:
 
 
 def peak_rss(root: Path) -> dict[str, dict]:
-    """Largest ``max_rss`` (MB) and the job count per job kind under a benchmarks folder."""
+    """Per job kind under a benchmarks folder: largest and median ``max_rss`` (MB), job count.
+
+    Snakemake samples a job's memory every few seconds, so one job's peak varies from
+    run to run by a few hundred MB; the median over a kind's jobs is the steadier figure.
+    """
     rows = []
     for path in sorted(root.rglob("*.tsv")):
         table = pd.read_csv(path, sep="\t")
         rows.append({"kind": job_kind(path, root), "max_rss": float(table["max_rss"].max())})
     frame = pd.DataFrame(rows)
-    grouped = frame.groupby("kind")["max_rss"].agg(["max", "count"])
+    grouped = frame.groupby("kind")["max_rss"].agg(["max", "median", "count"])
     return {
-        kind: {"max_rss_mb": round(row["max"], 1), "jobs": int(row["count"])}
+        kind: {
+            "max_rss_mb": round(row["max"], 1),
+            "median_rss_mb": round(row["median"], 1),
+            "jobs": int(row["count"]),
+        }
         for kind, row in grouped.iterrows()
     }
 
@@ -110,8 +121,15 @@ def main(argv=None) -> dict:
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--cores", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--workdir", type=Path, help="keep the runs here (default: a temp dir)")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="read the benchmark files of earlier runs in --workdir instead of running",
+    )
     parser.add_argument("--out", type=Path, default=REPO / "results/bench/memory.json")
     args = parser.parse_args(argv)
+    if args.reuse and not args.workdir:
+        parser.error("--reuse needs --workdir")
 
     report = {"machine": describe(), "settings": vars(args) | {"out": str(args.out)}}
     report["settings"]["workdir"] = str(args.workdir) if args.workdir else None
@@ -121,20 +139,24 @@ def main(argv=None) -> dict:
         for n in args.rbps:
             workdir = base / f"rbps{n}"
             settings = config(n, args.probes, args.epochs, args.n_null, args.k)
-            walls[n] = round(run_workflow(workdir, settings, args.cores), 1)
+            if args.reuse:
+                walls[n] = None
+            else:
+                walls[n] = round(run_workflow(workdir, settings, args.cores), 1)
             runs[n] = peak_rss(workdir / "results" / "memory" / "benchmarks")
-            print(f"{n:>3} RBPs: workflow {walls[n]:.0f} s", flush=True)
+            ran = "read back" if walls[n] is None else f"workflow {walls[n]:.0f} s"
+            print(f"{n:>3} RBPs: {ran}", flush=True)
             # Written after every count, so a long run that is stopped keeps what it measured.
             report.update(compare(runs))
             report["workflow_wall_s"] = {str(k): v for k, v in walls.items()}
             write_report(report, args.out)
 
     counts = list(runs)
-    print(f"{'job kind':<36}" + "".join(f"{n:>9} RBPs" for n in counts) + "   ratio")
+    print(f"{'job kind (largest peak)':<36}" + "".join(f"{n:>9} RBPs" for n in counts) + "   ratio")
     ratio_key = f"ratio_{max(counts)}_vs_{min(counts)}"
     for kind, row in report["jobs"].items():
         cells = "".join(f"{row['max_rss_mb'][str(n)] or float('nan'):>10.0f}MB" for n in counts)
-        print(f"{kind:<36}{cells}   {row[ratio_key]}")
+        print(f"{kind:<36}{cells}   {row[ratio_key]} (median {row['median_' + ratio_key]})")
     return report
 
 
@@ -145,23 +167,25 @@ def compare(runs: dict[int, dict]) -> dict:
     ratio_key = f"ratio_{high}_vs_{low}"
     table = {}
     for kind in sorted(set().union(*(set(r) for r in runs.values()))):
-        peaks = {str(n): runs[n].get(kind, {}).get("max_rss_mb") for n in counts}
-        ratio = None
-        if peaks[str(low)] and peaks[str(high)]:
-            ratio = round(peaks[str(high)] / peaks[str(low)], 3)
-        table[kind] = {
-            "max_rss_mb": peaks,
-            "jobs": {str(n): runs[n].get(kind, {}).get("jobs", 0) for n in counts},
-            ratio_key: ratio,
-            "gathers_all_rbps": kind.split("/")[0] in GATHERING,
-        }
-    per_rbp = [
-        row[ratio_key] for row in table.values() if not row["gathers_all_rbps"] and row[ratio_key]
-    ]
+        row = {"gathers_all_rbps": kind.split("/")[0] in GATHERING}
+        for figure, key in (("max_rss_mb", ratio_key), ("median_rss_mb", f"median_{ratio_key}")):
+            values = {str(n): runs[n].get(kind, {}).get(figure) for n in counts}
+            row[figure] = values
+            row[key] = None
+            if values[str(low)] and values[str(high)]:
+                row[key] = round(values[str(high)] / values[str(low)], 3)
+        row["jobs"] = {str(n): runs[n].get(kind, {}).get("jobs", 0) for n in counts}
+        table[kind] = row
+
+    def worst(key):
+        ratios = [row[key] for row in table.values() if not row["gathers_all_rbps"] and row[key]]
+        return max(ratios) if ratios else None
+
     return {
         "rbp_counts": counts,
         "jobs": table,
-        "per_rbp_jobs_max_ratio": max(per_rbp) if per_rbp else None,
+        "per_rbp_jobs_max_ratio": worst(ratio_key),
+        "per_rbp_jobs_median_ratio": worst(f"median_{ratio_key}"),
     }
 
 

@@ -138,10 +138,10 @@ def main(argv=None) -> dict:
         runs, walls = {}, {}
         for n in args.rbps:
             workdir = base / f"rbps{n}"
-            settings = config(n, args.probes, args.epochs, args.n_null, args.k)
             if args.reuse:
                 walls[n] = None
             else:
+                settings = config(n, args.probes, args.epochs, args.n_null, args.k)
                 walls[n] = round(run_workflow(workdir, settings, args.cores), 1)
             runs[n] = peak_rss(workdir / "results" / "memory" / "benchmarks")
             ran = "read back" if walls[n] is None else f"workflow {walls[n]:.0f} s"

@@ -46,8 +46,7 @@ def build_model(name: str, input_shape: tuple[int, int], seed: int | None = None
     """
     if name not in MODELS:
         raise ConfigError(f"model: unknown model {name!r}; known models are {sorted(MODELS)}")
-    module, function = MODELS[name]
-    builder = getattr(importlib.import_module(module), function)
+    builder = __getattr__(MODELS[name][1])
     return builder(input_shape=tuple(input_shape), seed=seed, **kwargs)
 
 

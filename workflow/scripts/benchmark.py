@@ -1,24 +1,26 @@
 """Join every job's Set B metrics into performance.tsv, with paired comparisons and figures."""
 
 from rbpgia.logs import setup_logging
+from rbpgia.startup import fast_imports
 
 # First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
 log = setup_logging(snakemake.log[0], native_stderr=True)
 
-import json
-from pathlib import Path
+with fast_imports():
+    import json
+    from pathlib import Path
 
-import pandas as pd
+    import pandas as pd
 
-from rbpgia.benchmark import (
-    collect_metrics,
-    model_label,
-    noise_ceilings,
-    paired_differences,
-    read_published,
-)
-from rbpgia.io import atomic_path
-from rbpgia.plots.benchmark import plot_paired_differences, plot_performance
+    from rbpgia.benchmark import (
+        collect_metrics,
+        model_label,
+        noise_ceilings,
+        paired_differences,
+        read_published,
+    )
+    from rbpgia.io import atomic_path
+    from rbpgia.plots.benchmark import plot_paired_differences, plot_performance
 
 table = collect_metrics(snakemake.input.metrics)
 ceilings = None

@@ -1,17 +1,19 @@
 """Encode the probe pool once (one-hot + ViennaRNA structure) for every RBP of the data set."""
 
 from rbpgia.logs import setup_logging
+from rbpgia.startup import fast_imports
 
 # First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
 log = setup_logging(snakemake.log[0], native_stderr=True)
 
-import time
+with fast_imports():
+    import time
 
-from rbpgia.data import read_probes
-from rbpgia.data.summary import experiment_table
-from rbpgia.encode.store import encode_probes, write_probes_h5
-from rbpgia.io import atomic_path
-from rbpgia.logs import progress_reporter
+    from rbpgia.data import read_probes
+    from rbpgia.data.summary import experiment_table
+    from rbpgia.encode.store import encode_probes, write_probes_h5
+    from rbpgia.io import atomic_path
+    from rbpgia.logs import progress_reporter
 
 settings = snakemake.params.settings
 start = time.monotonic()

@@ -1,19 +1,21 @@
 """One GIA experiment (count, spacing, GC bias, hairpin, ...) for one RBP and its motif."""
 
 from rbpgia.logs import setup_logging
+from rbpgia.startup import fast_imports
 
 # First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
 log = setup_logging(snakemake.log[0], native_stderr=True)
 
-import time
+with fast_imports():
+    import time
 
-import pandas as pd
+    import pandas as pd
 
-from rbpgia.gia import experiments
-from rbpgia.io import atomic_path
-from rbpgia.jobs import gia_context, parse_model_id
-from rbpgia.plots.gia import plot_experiment
-from rbpgia.train import limit_threads
+    from rbpgia.gia import experiments
+    from rbpgia.io import atomic_path
+    from rbpgia.jobs import gia_context, parse_model_id
+    from rbpgia.plots.gia import plot_experiment
+    from rbpgia.train import limit_threads
 
 limit_threads(snakemake.threads)
 

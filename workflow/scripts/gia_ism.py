@@ -1,18 +1,20 @@
 """In-silico mutagenesis logos of the top-scoring Set B probes of one RBP."""
 
 from rbpgia.logs import setup_logging
+from rbpgia.startup import fast_imports
 
 # First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
 log = setup_logging(snakemake.log[0], native_stderr=True)
 
-import numpy as np
+with fast_imports():
+    import numpy as np
 
-from rbpgia.encode import store
-from rbpgia.encode.onehot import decode
-from rbpgia.explain import ism_logo_matrix, saturation_mutagenesis
-from rbpgia.jobs import parse_model_id
-from rbpgia.plots.logos import plot_ism_logos
-from rbpgia.train import limit_threads, load_model, make_predict_fn
+    from rbpgia.encode import store
+    from rbpgia.encode.onehot import decode
+    from rbpgia.explain import ism_logo_matrix, saturation_mutagenesis
+    from rbpgia.jobs import parse_model_id
+    from rbpgia.plots.logos import plot_ism_logos
+    from rbpgia.train import limit_threads, load_model, make_predict_fn
 
 limit_threads(snakemake.threads)
 

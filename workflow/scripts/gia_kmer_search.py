@@ -1,17 +1,19 @@
 """GIA k-mer search for one RBP: every k-mer embedded at the centre of the nulls."""
 
 from rbpgia.logs import setup_logging
+from rbpgia.startup import fast_imports
 
 # First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
 log = setup_logging(snakemake.log[0], native_stderr=True)
 
-import time
+with fast_imports():
+    import time
 
-from rbpgia.gia.kmer_search import adaptive_kmer_search, kmer_search
-from rbpgia.io import atomic_path
-from rbpgia.jobs import gia_context, parse_model_id
-from rbpgia.plots.gia import plot_experiment
-from rbpgia.train import limit_threads
+    from rbpgia.gia.kmer_search import adaptive_kmer_search, kmer_search
+    from rbpgia.io import atomic_path
+    from rbpgia.jobs import gia_context, parse_model_id
+    from rbpgia.plots.gia import plot_experiment
+    from rbpgia.train import limit_threads
 
 limit_threads(snakemake.threads)
 

@@ -1,16 +1,18 @@
 """k-mer alignment logo of the top GIA k-mers and its best RNAcompete PWM match."""
 
 from rbpgia.logs import setup_logging
+from rbpgia.startup import fast_imports
 
 # First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
 log = setup_logging(snakemake.log[0], native_stderr=True)
 
-import numpy as np
-import pandas as pd
+with fast_imports():
+    import numpy as np
+    import pandas as pd
 
-from rbpgia.io import atomic_path
-from rbpgia.motifs import best_matches, kmer_alignment_pwm, read_motif_names, read_pwms
-from rbpgia.plots.logos import plot_kmer_logo_with_match
+    from rbpgia.io import atomic_path
+    from rbpgia.motifs import best_matches, kmer_alignment_pwm, read_motif_names, read_pwms
+    from rbpgia.plots.logos import plot_kmer_logo_with_match
 
 settings = snakemake.params.settings
 kmers = pd.read_csv(snakemake.input.kmers, sep="\t")  # rows are in rank order

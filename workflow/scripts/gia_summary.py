@@ -1,15 +1,17 @@
 """One headline row per RBP and GIA experiment, and the cross-RBP figure."""
 
 from rbpgia.logs import setup_logging
+from rbpgia.startup import fast_imports
 
 # First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
 log = setup_logging(snakemake.log[0], native_stderr=True)
 
-import pandas as pd
+with fast_imports():
+    import pandas as pd
 
-from rbpgia.headlines import summarise
-from rbpgia.io import atomic_path
-from rbpgia.plots.gia import plot_summary
+    from rbpgia.headlines import summarise
+    from rbpgia.io import atomic_path
+    from rbpgia.plots.gia import plot_summary
 
 model = snakemake.params.model
 tables = {

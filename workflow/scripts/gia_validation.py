@@ -1,16 +1,18 @@
 """Compare every recovered GIA effect with the synthetic generator's planted rules."""
 
 from rbpgia.logs import setup_logging
+from rbpgia.startup import fast_imports
 
 # First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
 log = setup_logging(snakemake.log[0], native_stderr=True)
 
-import json
+with fast_imports():
+    import json
 
-import pandas as pd
+    import pandas as pd
 
-from rbpgia.io import atomic_path
-from rbpgia.validate import validate_rbp
+    from rbpgia.io import atomic_path
+    from rbpgia.validate import validate_rbp
 
 with open(snakemake.input.truth) as handle:
     truth = json.load(handle)

@@ -1,21 +1,23 @@
 """The paper's Figures 1-4 (PDF and PNG) from the benchmark, GIA tables and probe pool."""
 
 from rbpgia.logs import setup_logging
+from rbpgia.startup import fast_imports
 
 # First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
 log = setup_logging(snakemake.log[0], native_stderr=True)
 
-import json
+with fast_imports():
+    import json
 
-import h5py
-import numpy as np
-import pandas as pd
+    import h5py
+    import numpy as np
+    import pandas as pd
 
-from rbpgia.encode import store
-from rbpgia.encode.onehot import pad_offsets
-from rbpgia.errors import InputError
-from rbpgia.io import atomic_open
-from rbpgia.plots import paper
+    from rbpgia.encode import store
+    from rbpgia.encode.onehot import pad_offsets
+    from rbpgia.errors import InputError
+    from rbpgia.io import atomic_open
+    from rbpgia.plots import paper
 
 settings = snakemake.params.settings
 main = tuple(snakemake.params.main)

@@ -1,15 +1,17 @@
 """Predicted vs measured Set B values of one RBP, one panel per trained model."""
 
 from rbpgia.logs import setup_logging
+from rbpgia.startup import fast_imports
 
 # First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
 log = setup_logging(snakemake.log[0], native_stderr=True)
 
-from pathlib import Path
+with fast_imports():
+    from pathlib import Path
 
-import pandas as pd
+    import pandas as pd
 
-from rbpgia.plots.benchmark import plot_prediction_scatter
+    from rbpgia.plots.benchmark import plot_prediction_scatter
 
 tables = {Path(p).parent.parent.name: pd.read_csv(p, sep="\t") for p in snakemake.input}
 plot_prediction_scatter(tables, snakemake.wildcards.rbp, snakemake.output[0])

@@ -1,15 +1,17 @@
 """Generate the synthetic RNAcompete-like data set with planted binding rules."""
 
 from rbpgia.logs import setup_logging
+from rbpgia.startup import fast_imports
 
 # First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
 log = setup_logging(snakemake.log[0], native_stderr=True)
 
-import json
+with fast_imports():
+    import json
 
-from rbpgia.data import write_rnacompete_table
-from rbpgia.data.synthetic import generate
-from rbpgia.io import atomic_open
+    from rbpgia.data import write_rnacompete_table
+    from rbpgia.data.synthetic import generate
+    from rbpgia.io import atomic_open
 
 settings = snakemake.params.dataset
 log.info(

@@ -1,15 +1,17 @@
 """Loss and validation Pearson r per epoch of every trained Keras model of one RBP."""
 
 from rbpgia.logs import setup_logging
+from rbpgia.startup import fast_imports
 
 # First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
 log = setup_logging(snakemake.log[0], native_stderr=True)
 
-from pathlib import Path
+with fast_imports():
+    from pathlib import Path
 
-import pandas as pd
+    import pandas as pd
 
-from rbpgia.plots.report import plot_training_history
+    from rbpgia.plots.report import plot_training_history
 
 histories = {Path(p).parent.parent.name: pd.read_csv(p, sep="\t") for p in snakemake.input}
 plot_training_history(histories, snakemake.wildcards.rbp, snakemake.output[0])

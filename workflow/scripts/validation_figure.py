@@ -1,13 +1,15 @@
 """Grid of the synthetic validation verdicts: RBP x GIA experiment, pass or fail."""
 
 from rbpgia.logs import setup_logging
+from rbpgia.startup import fast_imports
 
 # First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
 log = setup_logging(snakemake.log[0], native_stderr=True)
 
-import pandas as pd
+with fast_imports():
+    import pandas as pd
 
-from rbpgia.plots.report import plot_validation
+    from rbpgia.plots.report import plot_validation
 
 verdicts = pd.read_csv(snakemake.input[0], sep="\t")
 plot_validation(verdicts, snakemake.output[0])

@@ -127,6 +127,7 @@ def test_schema_defaults_and_bounds_match_the_library():
     assert gia["k"]["default"] == kmer_search.K
     training = schema["properties"]["training"]["properties"]
     defaults = inspect.signature(fit).parameters
-    for key in ("epochs", "batch_size", "learning_rate", "patience", "lr_patience", "lr_factor"):
+    keys = ("epochs", "batch_size", "learning_rate", "patience", "lr_patience", "lr_factor")
+    for key in (*keys, "min_delta"):
         assert training[key]["default"] == defaults[key].default, key
     assert training["min_lr"]["default"] == defaults["min_lr"].default

@@ -114,6 +114,7 @@ def train_keras_job(
         lr_patience=settings["lr_patience"],
         lr_factor=settings["lr_factor"],
         min_lr=settings["min_lr"],
+        min_delta=settings["min_delta"],
         seed=settings["seed"],
         log=log.info,
     )

@@ -3,10 +3,10 @@
 Training follows the ResidualBind recipe (Koo et al. 2021): Adam on the mean squared
 error, and after every epoch the Pearson correlation on the validation probes decides
 everything else. The best-scoring weights are kept and restored at the end; the
-learning rate is cut by ``lr_factor`` after ``lr_patience`` epochs without a new best,
-and training stops after ``patience`` such epochs. All of it runs inside one
-``model.fit`` call through a callback, so an epoch costs what a plain ``model.fit``
-epoch costs.
+learning rate is cut by ``lr_factor`` after ``lr_patience`` epochs without a clear gain
+(validation r up by more than ``min_delta``), and training stops after ``patience`` such
+epochs. All of it runs inside one ``model.fit`` call through a callback, so an epoch
+costs what a plain ``model.fit`` epoch costs.
 
 Every prediction in the project (validation during training, evaluation, global
 importance analysis, the command line) goes through :func:`make_predict_fn`, so all of
@@ -31,6 +31,8 @@ from rbpgia.io import give_default_mode
 from rbpgia.metrics import pearson_r, spearman_r
 
 HISTORY_COLUMNS = ["epoch", "loss", "val_loss", "val_pearson_r", "lr", "seconds"]
+# Smallest rise of validation r that counts as progress for early stopping and LR cuts.
+MIN_DELTA = 0.001
 
 
 def set_seeds(seed: int) -> None:
@@ -150,7 +152,18 @@ class _BestPearsonSchedule(keras.callbacks.Callback):
     """Validation Pearson r per epoch, best-weight keeping, plateau LR cut, early stop."""
 
     def __init__(
-        self, x_valid, y_valid, predict_fn, *, patience, lr_patience, lr_factor, min_lr, epochs, log
+        self,
+        x_valid,
+        y_valid,
+        predict_fn,
+        *,
+        patience,
+        lr_patience,
+        lr_factor,
+        min_lr,
+        min_delta,
+        epochs,
+        log,
     ):
         super().__init__()
         self.x_valid = x_valid
@@ -160,20 +173,24 @@ class _BestPearsonSchedule(keras.callbacks.Callback):
         self.lr_patience = lr_patience
         self.lr_factor = lr_factor
         self.min_lr = min_lr
+        self.min_delta = min_delta
         self.epochs = epochs
         self.log = log
         self.rows: list[dict] = []
         self.best_r: float | None = None
         self.best_epoch: int | None = None
         self.best_weights: list[np.ndarray] | None = None
+        # r of the last clear gain: the waiting counters measure progress from it.
+        self.reference_r: float | None = None
         self.wait = 0
         self.lr_wait = 0
         self._started = 0.0
 
-    def _improves(self, r: float) -> bool:
-        if self.best_r is None:
+    @staticmethod
+    def _beats(r: float, reference: float | None, margin: float = 0.0) -> bool:
+        if reference is None:
             return True  # the first epoch is the best so far, even at r = NaN
-        return bool(r > self.best_r) or (np.isnan(self.best_r) and not np.isnan(r))
+        return bool(r > reference + margin) or (np.isnan(reference) and not np.isnan(r))
 
     def on_epoch_begin(self, epoch, logs=None):
         self._started = time.perf_counter()
@@ -183,10 +200,12 @@ class _BestPearsonSchedule(keras.callbacks.Callback):
         r = pearson_r(self.y_valid, predictions)
         # The variable is float32; 7 digits give back the decimal value that was set.
         lr = float(f"{float(self.model.optimizer.learning_rate.numpy()):.7g}")
-        improved = self._improves(r)
+        improved = self._beats(r, self.best_r)
         if improved:
             self.best_r, self.best_epoch = r, epoch + 1
             self.best_weights = self.model.get_weights()
+        if self._beats(r, self.reference_r, self.min_delta):
+            self.reference_r = r
             self.wait = self.lr_wait = 0
         else:
             self.wait += 1
@@ -209,7 +228,9 @@ class _BestPearsonSchedule(keras.callbacks.Callback):
             self.log(
                 f"epoch {row['epoch']}/{self.epochs} loss {row['loss']:.5f} "
                 f"val_loss {row['val_loss']:.5f} val_pearson_r {r:.5f} lr {lr:.3g} "
-                f"{row['seconds']:.1f}s" + (" *best*" if improved else f" (wait {self.wait})")
+                f"{row['seconds']:.1f}s"
+                + (" *best*" if improved else "")
+                + (f" (wait {self.wait})" if self.wait else "")
             )
 
 
@@ -226,6 +247,7 @@ def fit(
     lr_patience: int = 2,
     lr_factor: float = 0.3,
     min_lr: float = 1e-6,
+    min_delta: float = MIN_DELTA,
     seed: int = 0,
     log: Callable[[str], None] | None = None,
     callbacks: list[keras.callbacks.Callback] | None = None,
@@ -238,10 +260,12 @@ def fit(
 
     1. predicts the validation probes and computes their Pearson r;
     2. on a new best (strictly higher r; the first epoch always counts) stores the
-       weights and resets both waiting counters;
-    3. otherwise counts one more epoch without improvement: every ``lr_patience`` such
-       epochs the learning rate becomes ``max(lr * lr_factor, min_lr)``, and at
-       ``patience`` of them training stops.
+       weights;
+    3. on a clear gain (r above the r of the last clear gain by more than
+       ``min_delta``) resets both waiting counters, otherwise counts one more epoch
+       without progress: every ``lr_patience`` such epochs the learning rate becomes
+       ``max(lr * lr_factor, min_lr)``, and at ``patience`` of them training stops.
+       (Gains below ``min_delta`` still count once they add up to more than it.)
 
     At the end the best weights are put back, so ``evaluate`` on the validation set
     reproduces the best epoch's ``val_pearson_r``.
@@ -262,6 +286,11 @@ def fit(
         Epochs without a new best before stopping / before cutting the learning rate.
     lr_factor, min_lr : float
         Learning-rate cut factor and floor.
+    min_delta : float
+        Smallest rise of the validation Pearson r that counts as progress. Without
+        it, creeping gains of 1e-4 at a tiny learning rate keep training going for
+        dozens of epochs that change nothing (the default is well below the standard
+        error of r on a validation set of a few thousand probes).
     seed : int
         Seeds shuffling, dropout state and backend kernels (see :func:`set_seeds`).
     log : callable, optional
@@ -277,6 +306,8 @@ def fit(
         learning rate the epoch trained with) and ``seconds`` (wall time of the epoch
         including validation).
     """
+    if not min_delta >= 0:
+        raise InputError(f"min_delta must be >= 0, got {min_delta}")
     x_train = np.asarray(x_train, dtype=np.float32)
     y_train = np.asarray(y_train, dtype=np.float32).reshape(-1, 1)
     x_valid = np.asarray(x_valid, dtype=np.float32)
@@ -295,6 +326,7 @@ def fit(
         lr_patience=lr_patience,
         lr_factor=lr_factor,
         min_lr=min_lr,
+        min_delta=min_delta,
         epochs=epochs,
         log=log,
     )

@@ -147,6 +147,58 @@ def test_fit_schedule_follows_the_rules(motif_task, monkeypatch):
     assert np.abs(restored - seen[-1]).max() > 1e-3
 
 
+@pytest.mark.parametrize(
+    ("min_delta", "epochs", "lr"),
+    [
+        # Gains below 0.001 are no progress: a cut after epoch 3; epoch 4's rise adds
+        # up to more than 0.001 and resets; 5-6 wait and cut, 7 is the third wait: stop.
+        (0.001, 7, [1e-3, 1e-3, 1e-3, 5e-4, 5e-4, 5e-4, 2.5e-4]),
+        # Every rise counts: no cut, no stop before the script ends.
+        (0.0, 8, [1e-3] * 8),
+    ],
+)
+def test_fit_min_delta_ignores_creeping_gains(motif_task, monkeypatch, min_delta, epochs, lr):
+    x_train, y_train, x_valid, y_valid = motif_task
+    script = iter([0.5, 0.5005, 0.5008, 0.5012, 0.5013, 0.5014, 0.5015, 0.5016])
+    seen = []
+
+    def scripted_pearson(y, predictions):
+        seen.append(np.array(predictions))
+        return next(script)
+
+    monkeypatch.setattr(train, "pearson_r", scripted_pearson)
+    model = build_deepbind_cnn((41, 4), seed=0)
+    lines = []
+    history = train.fit(
+        model,
+        x_train[:300],
+        y_train[:300],
+        x_valid,
+        y_valid,
+        epochs=8,
+        patience=3,
+        lr_patience=2,
+        lr_factor=0.5,
+        min_delta=min_delta,
+        seed=0,
+        log=lines.append,
+    )
+    assert history["epoch"].tolist() == list(range(1, epochs + 1))
+    assert history["lr"].tolist() == pytest.approx(lr, rel=1e-6)
+    # Each epoch was a new best, so the last one's weights are kept.
+    restored = train.make_predict_fn(model)(x_valid)
+    np.testing.assert_allclose(restored, seen[-1], rtol=0, atol=1e-6)
+    assert f"restored epoch {epochs}" in lines[-1]
+
+
+def test_fit_rejects_a_negative_min_delta(motif_task):
+    x_train, y_train, x_valid, y_valid = motif_task
+    with pytest.raises(InputError, match="min_delta"):
+        train.fit(
+            build_deepbind_cnn((41, 4), seed=0), x_train, y_train, x_valid, y_valid, min_delta=-0.1
+        )
+
+
 def test_fit_is_deterministic_for_a_seed():
     """ResidualBind (batch norm, dropout, shuffling) trained twice gives the same history."""
     rng = np.random.default_rng(3)

@@ -127,7 +127,15 @@ def test_schema_defaults_and_bounds_match_the_library():
     assert gia["k"]["default"] == kmer_search.K
     training = schema["properties"]["training"]["properties"]
     defaults = inspect.signature(fit).parameters
-    keys = ("epochs", "batch_size", "learning_rate", "patience", "lr_patience", "lr_factor")
-    for key in (*keys, "min_delta"):
+    keys = (
+        "epochs",
+        "batch_size",
+        "learning_rate",
+        "patience",
+        "lr_patience",
+        "lr_factor",
+        "min_delta",
+    )
+    for key in keys:
         assert training[key]["default"] == defaults[key].default, key
     assert training["min_lr"]["default"] == defaults["min_lr"].default

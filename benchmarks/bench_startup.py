@@ -31,13 +31,17 @@ SCRIPTS = Path(__file__).resolve().parents[1] / "workflow" / "scripts"
 DEFAULT_JOBS = ["gia_experiment", "gia_kmer_search", "train", "train_kmer_ridge"]
 
 
+def is_fast_imports_block(node: ast.AST) -> bool:
+    """Whether ``node`` is a ``with fast_imports():`` statement."""
+    return isinstance(node, ast.With) and any(
+        ast.unparse(item.context_expr) == "fast_imports()" for item in node.items
+    )
+
+
 def import_block(script: Path) -> str:
     """The statements inside the script's ``with fast_imports():`` block, as source."""
-    tree = ast.parse(script.read_text())
-    for node in tree.body:
-        if isinstance(node, ast.With) and any(
-            ast.unparse(item.context_expr) == "fast_imports()" for item in node.items
-        ):
+    for node in ast.parse(script.read_text()).body:
+        if is_fast_imports_block(node):
             return "\n".join(ast.unparse(statement) for statement in node.body)
     raise SystemExit(f"{script}: no `with fast_imports():` block")
 
@@ -72,9 +76,10 @@ def measure(job: str, repeats: int) -> dict:
             c, w = run_child(code)
             cpu[name].append(c)
             wall[name].append(w)
-    plain, fast = (spread(cpu[name])["median"] for name in ("plain", "fast_imports"))
+    cpu_s = {name: spread(values) for name, values in cpu.items()}
+    plain, fast = (cpu_s[name]["median"] for name in ("plain", "fast_imports"))
     return {
-        "cpu_s": {name: spread(values) for name, values in cpu.items()},
+        "cpu_s": cpu_s,
         "wall_s": {name: spread(values) for name, values in wall.items()},
         "cpu_saved_s": round(plain - fast, 2),
         "cpu_saved_fraction": round(1 - fast / plain, 3),

@@ -64,12 +64,7 @@ def _module_names(node):
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda path: path.name)
 def test_scripts_import_inside_the_block(script):
     tree = ast.parse(script.read_text())
-    blocks = [
-        node
-        for node in tree.body
-        if isinstance(node, ast.With)
-        and any(ast.unparse(item.context_expr) == "fast_imports()" for item in node.items)
-    ]
+    blocks = [node for node in tree.body if bench_startup.is_fast_imports_block(node)]
     assert len(blocks) == 1, f"{script.name}: one `with fast_imports():` block expected"
     outside = set()
     for node in tree.body:

@@ -109,10 +109,12 @@ def test_fit_learns_a_motif_count(motif_task):
     assert f"restored epoch {int(best['epoch'])}" in lines[-1]
 
 
-def test_fit_schedule_follows_the_rules(motif_task, monkeypatch):
-    """A scripted validation r drives the LR cuts, the early stop and the restored epoch."""
-    x_train, y_train, x_valid, y_valid = motif_task
-    script = iter([0.1, 0.2, 0.15, 0.15, 0.3, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1])
+def script_validation_r(monkeypatch, values):
+    """Make ``fit`` see ``values`` as its validation r, one per epoch.
+
+    Returns the list that collects the validation predictions of each epoch.
+    """
+    script = iter(values)
     seen = []
 
     def scripted_pearson(y, predictions):
@@ -120,6 +122,13 @@ def test_fit_schedule_follows_the_rules(motif_task, monkeypatch):
         return next(script)
 
     monkeypatch.setattr(train, "pearson_r", scripted_pearson)
+    return seen
+
+
+def test_fit_schedule_follows_the_rules(motif_task, monkeypatch):
+    """A scripted validation r drives the LR cuts, the early stop and the restored epoch."""
+    x_train, y_train, x_valid, y_valid = motif_task
+    seen = script_validation_r(monkeypatch, [0.1, 0.2, 0.15, 0.15, 0.3] + [0.1] * 7)
     model = build_deepbind_cnn((41, 4), seed=0)
     history = train.fit(
         model,
@@ -159,14 +168,9 @@ def test_fit_schedule_follows_the_rules(motif_task, monkeypatch):
 )
 def test_fit_min_delta_ignores_creeping_gains(motif_task, monkeypatch, min_delta, epochs, lr):
     x_train, y_train, x_valid, y_valid = motif_task
-    script = iter([0.5, 0.5005, 0.5008, 0.5012, 0.5013, 0.5014, 0.5015, 0.5016])
-    seen = []
-
-    def scripted_pearson(y, predictions):
-        seen.append(np.array(predictions))
-        return next(script)
-
-    monkeypatch.setattr(train, "pearson_r", scripted_pearson)
+    seen = script_validation_r(
+        monkeypatch, [0.5, 0.5005, 0.5008, 0.5012, 0.5013, 0.5014, 0.5015, 0.5016]
+    )
     model = build_deepbind_cnn((41, 4), seed=0)
     lines = []
     history = train.fit(

@@ -83,7 +83,7 @@ def limit_threads(n: int) -> None:
 
 
 def make_predict_fn(
-    model: keras.Model, batch_size: int = 1024
+    model: keras.Model, batch_size: int = 1024, jit_compile: bool | None = None
 ) -> Callable[[np.ndarray], np.ndarray]:
     """Return ``predict(x) -> (N,)`` scores of ``model`` in inference mode.
 
@@ -93,12 +93,23 @@ def make_predict_fn(
     dropped from the output) so that only one input shape is ever compiled, however
     many calls and whatever N. No progress bar, no per-call setup.
 
+    The forward pass is compiled with XLA where that is faster: Keras leaves XLA off on
+    CPU-only TensorFlow, where its graph-mode forward pass of ResidualBind runs at about
+    70% of the XLA one with the same predictions to 1e-6. (JAX always compiles with XLA;
+    for PyTorch, XLA means ``torch.compile``, left off.) The model's own ``jit_compile``
+    setting is restored afterwards, so a later ``fit`` trains as it would have. With
+    TensorFlow's op determinism on (:func:`set_seeds`, as in training) Keras refuses
+    XLA, and graph mode is used.
+
     Parameters
     ----------
     model : keras.Model
         A model with a single ``(N, 1)`` or ``(N,)`` output.
     batch_size : int
         Rows per compiled call; larger is faster up to memory limits.
+    jit_compile : bool, optional
+        Compile the forward pass with XLA. Default: on with TensorFlow, else the
+        model's own setting. ``False`` keeps the model's setting.
 
     Returns
     -------
@@ -109,6 +120,18 @@ def make_predict_fn(
         raise ValueError(f"batch_size must be positive, got {batch_size}")
     input_shape = tuple(model.input_shape[1:])
     padded = np.zeros((batch_size, *input_shape), dtype=np.float32)
+    if jit_compile is None:
+        jit_compile = keras.backend.backend() == "tensorflow"
+    if jit_compile and not model.jit_compile:
+        trains_with = model.jit_compile
+        with warnings.catch_warnings():
+            # Keras refuses XLA (and says so) while TensorFlow's op determinism is on, as
+            # in training jobs (set_seeds): graph mode is then kept, which is right.
+            warnings.filterwarnings("ignore", "Model doesn't support `jit_compile=True`")
+            model.jit_compile = True
+        if model.jit_compile:
+            model.make_predict_function(force=True)  # cached; predict_on_batch reuses it
+        model.jit_compile = trains_with
 
     def predict(x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=np.float32)

@@ -256,6 +256,37 @@ def test_save_load_round_trip(residualbind, tmp_path):
     )
 
 
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="XLA is opt-in on TF only")
+def test_predict_fn_compiles_with_xla_unless_determinism_is_on():
+    # A fresh interpreter: op determinism, once on (any fit in this process), stays on.
+    script = (
+        "import warnings, numpy as np, keras\n"
+        "warnings.simplefilter('error')\n"
+        "from rbpgia import train\n"
+        "from rbpgia.models import build_residualbind\n"
+        "model = build_residualbind((41, 4), seed=0)\n"
+        "x = np.random.default_rng(0).random((300, 41, 4), dtype=np.float32)\n"
+        "graph = train.make_predict_fn(model, 128, jit_compile=False)(x)\n"
+        "xla_fn = train.make_predict_fn(model, 128)\n"
+        "xla = xla_fn(x)\n"
+        "print(model.jit_compile)\n"
+        "print(float(np.abs(xla - graph).max()))\n"
+        "train.set_seeds(0)\n"
+        "again = build_residualbind((41, 4), seed=0)\n"
+        "same = train.make_predict_fn(again, 128)(x)\n"
+        "print(again.jit_compile, float(np.abs(same - graph).max()))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=180
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    flags, xla_gap, determinism = result.stdout.strip().splitlines()
+    assert flags == "False"  # the model's own flag is restored
+    # XLA fuses and reorders, so its rounding differs from graph mode's, slightly.
+    assert 0.0 < float(xla_gap) < 1e-4
+    assert determinism.split() == ["False", "0.0"]  # refused quietly: graph mode, same numbers
+
+
 def test_model_file_errors(residualbind, tmp_path):
     with pytest.raises(InputError, match=r"model.h5: model files must end in '.keras'"):
         train.save_model(residualbind, tmp_path / "model.h5")

@@ -122,16 +122,17 @@ def make_predict_fn(
     padded = np.zeros((batch_size, *input_shape), dtype=np.float32)
     if jit_compile is None:
         jit_compile = keras.backend.backend() == "tensorflow"
-    if jit_compile and not model.jit_compile:
-        trains_with = model.jit_compile
+    trains_with = model.jit_compile
+    if jit_compile and not trains_with:
         with warnings.catch_warnings():
             # Keras refuses XLA (and says so) while TensorFlow's op determinism is on, as
             # in training jobs (set_seeds): graph mode is then kept, which is right.
             warnings.filterwarnings("ignore", "Model doesn't support `jit_compile=True`")
             model.jit_compile = True
-        if model.jit_compile:
-            model.make_predict_function(force=True)  # cached; predict_on_batch reuses it
-        model.jit_compile = trains_with
+    # Rebuilt every time, so that an earlier call's mode never carries over; Keras caches
+    # it and predict_on_batch reuses it.
+    model.make_predict_function(force=True)
+    model.jit_compile = trains_with
 
     def predict(x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=np.float32)

@@ -99,7 +99,8 @@ def make_predict_fn(
     for PyTorch, XLA means ``torch.compile``, left off.) The model's own ``jit_compile``
     setting is restored afterwards, so a later ``fit`` trains as it would have. With
     TensorFlow's op determinism on (:func:`set_seeds`, as in training) Keras refuses
-    XLA, and graph mode is used.
+    XLA, and graph mode is used. Keras keeps one predict function per model, so the
+    latest call's mode applies to every ``predict`` made from the same model.
 
     Parameters
     ----------
@@ -122,8 +123,8 @@ def make_predict_fn(
     padded = np.zeros((batch_size, *input_shape), dtype=np.float32)
     if jit_compile is None:
         jit_compile = keras.backend.backend() == "tensorflow"
-    trains_with = model.jit_compile
-    if jit_compile and not trains_with:
+    own_setting = model.jit_compile
+    if jit_compile and not own_setting:
         with warnings.catch_warnings():
             # Keras refuses XLA (and says so) while TensorFlow's op determinism is on, as
             # in training jobs (set_seeds): graph mode is then kept, which is right.
@@ -132,7 +133,7 @@ def make_predict_fn(
     # Rebuilt every time, so that an earlier call's mode never carries over; Keras caches
     # it and predict_on_batch reuses it.
     model.make_predict_function(force=True)
-    model.jit_compile = trains_with
+    model.jit_compile = own_setting
 
     def predict(x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=np.float32)

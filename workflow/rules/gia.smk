@@ -15,6 +15,8 @@ rule gia_kmer_search:
         f"{LOGS}/gia/{{model}}/{{rbp}}/kmer_search.log",
     benchmark:
         f"{OUT}/benchmarks/gia_kmer_search/{{model}}/{{rbp}}.tsv"
+    # Next longest, and it gates the RBP's other experiments.
+    priority: 10
     conda:
         ENV
     threads: config["gia"]["threads"]

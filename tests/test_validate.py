@@ -1,9 +1,14 @@
 """Validation verdicts follow the planted rule, and fail when the effect contradicts it."""
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
-from rbpgia.validate import shares_shifted_core, validate_rbp
+from rbpgia.config import load_config
+from rbpgia.validate import CHECKS, checked_experiments, shares_shifted_core, validate_rbp
+
+REPO = Path(__file__).resolve().parents[1]
 
 SPEC = {
     "motif": "UGCAUG",
@@ -85,3 +90,21 @@ def test_flanks_follow_a_shifted_motif():
     tables = {"kmer_search": kmers("UUGACA"), "flanks": table, "motif_count": counts(1, 2, 3)}
     verdicts = validate_rbp("R", spec, tables)
     assert not verdicts.set_index("experiment").loc["flanks", "passed"]
+
+
+@pytest.mark.parametrize(("dataset", "n_checks"), [("synthetic", 9), ("synthetic_panel", 16)])
+def test_shipped_synthetic_sets_check_every_experiment(dataset, n_checks):
+    """Between them, the RBPs of each shipped synthetic set reach every checked experiment."""
+    rbps = load_config(REPO / "config" / "config.yaml")["datasets"][dataset]["rbps"]
+    checked = [name for spec in rbps.values() for name in checked_experiments(spec)]
+    assert set(checked) == set(CHECKS)
+    assert len(checked) == n_checks
+    assert checked.count("kmer_search") == len(rbps)
+
+
+def test_checked_experiments_follow_the_planted_rules():
+    assert checked_experiments(SPEC) == ["kmer_search", "motif_count"]
+    spaced = dict(SPEC, spacing={"distance": 5}, accessibility=1.0)
+    assert checked_experiments(spaced) == ["kmer_search", "spacing", "hairpin"]
+    placed = dict(SPEC, position={"centre": 0.25, "width": 0.2}, gc_bias=-6.0)
+    assert checked_experiments(placed) == ["kmer_search", "gc_bias", "positional"]

@@ -1,6 +1,6 @@
 """Check GIA's recovered effects against the synthetic generator's planted rules.
 
-Each synthetic RBP plants one rule (docs/synthetic.md); :func:`validate_rbp` turns that rule
+Each synthetic RBP plants one or more rules (docs/synthetic.md); :func:`validate_rbp` turns them
 into the checks a correct model and a correct GIA must pass, and reads the verdict off the
 GIA tables of that RBP. Only the checks that the planted rule implies are made.
 """
@@ -175,24 +175,41 @@ def check_flanks(rbp: str, spec: dict, table: pd.DataFrame) -> dict:
     return _row(rbp, "flanks", "best flanking pair is the planted one", expected, best, ok)
 
 
-def validate_rbp(rbp: str, spec: dict, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Verdicts for one synthetic RBP; ``tables`` maps experiment name to its GIA table."""
-    rows = [check_kmer(rbp, spec, tables["kmer_search"])]
+CHECKS = {
+    "kmer_search": check_kmer,
+    "motif_count": check_count,
+    "spacing": check_spacing,
+    "gc_bias": check_gc,
+    "hairpin": check_hairpin,
+    "positional": check_position,
+    "flanks": check_flanks,
+}
+
+
+def checked_experiments(spec: dict) -> list[str]:
+    """The GIA experiments whose table a planted rule ``spec`` is checked against."""
+    checked = ["kmer_search"]
     # Accessibility scales each site by its local fold, so site_effect alone does not fix the
     # shape of the count curve there; spacing and position rules change it too.
     simple_sites = all(spec.get(key) is None for key in ("spacing", "position"))
     if simple_sites and not spec.get("accessibility", 0):
-        rows.append(check_count(rbp, spec, tables["motif_count"]))
+        checked.append("motif_count")
     if spec.get("spacing") is not None:
-        rows.append(check_spacing(rbp, spec, tables["spacing"]))
+        checked.append("spacing")
     if spec.get("gc_bias", 0) != 0:
-        rows.append(check_gc(rbp, spec, tables["gc_bias"]))
+        checked.append("gc_bias")
     if spec.get("accessibility", 0) > 0:
-        rows.append(check_hairpin(rbp, spec, tables["hairpin"]))
+        checked.append("hairpin")
     if spec.get("position") is not None:
-        rows.append(check_position(rbp, spec, tables["positional"]))
+        checked.append("positional")
     if spec.get("flanks") is not None:
-        rows.append(check_flanks(rbp, spec, tables["flanks"]))
+        checked.append("flanks")
+    return checked
+
+
+def validate_rbp(rbp: str, spec: dict, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Verdicts for one synthetic RBP; ``tables`` maps experiment name to its GIA table."""
+    rows = [CHECKS[name](rbp, spec, tables[name]) for name in checked_experiments(spec)]
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

@@ -556,9 +556,9 @@ def test_generate_rejects_bad_names_and_overfull_planting(default_rbps):
 # Documentation and the real structure module
 
 
-def test_docs_default_block_matches_the_fixture(default_rbps):
+def test_docs_panel_block_matches_the_fixture(default_rbps):
     block = re.search(r"```yaml\n(.*?)```", DOCS.read_text(), re.DOTALL).group(1)
-    config = yaml.safe_load(block)["synthetic"]
+    config = yaml.safe_load(block)["synthetic_panel"]
     assert config["rbps"] == default_rbps
     for name, rule in config["rbps"].items():
         check_spec(name, rule)

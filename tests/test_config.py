@@ -140,3 +140,40 @@ def test_schema_defaults_and_bounds_match_the_library():
     for key in keys:
         assert training[key]["default"] == defaults[key].default, key
     assert training["min_lr"]["default"] == defaults["min_lr"].default
+
+
+def test_dataset_settings_replace_only_their_keys_for_the_selected_dataset():
+    config = minimal(training={"epochs": 50, "patience": 9}, gia={"n_null": 2000})
+    config["datasets"]["syn"]["training"] = {"epochs": 10, "lr_patience": 1}
+    config["datasets"]["syn"]["gia"] = {"screen_nulls": 50}
+    config["datasets"]["other"] = {
+        "format": "synthetic",
+        "rbps": {"R2": {"motif": "UAGGGA"}},
+        "training": {"epochs": 3},
+    }
+    training = validate_config(config)["training"]
+    assert (training["epochs"], training["patience"], training["lr_patience"]) == (10, 9, 1)
+    assert training["batch_size"] == 100  # the schema's default still fills the rest
+    gia = validate_config(config)["gia"]
+    assert (gia["n_null"], gia["screen_nulls"]) == (2000, 50)
+    # Another data set's settings apply only when it is selected.
+    assert validate_config({**config, "dataset": "other"})["training"]["epochs"] == 3
+    assert validate_config({**config, "dataset": "other"})["gia"]["screen_nulls"] == 100
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"training": {"epochs": 0}}, "config key datasets.other.training.epochs"),
+        ({"training": {"epoch": 5}}, "unknown config key datasets.other.training.epoch"),
+        ({"gia": {"nulls": "random"}}, "config key datasets.other.gia.nulls"),
+        ({"gia": [1]}, "config key datasets.other.gia:"),
+    ],
+)
+def test_bad_dataset_settings_name_their_key_even_when_not_selected(settings, message):
+    config = minimal()
+    config["datasets"]["other"] = {"format": "synthetic", "rbps": {"R2": {"motif": "UAGGGA"}}}
+    config["datasets"]["other"].update(settings)
+    with pytest.raises(ConfigError) as info:
+        validate_config(config)
+    assert message in str(info.value)

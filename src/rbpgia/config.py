@@ -96,29 +96,71 @@ def _deepest(error):
     return best
 
 
+# Top-level sections a data set entry may change for itself (e.g. a short demo schedule).
+DATASET_SECTIONS = ("training", "gia")
+
+
+def _raise_first(errors: list, prefix: str = "") -> None:
+    """Raise :class:`ConfigError` for the most specific of ``errors``, if any."""
+    if not errors:
+        return
+    # The deepest error names the most specific key.
+    error = _deepest(max(errors, key=lambda e: len(e.absolute_path)))
+    where = prefix + _dotted(error.absolute_path) if error.absolute_path else prefix[:-1]
+    where = where or "<top level>"
+    if error.validator == "additionalProperties":
+        unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        head = "" if where == "<top level>" else where + "."
+        names = ", ".join(head + k for k in unknown)
+        allowed = ", ".join(sorted(error.schema.get("properties", {})))
+        raise ConfigError(f"unknown config key {names} (allowed here: {allowed})")
+    raise ConfigError(f"config key {where}: {error.message}")
+
+
+def apply_dataset_settings(config: dict, schema: dict) -> dict:
+    """Merge the selected data set's own ``training``/``gia`` keys over the top-level ones.
+
+    Every data set's settings are checked against the section's schema first, so a bad
+    key is named where it is written (``datasets.NAME.training.epochs``). The data set's
+    value of a key replaces the top-level one; the keys it leaves out keep theirs.
+    """
+    datasets = config.get("datasets")
+    if not isinstance(datasets, dict):
+        return config
+    for name, entry in datasets.items():
+        if not isinstance(entry, dict):
+            continue
+        for section in DATASET_SECTIONS:
+            if section not in entry:
+                continue
+            subschema = {**schema["properties"][section], "$defs": schema.get("$defs", {})}
+            errors = list(_Validator(subschema).iter_errors(entry[section]))
+            _raise_first(errors, prefix=f"datasets.{name}.{section}.")
+    entry = datasets.get(config.get("dataset", schema["properties"]["dataset"]["default"]))
+    if isinstance(entry, dict):
+        for section in DATASET_SECTIONS:
+            if section in entry:
+                top = config.get(section) or {}
+                if not isinstance(top, dict):
+                    continue  # the full validation names the bad top-level section
+                config[section] = {**top, **entry[section]}
+    return config
+
+
 def validate_config(config: dict, schema: dict | None = None) -> dict:
     """Return a validated copy of ``config`` with the schema's defaults filled in.
 
-    Raises :class:`ConfigError` naming the key (as a dotted path such as
+    The selected data set's own ``training`` and ``gia`` keys are merged over the
+    top-level sections first (:func:`apply_dataset_settings`). Raises
+    :class:`ConfigError` naming the key (as a dotted path such as
     ``datasets.synthetic.n_probes``) for an unknown key, a wrong type or a bad value.
     """
     schema = load_schema() if schema is None else schema
     if not isinstance(config, dict):
         raise ConfigError("the configuration must be a mapping of keys to values")
-    filled = _fill_defaults(copy.deepcopy(config), schema, schema)
-    validator = _Validator(schema)
-    errors = list(validator.iter_errors(filled))
-    if errors:
-        # The deepest error names the most specific key.
-        error = _deepest(max(errors, key=lambda e: len(e.absolute_path)))
-        where = _dotted(error.absolute_path)
-        if error.validator == "additionalProperties":
-            unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-            prefix = "" if where == "<top level>" else where + "."
-            names = ", ".join(prefix + k for k in unknown)
-            allowed = ", ".join(sorted(error.schema.get("properties", {})))
-            raise ConfigError(f"unknown config key {names} (allowed here: {allowed})")
-        raise ConfigError(f"config key {where}: {error.message}")
+    merged = apply_dataset_settings(copy.deepcopy(config), schema)
+    filled = _fill_defaults(merged, schema, schema)
+    _raise_first(list(_Validator(schema).iter_errors(filled)))
     check_dataset_choice(filled)
     return filled
 

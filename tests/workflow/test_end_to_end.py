@@ -28,11 +28,14 @@ TINY = {
                 "R_ADD": {"motif": "UGCAUG", "planted_fraction": 0.5, "site_strength": 2.0},
                 "R_STRUCT": {"motif": "UAAUU", "accessibility": 1.0, "planted_fraction": 0.5},
             },
+            # The data set's own settings replace these keys of the top-level sections.
+            "training": {"epochs": 3},
+            "gia": {"n_null": 40},
         }
     },
     "encode": {"threads": 2},
-    "training": {"epochs": 3, "patience": 2, "lr_patience": 1, "threads": 1},
-    "gia": {"n_null": 40, "n_boot": 200, "k": 4, "ism_probes": 2, "threads": 1},
+    "training": {"epochs": 30, "patience": 2, "lr_patience": 1, "threads": 1},
+    "gia": {"n_null": 60, "n_boot": 200, "k": 4, "ism_probes": 2, "threads": 1},
 }
 
 
@@ -85,6 +88,10 @@ def test_workflow_produces_every_output(finished_run):
             assert key in metrics
         assert (out / "benchmark" / "scatter" / f"{rbp}.png").stat().st_size > 10_000
     assert (out / "data" / "overview.png").stat().st_size > 10_000
+    # datasets.tiny.gia.n_null (40) replaced the top-level gia.n_null (60) in the GIA jobs.
+    for experiment in ("kmer_search", "positional"):
+        table = out / "gia" / "residualbind_seq_clip" / "R_ADD" / f"{experiment}.tsv"
+        assert set(pd.read_csv(table, sep="\t")["n"]) == {40}, experiment
 
 
 @pytest.mark.slow

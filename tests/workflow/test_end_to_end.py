@@ -12,6 +12,9 @@ import pandas as pd
 import pytest
 import yaml
 
+from rbpgia.encode.store import read_sequences
+from rbpgia.encode.structure import structure_profiles
+
 REPO = Path(__file__).resolve().parents[2]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 # Fields that record how long something took, not what it computed.
@@ -65,6 +68,11 @@ def test_workflow_produces_every_output(finished_run):
         covered = h5["onehot"][:].sum(axis=2) > 0
         np.testing.assert_allclose(structure.sum(axis=2)[covered], 1.0, atol=1e-5)
         assert sorted(h5["targets"]) == ["R_ADD", "R_STRUCT"]
+    # R_STRUCT's accessibility rule made the generator fold the pool; encode reused that.
+    assert "reusing the generator's structure profiles" in (out / "logs" / "encode.log").read_text()
+    assert not (out / "data" / "folded.npz").exists()  # temporary
+    sequences = read_sequences(out / "encoded" / "probes.h5")[:25]
+    np.testing.assert_array_equal(structure[:25], structure_profiles(sequences))
     experiments = pd.read_csv(out / "encoded" / "experiments.tsv", sep="\t")
     assert experiments["status"].tolist() == ["ok", "ok"]
     assert (experiments["n_set_a"] + experiments["n_set_b"] + experiments["n_missing"] == 800).all()

@@ -50,6 +50,11 @@ def raw_input():
     return path
 
 
+def folded_input(wildcards):
+    """The synthetic generator's structure profiles, which encode reuses when they match."""
+    return {"folded": f"{OUT}/data/folded.npz"} if FORMAT == "synthetic" else {}
+
+
 def selected_rbps(wildcards=None):
     """Experiments to model: those the config asks for that have measurements."""
     table = pd.read_csv(checkpoints.encode.get().output.experiments, sep="\t")

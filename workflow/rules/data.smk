@@ -4,6 +4,8 @@ if FORMAT == "synthetic":
         output:
             table=f"{OUT}/data/norm_data.txt.gz",
             truth=f"{OUT}/data/ground_truth.json",
+            # Structure profiles folded for accessibility rules, reused by encode.
+            folded=temp(f"{OUT}/data/folded.npz"),
         log:
             f"{LOGS}/synthesize.log",
         benchmark:

@@ -1,6 +1,7 @@
 checkpoint encode:
     input:
         raw_input(),
+        unpack(folded_input),
     output:
         h5=f"{OUT}/encoded/probes.h5",
         experiments=f"{OUT}/encoded/experiments.tsv",

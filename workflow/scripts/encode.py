@@ -11,6 +11,7 @@ with fast_imports():
 
     from rbpgia.data import read_probes
     from rbpgia.data.summary import experiment_table
+    from rbpgia.encode.folded import load_folded
     from rbpgia.encode.store import encode_probes, write_probes_h5
     from rbpgia.io import atomic_path
     from rbpgia.logs import progress_reporter
@@ -31,6 +32,16 @@ experiments = experiment_table(probes)
 for name in experiments.loc[experiments["status"] != "ok", "experiment"]:
     log.warning("experiment %s has no measurements: it is kept in the file but skipped", name)
 
+folded = None
+if "folded" in snakemake.input.keys():
+    folded, reason = load_folded(
+        snakemake.input.folded,
+        probes.sequences,
+        settings["max_length"],
+        settings["window"],
+        settings["span"],
+    )
+    log.info("%s%s", "" if folded is not None else "folding: not reusing saved profiles: ", reason)
 onehot, structure = encode_probes(
     probes,
     max_length=settings["max_length"],
@@ -38,6 +49,7 @@ onehot, structure = encode_probes(
     span=settings["span"],
     threads=snakemake.threads,
     progress=progress_reporter(log, "folding"),
+    structure=folded,
 )
 attrs = {
     "dataset": snakemake.params.dataset,

@@ -11,6 +11,7 @@ with fast_imports():
 
     from rbpgia.data import write_rnacompete_table
     from rbpgia.data.synthetic import generate
+    from rbpgia.encode.folded import save_folded
     from rbpgia.io import atomic_open
 
 settings = snakemake.params.dataset
@@ -20,14 +21,30 @@ log.info(
     len(settings["rbps"]),
     settings["seed"],
 )
+folded = {}
+
+
+def keep(profiles, window, span):
+    folded.update(profiles=profiles, window=window, span=span)
+
+
 probes, truth = generate(
     n_probes=settings["n_probes"],
     rbps=settings["rbps"],
     seed=settings["seed"],
     set_b_fraction=settings["set_b_fraction"],
     threads=snakemake.threads,
+    on_fold=keep,
 )
 write_rnacompete_table(probes, snakemake.output.table)
+# The encode step reuses these profiles instead of folding the same probes again.
+save_folded(
+    snakemake.output.folded,
+    folded.get("profiles"),
+    probes.sequences,
+    window=folded.get("window", 0),
+    span=folded.get("span", 0),
+)
 with atomic_open(snakemake.output.truth) as handle:
     json.dump(truth, handle)
 for name, ceiling in truth["noise_ceiling"].items():

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 
 import numpy as np
@@ -441,12 +441,16 @@ def unpaired_from_profiles(profiles: np.ndarray, lengths: np.ndarray) -> np.ndar
     return unpaired
 
 
-def _unpaired_for(sequences, lengths, threads) -> np.ndarray:
+def _unpaired_for(sequences, lengths, threads, on_fold=None) -> np.ndarray:
     # Imported here: ViennaRNA folding is only needed when some RBP uses accessibility.
-    from rbpgia.encode.structure import structure_profiles
+    from rbpgia.encode.structure import SPAN, WINDOW, structure_profiles
 
     width = max(STRUCTURE_WIDTH, int(lengths.max()))
-    profiles = structure_profiles(sequences, max_length=width, threads=threads)
+    profiles = structure_profiles(
+        sequences, max_length=width, window=WINDOW, span=SPAN, threads=threads
+    )
+    if on_fold is not None:
+        on_fold(profiles, window=WINDOW, span=SPAN)
     return unpaired_from_profiles(profiles, lengths)
 
 
@@ -671,6 +675,7 @@ def generate(
     seed: int,
     set_b_fraction: float = 0.5,
     threads: int = 1,
+    on_fold: Callable[..., None] | None = None,
 ) -> tuple[Probes, dict]:
     """Generate a synthetic RNAcompete-like data set with known binding rules.
 
@@ -691,6 +696,10 @@ def generate(
     set_b_fraction : float
     threads : int
         Passed to the structure prediction.
+    on_fold : callable, optional
+        Called as ``on_fold(profiles, window=..., span=...)`` with the structure profiles
+        (:func:`rbpgia.encode.structure.structure_profiles`) of the returned sequences
+        when they are folded, e.g. to save them for the encode step.
 
     Returns
     -------
@@ -732,7 +741,7 @@ def generate(
 
     unpaired = None
     if any(spec["accessibility"] > 0 for spec in specs.values()):
-        unpaired = _unpaired_for(sequences, lengths, threads)[:, : codes.shape[1]]
+        unpaired = _unpaired_for(sequences, lengths, threads, on_fold)[:, : codes.shape[1]]
 
     set_b = sets == "B"
     targets = {}

@@ -55,8 +55,13 @@ def encode_probes(
     span: int = SPAN,
     threads: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    structure: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """One-hot encoding and structure profiles of a probe pool.
+
+    ``structure``, if given, are the probes' profiles folded earlier with the same
+    ``max_length``, ``window`` and ``span`` (:mod:`rbpgia.encode.folded`); they are used
+    instead of folding again.
 
     Returns
     -------
@@ -64,10 +69,18 @@ def encode_probes(
     structure : np.ndarray of float32, shape (N, max_length, 5)
     """
     onehot = one_hot(probes.sequences, max_length)
-    structure = structure_profiles(
-        probes.sequences, max_length, window=window, span=span, threads=threads, progress=progress
-    )
-    return onehot, structure
+    if structure is None:
+        structure = structure_profiles(
+            probes.sequences,
+            max_length,
+            window=window,
+            span=span,
+            threads=threads,
+            progress=progress,
+        )
+    elif structure.shape != (*onehot.shape[:2], len(STRUCTURE_CHANNELS)):
+        raise ValueError(f"structure has shape {structure.shape}; the probes need {onehot.shape}")
+    return onehot, np.asarray(structure, dtype=np.float32)
 
 
 def write_probes_h5(

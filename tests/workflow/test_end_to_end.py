@@ -1,7 +1,9 @@
 """A tiny end-to-end run of the whole workflow in a temporary directory."""
 
+import copy
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -116,6 +118,23 @@ def test_rerun_has_nothing_to_do(finished_run):
     result = snakemake(finished_run, "--cores", "1", "--dry-run")
     assert result.returncode == 0
     assert "Nothing to be done" in result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_dataset_settings_rerun_only_the_jobs_they_change(finished_run):
+    """A new datasets.tiny.gia.n_null re-runs the GIA jobs, not synthesis, encoding or training."""
+    config = copy.deepcopy(TINY)
+    config["datasets"]["tiny"]["gia"]["n_null"] = 41
+    try:
+        result = snakemake(finished_run, "--cores", "1", "--dry-run", config=config)
+    finally:
+        (finished_run / "config" / "config.yaml").write_text(yaml.safe_dump(TINY))
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-3000:]
+    # The dry run's job table: one "<rule> <count>" line per rule that would run.
+    planned = set(re.findall(r"^(\w+)\s+\d+$", out, flags=re.M))
+    assert {"gia_kmer_search", "gia_experiment"} <= planned, out[-3000:]
+    assert not planned & {"synthesize", "encode", "train_keras", "train_kmer_ridge"}, planned
 
 
 @pytest.mark.slow

@@ -10,7 +10,7 @@ min_version("9.0")
 # The workflow runs from a checkout without an installed package too.
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
-from rbpgia.config import load_schema, validate_config
+from rbpgia.config import DATASET_SECTIONS, load_schema, validate_config
 from rbpgia.errors import ConfigError
 from rbpgia.plots.labels import report_labels
 
@@ -26,6 +26,9 @@ config.update(_validated)
 DATASET = config["dataset"]
 DATASET_CONFIG = config["datasets"][DATASET]
 FORMAT = DATASET_CONFIG["format"]
+# What the data themselves depend on: a data set's own training or gia keys (already merged
+# into config["training"] and config["gia"]) must not re-run its synthesis.
+DATA_SETTINGS = {k: v for k, v in DATASET_CONFIG.items() if k not in DATASET_SECTIONS}
 OUT = f"results/{DATASET}"
 LOGS = f"results/{DATASET}/logs"
 ENV = "../envs/rbpgia.yaml"

@@ -16,7 +16,7 @@ if FORMAT == "synthetic":
         resources:
             **sized(1000, 10, mem_mb_per_100k=500, runtime_per_100k=5, parallel=True),
         params:
-            dataset=DATASET_CONFIG,
+            dataset=DATA_SETTINGS,
         script:
             "../scripts/synthesize.py"
 

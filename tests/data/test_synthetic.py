@@ -95,8 +95,9 @@ DEFAULT_RBPS = {
 N_PROBES = 4000
 
 
-def vienna_profiles(sequences, max_length=41, threads=1):
+def vienna_profiles(sequences, max_length=41, window=41, span=41, threads=1):
     """Stand-in for rbpgia.encode.structure.structure_profiles: channel 0 = P(paired)."""
+    assert (window, span) == (41, 41)  # a probe of at most 41 nt is folded whole
     out = np.zeros((len(sequences), max_length, 5), dtype=np.float32)
     for i, seq in enumerate(sequences):
         fc = RNA.fold_compound(str(seq))
@@ -115,6 +116,7 @@ def vienna_unpaired(sequences):
 def _stand_in_module():
     module = types.ModuleType("rbpgia.encode.structure")
     module.structure_profiles = vienna_profiles
+    module.WINDOW = module.SPAN = 41
     return module
 
 

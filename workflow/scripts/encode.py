@@ -33,9 +33,10 @@ for name in experiments.loc[experiments["status"] != "ok", "experiment"]:
     log.warning("experiment %s has no measurements: it is kept in the file but skipped", name)
 
 folded = None
-if "folded" in snakemake.input.keys():
+folded_path = getattr(snakemake.input, "folded", None)  # synthetic data sets only
+if folded_path is not None:
     folded, reason = load_folded(
-        snakemake.input.folded,
+        folded_path,
         probes.sequences,
         settings["max_length"],
         settings["window"],

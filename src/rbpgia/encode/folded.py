@@ -56,7 +56,7 @@ def load_folded(
     Returns ``(profiles, reason)``: ``profiles`` is ``None`` when they cannot be reused,
     and ``reason`` says why (or where they came from) for the log.
     """
-    with np.load(path) as saved:
+    with np.load(path, allow_pickle=False) as saved:
         if not bool(saved["folded"]):
             return None, "the generator did not fold the probes (no rule uses accessibility)"
         saved_settings = (int(saved["window"]), int(saved["span"]), saved["profiles"].shape[1])

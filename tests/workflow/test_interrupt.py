@@ -26,9 +26,17 @@ WAIT_S = 1200
 CONFIG = TINY
 # A pool large enough (and one encoding process) that folding lasts many seconds: Snakemake
 # runs each job in a session of its own, so Ctrl-C reaches Snakemake, which then stops the job.
+# Only R_ADD: without an accessibility rule the generator does not fold the pool, so the
+# encode step folds all of it rather than reusing the generator's profiles.
 BIG_POOL = {
     **TINY,
-    "datasets": {"tiny": {**TINY["datasets"]["tiny"], "n_probes": 12000}},
+    "datasets": {
+        "tiny": {
+            **TINY["datasets"]["tiny"],
+            "n_probes": 12000,
+            "rbps": {"R_ADD": TINY["datasets"]["tiny"]["rbps"]["R_ADD"]},
+        }
+    },
     "encode": {**TINY.get("encode", {}), "threads": 1},
 }
 

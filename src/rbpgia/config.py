@@ -106,8 +106,8 @@ def _raise_first(errors: list, prefix: str = "") -> None:
         return
     # The deepest error names the most specific key.
     error = _deepest(max(errors, key=lambda e: len(e.absolute_path)))
-    where = prefix + _dotted(error.absolute_path) if error.absolute_path else prefix[:-1]
-    where = where or "<top level>"
+    path = _dotted(error.absolute_path)  # "<top level>" when empty
+    where = prefix + path if error.absolute_path else prefix.rstrip(".") or path
     if error.validator == "additionalProperties":
         unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
         head = "" if where == "<top level>" else where + "."

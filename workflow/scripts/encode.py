@@ -42,7 +42,10 @@ if folded_path is not None:
         settings["window"],
         settings["span"],
     )
-    log.info("%s%s", "" if folded is not None else "folding: not reusing saved profiles: ", reason)
+    if folded is None:
+        log.info("folding: not reusing saved profiles: %s", reason)
+    else:
+        log.info(reason)
 onehot, structure = encode_probes(
     probes,
     max_length=settings["max_length"],

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rbpgia.encode.onehot import (
+    channel_sums,
     INPUT_CHANNELS,
     channels_for,
     check_sequences,
@@ -107,3 +108,20 @@ def test_channels():
     assert [channels_for(t) for t in ("seq", "pu", "struct")] == [4, 6, 9]
     with pytest.raises(ConfigError, match="input_type 'rna'"):
         channels_for("rna")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.uint8, bool])
+def test_channel_sums_equal_the_plain_sum(dtype):
+    rng = np.random.default_rng(3)
+    x = (rng.random((50, 41, 4)) < 0.4).astype(dtype)  # rows with 0 to 4 ones
+    sums = channel_sums(x)
+    assert sums.shape == (50, 41)
+    np.testing.assert_array_equal(sums, x.sum(axis=-1))
+    assert sums.max() >= 2  # rows of several ones are counted, not or-ed
+
+
+def test_decode_rejects_a_boolean_row_of_two_ones():
+    x = one_hot(["ACGU"])
+    x[0, 18, :2] = 1
+    with pytest.raises(ValueError, match="not a one-hot"):
+        decode(x.astype(bool))

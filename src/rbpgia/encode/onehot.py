@@ -98,6 +98,21 @@ def _validated(sequences, max_length):
     return seqs, lengths, codes
 
 
+def channel_sums(onehot: np.ndarray) -> np.ndarray:
+    """Sum over the last (channel) axis: ``(N, L, C) -> (N, L)``.
+
+    The same numbers as ``onehot.sum(axis=-1)`` for one-hot input, about ten times
+    faster: NumPy reduces a 4-long last axis element by element, while a product with a
+    vector of ones runs as one BLAS call. GIA validates and locates the real region of
+    every null batch it embeds into, so this sits on its hot path. Integer and boolean
+    arrays take the plain sum (a boolean product would be a logical or).
+    """
+    onehot = np.asarray(onehot)
+    if not np.issubdtype(onehot.dtype, np.floating):
+        return onehot.sum(axis=-1)
+    return onehot @ np.ones(onehot.shape[-1], dtype=onehot.dtype)
+
+
 def one_hot(sequences: Iterable[str], max_length: int = MAX_LENGTH) -> np.ndarray:
     """One-hot encode RNA probes, each centred in a ``max_length`` window.
 
@@ -149,7 +164,7 @@ def decode(onehot: np.ndarray) -> list[str]:
     onehot = np.asarray(onehot)
     if onehot.ndim != 3 or onehot.shape[-1] != 4:
         raise ValueError(f"expected one-hot array of shape (N, L, 4), got {onehot.shape}")
-    row_sums = onehot.sum(axis=-1)
+    row_sums = channel_sums(onehot)
     if not (np.isin(onehot, (0, 1)).all() and np.isin(row_sums, (0, 1)).all()):
         raise ValueError("not a one-hot array: rows must be all zero or hold a single 1")
     filled = row_sums == 1

@@ -45,7 +45,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from rbpgia.encode.onehot import ALPHABET, channels_for
+from rbpgia.encode.onehot import ALPHABET, channel_sums, channels_for
 from rbpgia.encode.onehot import decode as decode_onehot
 from rbpgia.encode.structure import SPAN, WINDOW, model_inputs, structure_profiles
 from rbpgia.errors import InputError
@@ -77,7 +77,7 @@ def as_onehot(onehot: np.ndarray, what: str = "nulls") -> np.ndarray:
         raise InputError(f"{what}: expected a one-hot array of shape (N, L, 4), got {x.shape}")
     if len(x) == 0:
         raise InputError(f"{what}: no probes")
-    row_sums = x.sum(axis=-1)
+    row_sums = channel_sums(x)
     if not (np.isin(x, (0.0, 1.0)).all() and np.isin(row_sums, (0.0, 1.0)).all()):
         raise InputError(f"{what}: not one-hot (rows must be all zero or hold a single 1)")
     return x
@@ -100,7 +100,7 @@ def real_regions(onehot: np.ndarray, what: str = "nulls") -> tuple[np.ndarray, n
     InputError
         If a probe is empty or its real nucleotides are not one contiguous run.
     """
-    real = np.asarray(onehot).sum(axis=-1) > 0
+    real = channel_sums(onehot) > 0
     lengths = real.sum(axis=1).astype(np.int64)
     starts = real.argmax(axis=1).astype(np.int64)
     last = real.shape[1] - 1 - real[:, ::-1].argmax(axis=1)
@@ -158,7 +158,12 @@ def resolve_starts(nulls: np.ndarray, width: int, position) -> np.ndarray:
     InputError
         For an unknown spec, or when the pattern would touch padding in any null.
     """
-    starts, lengths = real_regions(nulls)
+    return _resolve(real_regions(nulls), width, position)
+
+
+def _resolve(regions, width, position) -> np.ndarray:
+    """:func:`resolve_starts` from already computed ``(starts, lengths)`` real regions."""
+    starts, lengths = regions
     if isinstance(position, (int, np.integer)) and not isinstance(position, bool):
         at = np.full(len(starts), int(position), dtype=np.int64)
     else:
@@ -219,9 +224,14 @@ def embed_per_sequence(
         When a pattern would touch padding in any null.
     """
     out = as_onehot(nulls).copy()
+    return _write(out, patterns, starts, real_regions(out))
+
+
+def _write(out, patterns, starts, regions) -> np.ndarray:
+    """Write ``patterns`` into ``out`` in place; ``regions`` are its real regions."""
     if len(patterns) != len(starts):
         raise InputError(f"{len(patterns)} patterns but {len(starts)} start arrays")
-    real_start, real_length = real_regions(out)
+    real_start, real_length = regions
     rows = np.arange(len(out))[:, None]
     for pattern, at in zip(patterns, starts, strict=True):
         codes = pattern_codes(pattern)
@@ -249,10 +259,12 @@ def embed(nulls: np.ndarray, patterns) -> np.ndarray:
     """
     if isinstance(patterns, tuple) and len(patterns) == 2 and isinstance(patterns[0], str):
         patterns = [patterns]
-    nulls = as_onehot(nulls)
+    # Validated and located once: this runs once per intervention on the same nulls.
+    out = as_onehot(nulls).copy()
+    regions = real_regions(out)
     letters = [pattern for pattern, _ in patterns]
-    starts = [resolve_starts(nulls, len(pattern), position) for pattern, position in patterns]
-    return embed_per_sequence(nulls, letters, starts)
+    starts = [_resolve(regions, len(pattern), position) for pattern, position in patterns]
+    return _write(out, letters, starts, regions)
 
 
 def with_structure(

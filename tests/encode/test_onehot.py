@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rbpgia.encode.onehot import (
-    channel_sums,
     INPUT_CHANNELS,
+    channel_sums,
     channels_for,
     check_sequences,
     decode,

@@ -133,6 +133,17 @@ def gia_model():
     return f"{training['models'][0]}_{training['inputs'][0]}_{training['norms'][0]}"
 
 
+def training_priority(wildcards):
+    """Scheduling priority of a training job: the model GIA explains goes first.
+
+    It gates every GIA job of its RBP, while the other models gate only the benchmark
+    table; started after a baseline, the last RBP's GIA model would finish late and its
+    GIA jobs would then run on an otherwise idle machine.
+    """
+    variant = f"{wildcards.arch}_{wildcards.input}_{wildcards.norm}"
+    return 20 if variant == gia_model() else 5
+
+
 def gia_tables(rbps=None):
     """Every GIA table of the main model: (rbp, experiment, path)."""
     rbps = selected_rbps() if rbps is None else rbps

@@ -14,9 +14,8 @@ rule train_keras:
         arch="residualbind|deepbind_cnn",
         input="seq|pu|struct",
         norm="clip|log",
-    # Training is the longest job and gates every GIA job of its RBP: started first, it
-    # does not end up running alone on one core while the others idle.
-    priority: 20
+    # The longest job; the model GIA explains goes first (training_priority).
+    priority: training_priority
     conda:
         ENV
     threads: config["training"]["threads"]

@@ -102,6 +102,13 @@ def seconds(run, *args, **kwargs) -> float:
     return timed(run, *args, **kwargs)[1]
 
 
+def cpu_seconds(run, *args, **kwargs) -> float:
+    """CPU time of this process (all its threads) spent in ``run(*args, **kwargs)``."""
+    start = time.process_time()
+    run(*args, **kwargs)
+    return time.process_time() - start
+
+
 def write_report(report: dict, out: Path | None) -> None:
     """Write ``report`` as indented JSON to ``out`` (if given), appearing only once complete."""
     if out is None:

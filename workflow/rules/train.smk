@@ -41,6 +41,7 @@ rule train_kmer_ridge:
         f"{OUT}/benchmarks/train_kmer_ridge/kmer_ridge_seq_{{norm}}/{{rbp}}.tsv"
     wildcard_constraints:
         norm="clip|log",
+    priority: BASELINE_PRIORITY
     conda:
         ENV
     threads: 1

@@ -219,6 +219,40 @@ def test_fit_is_deterministic_for_a_seed():
     assert first["loss"].iloc[0] != first["loss"].iloc[1]
 
 
+@pytest.mark.skipif(keras.backend.backend() == "torch", reason="PyTorch runs one step per call")
+def test_fit_steps_per_execution_changes_nothing_but_speed():
+    """Several batches per backend call (with a partial last call) train the same weights."""
+    rng = np.random.default_rng(4)
+    x = rng.random((260, 41, 4), dtype=np.float32)
+    y = x[:, 10:20, 2].sum(axis=1) + rng.normal(scale=0.1, size=260).astype(np.float32)
+    columns = ["loss", "val_loss", "val_pearson_r", "lr"]
+
+    def run(steps):
+        model = build_residualbind((41, 4), seed=1)
+        history = train.fit(
+            model,
+            x[:200],
+            y[:200],
+            x[200:],
+            y[200:],
+            epochs=2,
+            batch_size=16,
+            seed=0,
+            steps_per_execution=steps,
+        )
+        return history, model.get_weights()
+
+    (one, weights_one), (five, weights_five) = run(1), run(5)  # 13 batches: 5 + 5 + 3
+    default, weights_default = run(None)
+    for history in (five, default):
+        pd.testing.assert_frame_equal(one[columns], history[columns], rtol=1e-6, atol=1e-7)
+    for a, b, c in zip(weights_one, weights_five, weights_default, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(a, c, rtol=1e-5, atol=1e-6)
+    with pytest.raises(InputError, match="steps_per_execution"):
+        train.fit(build_deepbind_cnn((41, 4), seed=0), x, y, x, y, steps_per_execution=0)
+
+
 def test_fit_seed_changes_the_shuffling(motif_task):
     x_train, y_train, x_valid, y_valid = motif_task
 

@@ -182,13 +182,19 @@ def _solve_ridge(moments: _Moments, alpha: float) -> tuple[np.ndarray, float]:
     return coef, float(y_mean - mean @ coef)
 
 
-def _best_alpha(moments: _Moments, features: scipy.sparse.csr_matrix, y: np.ndarray) -> float:
-    """The grid penalty whose fit to ``moments`` has the lowest MSE on (features, y)."""
-    errors = []
+def _best_alpha(
+    moments: _Moments, features: scipy.sparse.csr_matrix, y: np.ndarray
+) -> tuple[float, np.ndarray, float]:
+    """The grid penalty whose fit to ``moments`` has the lowest MSE on (features, y).
+
+    Returns the penalty with that fit's coefficients and intercept.
+    """
+    fits, errors = [], []
     for alpha in ALPHA_GRID:
         coef, intercept = _solve_ridge(moments, alpha)
+        fits.append((alpha, coef, intercept))
         errors.append(float(np.mean((features @ coef + intercept - y) ** 2)))
-    return ALPHA_GRID[int(np.argmin(errors))]
+    return fits[int(np.argmin(errors))]
 
 
 def _targets(y, n: int, what: str) -> np.ndarray:
@@ -252,15 +258,14 @@ def fit_kmer_ridge(
         valid_features = kmer_counts(x_valid, k_max=k_max, k_min=k_min)
         y_valid = _targets(y_valid, valid_features.shape[0], "validation")
         moments = _moments(features, y)
-        alpha = _best_alpha(moments, valid_features, y_valid)
-        coef, intercept = _solve_ridge(moments, alpha)
+        alpha, coef, intercept = _best_alpha(moments, valid_features, y_valid)
     else:
         if y.size < 20:
             raise InputError(f"{y.size} probes are too few to choose alpha; give alpha")
         held_out = np.zeros(y.size, dtype=bool)
         held_out[::10] = True
         fitted = _moments(features[~held_out], y[~held_out])
-        alpha = _best_alpha(fitted, features[held_out], y[held_out])
+        alpha, _, _ = _best_alpha(fitted, features[held_out], y[held_out])
         coef, intercept = _solve_ridge(fitted + _moments(features[held_out], y[held_out]), alpha)
     return KmerRidge(coef=coef, intercept=intercept, k_min=k_min, k_max=k_max, alpha=float(alpha))
 

@@ -3,12 +3,15 @@
 Runs the whole workflow on synthetic pools that differ only in how many RBPs they hold
 (``--rbps 1 4 16`` by default; the same ``--probes`` probes each) and reads the peak RSS
 (``max_rss``, MB) that Snakemake's ``benchmark:`` directive recorded for every job. Per job
-kind (rule; experiment for GIA experiments, architecture for Keras training) it reports
+kind (rule; architecture for Keras training) it reports
 the largest and the median peak at each RBP count and their ratios, largest vs smallest
 count. Snakemake samples memory every few seconds, so single peaks of TensorFlow jobs vary
 by a few hundred MB from job to job; the median is the steadier figure. Per-RBP jobs
 (training, GIA) must stay flat; jobs that gather all RBPs (benchmark table, summary,
-report figures) may grow with the rows they hold. The JSON is written after every count;
+report figures) may grow with the rows they hold. The GIA experiments of an RBP share one
+job, whose log gives its peak RSS after each experiment (kinds ``gia_experiments/<name>``:
+the job's peak up to the end of that experiment, start-up included, as separate jobs had).
+The JSON is written after every count;
 ``--reuse --workdir DIR`` recomputes it from the runs kept in ``DIR``.
 
 Training and GIA are cut down (``--epochs``, ``--n-null``, ``--k``) so that 16 RBPs finish
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -63,12 +67,10 @@ def config(n_rbps: int, probes: int, epochs: int, n_null: int, k: int) -> dict:
 def job_kind(benchmark: Path, root: Path) -> str:
     """The rule, refined where one rule runs different work.
 
-    ``gia_experiment/spacing`` for a GIA experiment, ``train_keras/residualbind_seq_clip``
-    for a Keras model (DeepBind and ResidualBind differ in size), else the rule's name.
+    ``train_keras/residualbind_seq_clip`` for a Keras model (DeepBind and ResidualBind
+    differ in size), else the rule's name.
     """
     parts = benchmark.relative_to(root).with_suffix("").parts
-    if parts[0] == "gia_experiment":
-        return f"gia_experiment/{parts[-1]}"
     if parts[0] == "train_keras":
         return f"train_keras/{parts[1]}"
     return parts[0]
@@ -93,6 +95,32 @@ def peak_rss(root: Path) -> dict[str, dict]:
             "jobs": int(row["count"]),
         }
         for kind, row in grouped.iterrows()
+    }
+
+
+# The line gia_experiments.py logs after each experiment.
+EXPERIMENT_LINE = re.compile(
+    r"INFO rbpgia: (\w+): \d+ rows in [\d.]+ s \(peak RSS so far (\d+) MB\)"
+)
+
+
+def experiment_peaks(logs: Path) -> dict[str, dict]:
+    """Per GIA experiment: the experiments job's peak RSS (MB) once that experiment was done.
+
+    Read from the jobs' logs (``gia/<model>/<rbp>/experiments.log`` under ``logs``), in the
+    shape of :func:`peak_rss`.
+    """
+    peaks: dict[str, list[float]] = {}
+    for path in sorted(logs.glob("gia/*/*/experiments.log")):
+        for experiment, megabytes in EXPERIMENT_LINE.findall(path.read_text()):
+            peaks.setdefault(f"gia_experiments/{experiment}", []).append(float(megabytes))
+    return {
+        kind: {
+            "max_rss_mb": round(max(values), 1),
+            "median_rss_mb": round(float(pd.Series(values).median()), 1),
+            "jobs": len(values),
+        }
+        for kind, values in peaks.items()
     }
 
 
@@ -143,7 +171,8 @@ def main(argv=None) -> dict:
             else:
                 settings = config(n, args.probes, args.epochs, args.n_null, args.k)
                 walls[n] = round(run_workflow(workdir, settings, args.cores), 1)
-            runs[n] = peak_rss(workdir / "results" / "memory" / "benchmarks")
+            results = workdir / "results" / "memory"
+            runs[n] = peak_rss(results / "benchmarks") | experiment_peaks(results / "logs")
             ran = "read back" if walls[n] is None else f"workflow {walls[n]:.0f} s"
             print(f"{n:>3} RBPs: {ran}", flush=True)
             # Written after every count, so a long run that is stopped keeps what it measured.

@@ -28,7 +28,7 @@ from machine import describe, spread, write_report  # noqa: E402
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "workflow" / "scripts"
 # One TensorFlow job of each kind the demo runs many of, and one without TensorFlow.
-DEFAULT_JOBS = ["gia_experiment", "gia_kmer_search", "train", "train_kmer_ridge"]
+DEFAULT_JOBS = ["gia_experiments", "gia_kmer_search", "train", "train_kmer_ridge"]
 
 
 def is_fast_imports_block(node: ast.AST) -> bool:

@@ -12,7 +12,7 @@ bench_memory = pytest.importorskip("bench_memory")
 @pytest.mark.parametrize(
     ("relative", "kind"),
     [
-        ("gia_experiment/residualbind_seq_clip/SYN_00/spacing.tsv", "gia_experiment/spacing"),
+        ("gia_experiments/residualbind_seq_clip/SYN_00.tsv", "gia_experiments"),
         ("train_keras/deepbind_cnn_seq_clip/SYN_03.tsv", "train_keras/deepbind_cnn_seq_clip"),
         ("train_keras/residualbind_seq_clip/SYN_03.tsv", "train_keras/residualbind_seq_clip"),
         ("train_kmer_ridge/kmer_ridge_seq_clip/SYN_00.tsv", "train_kmer_ridge"),
@@ -42,6 +42,30 @@ def test_peak_rss_reads_snakemake_benchmark_files(tmp_path):
         "jobs": 3,
     }
     assert peaks["encode"] == {"max_rss_mb": 400.0, "median_rss_mb": 400.0, "jobs": 1}
+
+
+def test_experiment_peaks_read_the_experiments_logs(tmp_path):
+    lines = {
+        "SYN_00": [("motif_count", 610), ("spacing", 650)],
+        "SYN_01": [("motif_count", 600), ("spacing", 700)],
+        "SYN_02": [("motif_count", 640), ("spacing", 660)],
+    }
+    for rbp, rows in lines.items():
+        log = tmp_path / "gia" / "residualbind_seq_clip" / rbp / "experiments.log"
+        log.parent.mkdir(parents=True)
+        text = "2026-12-03 10:00:00 INFO rbpgia: model and 200 nulls ready in 1.2 s\n"
+        for experiment, megabytes in rows:
+            text += (
+                f"2026-12-03 10:00:01 INFO rbpgia: {experiment}: 3 rows in 0.5 s "
+                f"(peak RSS so far {megabytes} MB)\n"
+            )
+        log.write_text(text)
+    peaks = bench_memory.experiment_peaks(tmp_path)
+    assert peaks == {
+        "gia_experiments/motif_count": {"max_rss_mb": 640.0, "median_rss_mb": 610.0, "jobs": 3},
+        "gia_experiments/spacing": {"max_rss_mb": 700.0, "median_rss_mb": 660.0, "jobs": 3},
+    }
+    assert bench_memory.experiment_peaks(tmp_path / "missing") == {}
 
 
 def kind(peak, median, jobs=1):

@@ -6,7 +6,8 @@ import pytest
 
 from rbpgia.data.probes import Probes
 from rbpgia.encode.store import encode_probes, write_probes_h5
-from rbpgia.jobs import load_job_data, parse_model_id, train_kmer_ridge_job
+from rbpgia.gia import experiments
+from rbpgia.jobs import gia_context, load_job_data, parse_model_id, train_kmer_ridge_job
 
 
 @pytest.fixture(scope="module")
@@ -56,3 +57,33 @@ def test_kmer_ridge_job_predictions_are_aligned(pool):
     assert result.metrics["pearson_r"] > 0.8
     np.testing.assert_array_equal(result.predictions["probe"], data.indices["test"])
     np.testing.assert_allclose(result.predictions["measured"], data.y["test"], rtol=1e-6)
+
+
+def test_gia_experiments_in_one_job_do_not_depend_on_their_order(pool, tmp_path):
+    """Each experiment draws from the context's starting state, as in a job of its own."""
+    from rbpgia.models import build_residualbind
+    from rbpgia.train import save_model
+
+    path, _ = pool
+    model_path = tmp_path / "model.keras"
+    save_model(build_residualbind((41, 4), seed=2), model_path)
+    settings = {"nulls": "profile", "n_null": 30, "seed": 5}
+
+    def run(names):
+        context = gia_context(path, model_path, "R1", "seq", settings)
+        options = {"baseline": context.baseline, "n_boot": 100}
+        return {
+            name: getattr(experiments, name)(
+                context.predict, context.nulls, "GCAUG", context.experiment_rng(), "seq", **options
+            )
+            for name in names
+        }
+
+    alone = run(["gc_bias"])["gc_bias"]
+    after_others = run(["motif_count", "spacing", "gc_bias"])["gc_bias"]
+    pd.testing.assert_frame_equal(alone, after_others)
+    context = gia_context(path, model_path, "R1", "seq", settings)
+    first, second = context.experiment_rng(), context.experiment_rng()
+    assert first.random() == second.random()
+    # Each call starts over, and leaves the context's own generator where it was.
+    assert context.experiment_rng().random() == context.rng.random()

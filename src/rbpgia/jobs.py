@@ -8,6 +8,7 @@ Set B. Writing files is left to the caller.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import time
@@ -170,6 +171,19 @@ class GiaContext:
     input_type: str
     rng: np.random.Generator
     baseline: np.ndarray | None = None
+
+    def __post_init__(self):
+        self._rng_state = copy.deepcopy(self.rng.bit_generator.state)
+
+    def experiment_rng(self) -> np.random.Generator:
+        """A generator in the state the context started with, one per experiment.
+
+        Every experiment then draws the same random numbers whichever experiments ran
+        before it in the same process, as if each ran in a job of its own.
+        """
+        rng = copy.deepcopy(self.rng)
+        rng.bit_generator.state = copy.deepcopy(self._rng_state)
+        return rng
 
 
 def parse_model_id(model_id: str) -> tuple[str, str, str]:

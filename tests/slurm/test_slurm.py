@@ -77,7 +77,7 @@ REPO = Path(__file__).resolve().parents[2]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 CONFIG = copy.deepcopy(TINY)
 CONFIG["training"]["gpu"] = True  # train_keras declares gpu=1; partitions.yaml routes it
-GPU_RULES = {"train_keras", "gia_kmer_search", "gia_experiment", "gia_ism"}
+GPU_RULES = {"train_keras", "gia_kmer_search", "gia_experiments", "gia_ism"}
 # Wall-clock figures: the only things that differ between two runs of the same configuration.
 TIMING = ("seconds", "train_samples_per_s")
 TIMEOUT = 1800
@@ -104,7 +104,7 @@ def make_test_profile(root: Path) -> Path:
     # (training.gpu: true -> gpu=1), and partitions.yaml must route the job by it.
     profile["set-resources"]["train_keras"].pop("gpu")
     # GIA: the profile's commented GPU entries, switched on, with a GPU type.
-    for rule in ("gia_kmer_search", "gia_experiment", "gia_ism"):
+    for rule in ("gia_kmer_search", "gia_experiments", "gia_ism"):
         profile["set-resources"][rule] = {"gpu": 1, "gpu_model": "fake"}
     path = root / "profile"
     path.mkdir()
@@ -205,7 +205,7 @@ def runs(tmp_path_factory):
 def test_every_job_was_submitted_with_sbatch(runs):
     expected = executed_jobs(runs["output"])
     assert expected == executed_jobs(runs["local_output"])  # the same jobs as the local run
-    assert expected["gia_experiment"] == 14
+    assert expected["gia_experiments"] == 2  # one job per RBP runs its 7 experiments
     jobs = runs["jobs"]
     assert Counter(rule_of(job) for job in jobs) == expected
     assert all(job["JobState"] == "COMPLETED" and job["ExitCode"] == "0:0" for job in jobs)

@@ -133,7 +133,7 @@ def test_dataset_settings_rerun_only_the_jobs_they_change(finished_run):
     assert result.returncode == 0, out[-3000:]
     # The dry run's job table: one "<rule> <count>" line per rule that would run.
     planned = set(re.findall(r"^(\w+)\s+\d+$", out, flags=re.M))
-    assert {"gia_kmer_search", "gia_experiment"} <= planned, out[-3000:]
+    assert {"gia_kmer_search", "gia_experiments"} <= planned, out[-3000:]
     assert not planned & {"synthesize", "encode", "train_keras", "train_kmer_ridge"}, planned
 
 

@@ -6,7 +6,7 @@ rule gia_kmer_search:
         table=f"{GIA_DIR}/kmer_search.tsv",
         figure=report(
             f"{GIA_DIR}/kmer_search.png",
-            caption="../report/gia_experiment.rst",
+            caption="../report/gia/kmer_search.rst",
             category="GIA",
             subcategory="kmer_search",
             labels={"RBP": "{rbp}", "figure": "top k-mers", "model": "{model}"},
@@ -29,36 +29,41 @@ rule gia_kmer_search:
         "../scripts/gia_kmer_search.py"
 
 
-rule gia_experiment:
-    input:
-        h5=f"{OUT}/encoded/probes.h5",
-        model=f"{OUT}/models/{{model}}/{{rbp}}/model.keras",
-        kmers=f"{GIA_DIR}/kmer_search.tsv",
-    output:
-        table=f"{GIA_DIR}/{{experiment}}.tsv",
-        figure=report(
-            f"{GIA_DIR}/{{experiment}}.png",
-            caption="../report/gia_experiment.rst",
-            category="GIA",
-            subcategory="{experiment}",
-            labels={"RBP": "{rbp}", "figure": "{experiment}", "model": "{model}"},
-        ),
-    log:
-        f"{LOGS}/gia/{{model}}/{{rbp}}/{{experiment}}.log",
-    benchmark:
-        f"{OUT}/benchmarks/gia_experiment/{{model}}/{{rbp}}/{{experiment}}.tsv"
-    wildcard_constraints:
-        experiment="|".join(GIA_EXPERIMENTS) or "none",
-    conda:
-        ENV
-    threads: config["gia"]["threads"]
-    resources:
-        **sized(2000, 60),
-        gpu=gpu("gia"),
-    params:
-        settings=config["gia"],
-    script:
-        "../scripts/gia_experiment.py"
+if GIA_EXPERIMENTS:
+
+    # One job per RBP runs all of them: each takes seconds, starting TensorFlow about ten.
+    rule gia_experiments:
+        input:
+            h5=f"{OUT}/encoded/probes.h5",
+            model=f"{OUT}/models/{{model}}/{{rbp}}/model.keras",
+            kmers=f"{GIA_DIR}/kmer_search.tsv",
+        output:
+            tables=[f"{GIA_DIR}/{experiment}.tsv" for experiment in GIA_EXPERIMENTS],
+            figures=[
+                report(
+                    f"{GIA_DIR}/{experiment}.png",
+                    caption=f"../report/gia/{experiment}.rst",
+                    category="GIA",
+                    subcategory=experiment,
+                    labels={"RBP": "{rbp}", "figure": experiment, "model": "{model}"},
+                )
+                for experiment in GIA_EXPERIMENTS
+            ],
+        log:
+            f"{LOGS}/gia/{{model}}/{{rbp}}/experiments.log",
+        benchmark:
+            f"{OUT}/benchmarks/gia_experiments/{{model}}/{{rbp}}.tsv"
+        conda:
+            ENV
+        threads: config["gia"]["threads"]
+        resources:
+            **sized(2000, 60 + 20 * len(GIA_EXPERIMENTS)),
+            gpu=gpu("gia"),
+        params:
+            settings=config["gia"],
+            experiments=GIA_EXPERIMENTS,
+        script:
+            "../scripts/gia_experiments.py"
 
 
 rule gia_motif:

@@ -185,6 +185,13 @@ def test_every_figure_renders_and_has_a_caption(tour):
         assert any(path.endswith(name) for path in images), name
     for path, caption in tour["captions"].items():
         assert len(caption) > 100, path
+    # One job writes all of an RBP's experiment figures; each keeps its own caption.
+    for experiment in GIA_EXPERIMENTS:
+        captions = [
+            text for path, text in tour["captions"].items() if path.endswith(f"/{experiment}.png")
+        ]
+        assert len(captions) == len(RBPS), experiment
+        assert all(f"({experiment})" in text and "How to read" in text for text in captions)
 
 
 def test_front_page_screenshot(report, tmp_path_factory):

@@ -173,7 +173,7 @@ class GiaContext:
     baseline: np.ndarray | None = None
 
     def __post_init__(self):
-        self._rng_state = copy.deepcopy(self.rng.bit_generator.state)
+        self._rng_at_start = copy.deepcopy(self.rng)
 
     def experiment_rng(self) -> np.random.Generator:
         """A generator in the state the context started with, one per experiment.
@@ -181,9 +181,7 @@ class GiaContext:
         Every experiment then draws the same random numbers whichever experiments ran
         before it in the same process, as if each ran in a job of its own.
         """
-        rng = copy.deepcopy(self.rng)
-        rng.bit_generator.state = copy.deepcopy(self._rng_state)
-        return rng
+        return copy.deepcopy(self._rng_at_start)
 
 
 def parse_model_id(model_id: str) -> tuple[str, str, str]:

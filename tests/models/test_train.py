@@ -203,29 +203,36 @@ def test_fit_rejects_a_negative_min_delta(motif_task):
         )
 
 
+HISTORY_VALUES = ["loss", "val_loss", "val_pearson_r", "lr"]
+
+
+def channel_sum_task(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Random inputs; y = the G channel summed over positions 10-19, plus noise."""
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, 41, 4), dtype=np.float32)
+    y = x[:, 10:20, 2].sum(axis=1) + rng.normal(scale=0.1, size=n).astype(np.float32)
+    return x, y
+
+
 def test_fit_is_deterministic_for_a_seed():
     """ResidualBind (batch norm, dropout, shuffling) trained twice gives the same history."""
-    rng = np.random.default_rng(3)
-    x = rng.random((300, 41, 4), dtype=np.float32)
-    y = x[:, 10:20, 2].sum(axis=1) + rng.normal(scale=0.1, size=300).astype(np.float32)
-    columns = ["loss", "val_loss", "val_pearson_r", "lr"]
+    x, y = channel_sum_task(300, seed=3)
 
     def run(seed):
         model = build_residualbind((41, 4), seed=1)
         return train.fit(model, x[:200], y[:200], x[200:], y[200:], epochs=2, seed=seed)
 
     first, second = run(0), run(0)
-    pd.testing.assert_frame_equal(first[columns], second[columns], rtol=1e-6, atol=1e-6)
+    pd.testing.assert_frame_equal(
+        first[HISTORY_VALUES], second[HISTORY_VALUES], rtol=1e-6, atol=1e-6
+    )
     assert first["loss"].iloc[0] != first["loss"].iloc[1]
 
 
 @pytest.mark.skipif(keras.backend.backend() == "torch", reason="PyTorch runs one step per call")
 def test_fit_steps_per_execution_changes_nothing_but_speed():
     """Several batches per backend call (with a partial last call) train the same weights."""
-    rng = np.random.default_rng(4)
-    x = rng.random((260, 41, 4), dtype=np.float32)
-    y = x[:, 10:20, 2].sum(axis=1) + rng.normal(scale=0.1, size=260).astype(np.float32)
-    columns = ["loss", "val_loss", "val_pearson_r", "lr"]
+    x, y = channel_sum_task(260, seed=4)
 
     def run(steps):
         model = build_residualbind((41, 4), seed=1)
@@ -245,7 +252,9 @@ def test_fit_steps_per_execution_changes_nothing_but_speed():
     (one, weights_one), (five, weights_five) = run(1), run(5)  # 13 batches: 5 + 5 + 3
     default, weights_default = run(None)
     for history in (five, default):
-        pd.testing.assert_frame_equal(one[columns], history[columns], rtol=1e-6, atol=1e-7)
+        pd.testing.assert_frame_equal(
+            one[HISTORY_VALUES], history[HISTORY_VALUES], rtol=1e-6, atol=1e-7
+        )
     for a, b, c in zip(weights_one, weights_five, weights_default, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(a, c, rtol=1e-5, atol=1e-6)

@@ -1,11 +1,19 @@
 """In-silico mutagenesis: exact effects on toy models, structure refolding, ISM logos."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from rbpgia.encode.onehot import one_hot
 from rbpgia.encode.structure import model_inputs, structure_profiles
-from rbpgia.explain import ism_logo_matrix, mutants, saturation_mutagenesis
+from rbpgia.explain import (
+    ISM_COLUMNS,
+    ism_logo_matrix,
+    ism_logos,
+    ism_table,
+    mutants,
+    saturation_mutagenesis,
+)
 from rbpgia.plots.logos import plot_ism_logos
 
 SITE = np.array(["ACGU".index(c) for c in "GCAUG"])
@@ -141,3 +149,48 @@ def test_ism_logos_write_png(tmp_path):
     with pytest.raises(ValueError, match="label"):
         plot_ism_logos(logo, sequences, ["only one"], tmp_path / "bad.png")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ism.png"]
+
+
+def test_ism_table_keeps_real_positions_and_round_trips_to_logos(tmp_path):
+    sequences = ["AAAAGCAUGAAAA", "CCGCAUACC"]
+    x = one_hot(sequences, max_length=15)  # 1 and 3 padding rows on each side
+    scores = saturation_mutagenesis(count_sites, x)
+    table = ism_table(scores, x, np.array([70, 12]), np.array([4.5, 2.25]))
+    assert tuple(table.columns) == ISM_COLUMNS
+    assert len(table) == 13 + 9  # padding left out
+    first = table[table["probe"] == 70]
+    assert first["position"].tolist() == list(range(1, 14))
+    assert "".join(first["base"]) == sequences[0]
+    assert (first["measured"] == 4.5).all()
+    # G of GCAUG (probe position 5): its three substitutions each lose the site.
+    g = first[first["position"] == 5].iloc[0]
+    assert (g["delta_A"], g["delta_C"], g["delta_G"], g["delta_U"]) == (-1.0, -1.0, 0.0, -1.0)
+    assert g["attribution"] == 1.0
+    # Probe 12: A -> G at probe position 7 creates a site, so the A scores -1/3.
+    a = table[(table["probe"] == 12) & (table["position"] == 7)].iloc[0]
+    assert a["base"] == "A"
+    assert a["delta_G"] == 1.0
+    assert a["attribution"] == pytest.approx(-1.0 / 3.0)
+
+    path = tmp_path / "ism.tsv"
+    table.to_csv(path, sep="\t", index=False)
+    logos = ism_logos(pd.read_csv(path, sep="\t"))
+    assert [(probe, measured, sequence) for probe, measured, sequence, _ in logos] == [
+        (70, 4.5, sequences[0]),
+        (12, 2.25, sequences[1]),
+    ]
+    full = ism_logo_matrix(scores, x)
+    np.testing.assert_allclose(logos[0][3], full[0, 1:14], atol=1e-7)
+    np.testing.assert_allclose(logos[1][3], full[1, 3:12], atol=1e-7)
+
+
+def test_ism_logos_reject_incomplete_tables():
+    x = one_hot(["GCAUG"], max_length=5)
+    table = ism_table(saturation_mutagenesis(count_sites, x), x, np.array([1]), np.array([0.0]))
+    with pytest.raises(ValueError, match="attribution"):
+        ism_logos(table.drop(columns="attribution"))
+    table.loc[2, "base"] = "T"
+    with pytest.raises(ValueError, match="probe 1: bases"):
+        ism_logos(table)
+    with pytest.raises(ValueError, match="probe identifiers"):
+        ism_table(saturation_mutagenesis(count_sites, x), x, np.array([1, 2]), np.array([0.0]))

@@ -5,7 +5,9 @@ Saturation mutagenesis scores every possible substitution of a probe: for each r
 the mutant minus its prediction for the wild type. On a probe the model scores highly
 (e.g. the top Set B probes), positions whose mutations all lower the prediction mark
 the binding site the model has learned. :func:`ism_logo_matrix` collapses the effects
-to one attribution per position for a sequence logo.
+to one attribution per position for a sequence logo; :func:`ism_table` keeps the
+effects and attributions of real positions as a table (the workflow's ``ism.tsv``), and
+:func:`ism_logos` turns such a table back into logo matrices without the model.
 
 All mutants of a batch of probes are built as one array and scored in a single call of
 ``predict``, so the cost is ``3 * len + 1`` model evaluations per probe in large
@@ -19,13 +21,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
 
-from rbpgia.encode.onehot import channels_for, decode, one_hot
+from rbpgia.encode.onehot import ALPHABET, channels_for, decode, one_hot
 from rbpgia.encode.structure import model_inputs, structure_profiles
 
 # Mutants per call of ``predict``: large batches keep a model busy, 8192 x 41 x 9
 # float32 inputs are about 12 MB.
 BATCH_SIZE = 8192
+DELTA_COLUMNS = tuple(f"delta_{base}" for base in ALPHABET)
+ISM_COLUMNS = ("probe", "measured", "position", "base", *DELTA_COLUMNS, "attribution")
 
 
 def _check_onehot(onehot) -> np.ndarray:
@@ -170,3 +175,78 @@ def ism_logo_matrix(scores: np.ndarray, onehot: np.ndarray) -> np.ndarray:
     substituted = scores.sum(axis=-1) - (scores * onehot).sum(axis=-1)
     attribution = -substituted[..., None] / 3.0
     return (attribution * onehot).astype(np.float32)
+
+
+def ism_table(
+    scores: np.ndarray, onehot: np.ndarray, probes: np.ndarray, measured: np.ndarray
+) -> pd.DataFrame:
+    """One row per real position of each probe: its ISM effects and logo attribution.
+
+    Parameters
+    ----------
+    scores : np.ndarray, shape (N, L, 4)
+        Output of :func:`saturation_mutagenesis`.
+    onehot : np.ndarray, shape (N, L, 4)
+        The probes the scores belong to; padding rows are left out of the table.
+    probes, measured : np.ndarray, shape (N,)
+        Each probe's identifier (e.g. its row in the probe pool) and measured intensity.
+
+    Returns
+    -------
+    pd.DataFrame
+        Columns ``ISM_COLUMNS``: ``position`` counts from 1 within the probe, ``base`` is
+        the observed base, ``delta_X`` the change of the prediction when it becomes X
+        (0 for the observed base) and ``attribution`` the value of
+        :func:`ism_logo_matrix` there. Probes in the given order.
+    """
+    onehot = _check_onehot(onehot)
+    scores = np.asarray(scores, dtype=np.float64)
+    probes, measured = np.asarray(probes), np.asarray(measured, dtype=np.float64)
+    if scores.shape != onehot.shape:
+        raise ValueError(f"scores {scores.shape} do not match one-hot {onehot.shape}")
+    if probes.shape != (len(onehot),) or measured.shape != (len(onehot),):
+        raise ValueError(f"expected {len(onehot)} probe identifiers and measured values")
+    real = onehot.sum(axis=-1) > 0
+    probe_index, column = np.nonzero(real)
+    position = column - np.argmax(real, axis=1)[probe_index] + 1
+    attribution = ism_logo_matrix(scores, onehot).sum(axis=-1)
+    table = {
+        "probe": probes[probe_index],
+        "measured": measured[probe_index],
+        "position": position,
+        "base": np.array(list(ALPHABET))[onehot[real].argmax(axis=-1)],
+    }
+    table.update(zip(DELTA_COLUMNS, scores[real].T, strict=True))
+    table["attribution"] = attribution[real]
+    return pd.DataFrame(table, columns=list(ISM_COLUMNS))
+
+
+def ism_logos(table: pd.DataFrame) -> list[tuple[object, float, str, np.ndarray]]:
+    """Logo matrices back from an :func:`ism_table`, one per probe in table order.
+
+    Returns
+    -------
+    list of (probe, measured, sequence, matrix)
+        ``matrix`` (len(sequence), 4) float32 holds the attribution on the observed base,
+        as :func:`ism_logo_matrix` does without the padding rows.
+    """
+    missing = [
+        column
+        for column in ("probe", "measured", "position", "base", "attribution")
+        if column not in table.columns
+    ]
+    if missing:
+        raise ValueError(f"an ISM table needs columns {missing}")
+    logos = []
+    for probe, rows in table.groupby("probe", sort=False):
+        rows = rows.sort_values("position")
+        sequence = "".join(rows["base"])
+        invalid = set(sequence) - set(ALPHABET)
+        if invalid:
+            raise ValueError(f"probe {probe}: bases {sorted(invalid)} are not {ALPHABET}")
+        matrix = np.zeros((len(rows), len(ALPHABET)), dtype=np.float32)
+        matrix[np.arange(len(rows)), [ALPHABET.index(base) for base in sequence]] = rows[
+            "attribution"
+        ].to_numpy()
+        logos.append((probe, float(rows["measured"].iloc[0]), sequence, matrix))
+    return logos

@@ -190,6 +190,9 @@ def figure_inputs(wildcards):
         "h5": f"{OUT}/encoded/probes.h5",
         "tables": [path for _, _, path in gia_tables(rbps)],
         "predictions": [f"{OUT}/models/{model}/{rbp}/predictions.tsv" for rbp in rbps],
-        "models": [f"{OUT}/models/{model}/{rbp}/model.keras" for rbp in rbps],
+        # Figure 2's ISM panel reuses the gia_ism rule's effects (no model needed here).
+        "ism": (
+            [f"{OUT}/gia/{model}/{rbp}/ism.tsv" for rbp in rbps] if settings["ism_probes"] else []
+        ),
         "affinity": [settings["affinity"]["path"]] if settings["affinity"] else [],
     }

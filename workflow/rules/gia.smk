@@ -99,13 +99,15 @@ rule gia_ism:
         h5=f"{OUT}/encoded/probes.h5",
         model=f"{OUT}/models/{{model}}/{{rbp}}/model.keras",
     output:
-        report(
+        logos=report(
             f"{GIA_DIR}/ism_logos.png",
             caption="../report/gia_ism.rst",
             category="GIA",
             subcategory="in-silico mutagenesis",
             labels={"RBP": "{rbp}", "figure": "ISM of top probes", "model": "{model}"},
         ),
+        # Every effect behind the logos; Figure 2 draws its ISM panel from it.
+        table=f"{GIA_DIR}/ism.tsv",
     log:
         f"{LOGS}/gia/{{model}}/{{rbp}}/ism.log",
     benchmark:

@@ -11,7 +11,8 @@ with fast_imports():
 
     from rbpgia.encode import store
     from rbpgia.encode.onehot import decode
-    from rbpgia.explain import ism_logo_matrix, saturation_mutagenesis
+    from rbpgia.explain import ism_logo_matrix, ism_table, saturation_mutagenesis
+    from rbpgia.io import atomic_path
     from rbpgia.jobs import parse_model_id
     from rbpgia.plots.logos import plot_ism_logos
     from rbpgia.train import limit_threads, load_model, make_predict_fn
@@ -34,6 +35,9 @@ plot_ism_logos(
     ism_logo_matrix(scores, onehot)[order],
     [decode(onehot[i : i + 1])[0] for i in order],
     labels,
-    snakemake.output[0],
+    snakemake.output.logos,
 )
+table = ism_table(scores[order], onehot[order], top[order], measured[top[order]])
+with atomic_path(snakemake.output.table) as tmp:
+    table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
 log.info("ISM of %d top Set B probes of %s", len(top), w.rbp)

@@ -14,8 +14,8 @@ with fast_imports():
     import pandas as pd
 
     from rbpgia.encode import store
-    from rbpgia.encode.onehot import pad_offsets
     from rbpgia.errors import InputError
+    from rbpgia.explain import ism_logos
     from rbpgia.io import atomic_open
     from rbpgia.plots import paper
 
@@ -34,7 +34,6 @@ tables = {
 predictions = {
     rbp: pd.read_csv(path, sep="\t") for rbp, path in zip(rbps, inputs.predictions, strict=True)
 }
-models = dict(zip(rbps, inputs.models, strict=True))
 sequences = store.read_sequences(inputs.h5)
 
 
@@ -73,28 +72,19 @@ scatter["match"] = paper.match_class(
 )
 ism = []
 if settings["ism_probes"]:
-    from rbpgia.explain import ism_logo_matrix, saturation_mutagenesis
-    from rbpgia.train import load_model, make_predict_fn
-
-    top = scatter.sort_values("measured", ascending=False).head(settings["ism_probes"])
-    rows = np.sort(top["probe"].to_numpy())
-    onehot = store.read_inputs(inputs.h5, "seq", rows)
-    predict = make_predict_fn(load_model(models[rbp]))
-    scores = saturation_mutagenesis(predict, onehot, main[1], threads=snakemake.threads)
-    matrices = ism_logo_matrix(scores, onehot)
-    lengths = np.array([len(sequences[row]) for row in rows])
-    starts = pad_offsets(lengths, onehot.shape[1])
-    measured = top.set_index("probe")["measured"]
-    for i in np.argsort(-measured.loc[rows].to_numpy()):
-        sequence = sequences[rows[i]]
-        ism.append(
-            (
-                matrices[i, starts[i] : starts[i] + lengths[i]],
-                sequence,
-                f"Set B probe {rows[i]} (measured {measured[rows[i]]:.1f}, "
-                f"z-score): in-silico mutagenesis",
-            )
+    path = inputs.ism[rbps.index(rbp)]
+    logos = ism_logos(pd.read_csv(path, sep="\t"))
+    if len(logos) < settings["ism_probes"]:
+        log.warning(
+            "figure 2: %s holds %d probes, fewer than figures.ism_probes = %d "
+            "(raise gia.ism_probes to show more)",
+            path,
+            len(logos),
+            settings["ism_probes"],
         )
+    for probe, measured, sequence, matrix in logos[: settings["ism_probes"]]:
+        label = f"Set B probe {probe} (measured {measured:.1f}, z-score): in-silico mutagenesis"
+        ism.append((matrix, sequence, label))
 affinity, affinity_label = None, "measured affinity"
 if settings["affinity"]:
     spec = settings["affinity"]

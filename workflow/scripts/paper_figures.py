@@ -83,7 +83,7 @@ if settings["ism_probes"]:
             settings["ism_probes"],
         )
     for probe, measured, sequence, matrix in logos[: settings["ism_probes"]]:
-        label = f"Set B probe {probe} (measured {measured:.1f}, z-score): in-silico mutagenesis"
+        label = f"Set B probe {probe} (measured intensity {measured:.1f}): in-silico mutagenesis"
         ism.append((matrix, sequence, label))
 affinity, affinity_label = None, "measured affinity"
 if settings["affinity"]:

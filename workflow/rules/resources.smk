@@ -3,8 +3,9 @@ from functools import cache
 
 # Memory (MB) and run time (minutes) that each job declares; a cluster profile turns them into
 # sbatch --mem and --time (profiles/slurm). The numbers come from peaks measured on the TINY
-# test configuration (800 probes), the demo (30,000-40,000 probes) and a pool of the full RNAcompete
-# 2013 size (241,357 probes x 244 experiments), with headroom: docs/scaling.md has the table.
+# test configuration (800 probes), the demo (30,000-40,000 probes) and a pool of the full
+# RNAcompete 2013 size (241,357 probes x 244 experiments), with headroom: docs/scaling.md has
+# the table.
 # Jobs that read the whole pool grow with its size. Both values double with each retry
 # (`attempt`), so a job killed for memory or time asks for twice as much when retried.
 

@@ -73,7 +73,10 @@ scatter["match"] = paper.match_class(
 ism = []
 if settings["ism_probes"]:
     path = inputs.ism[rbps.index(rbp)]
-    logos = ism_logos(pd.read_csv(path, sep="\t"))
+    try:
+        logos = ism_logos(pd.read_csv(path, sep="\t"))
+    except ValueError as error:
+        raise InputError(str(error), path) from error
     if len(logos) < settings["ism_probes"]:
         log.warning(
             "figure 2: %s holds %d probes, fewer than figures.ism_probes = %d "

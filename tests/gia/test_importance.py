@@ -191,6 +191,36 @@ def test_contenders_use_precise_rows_when_a_leader_is_noisy():
     assert contenders(differences, top=2, z=4.0, pool=2).tolist() == [True] * 6
 
 
+def test_contenders_adjust_for_rare_responsive_nulls():
+    # A spacing-like model: the best k-mers act mostly on the 10% of nulls that hold a
+    # partner site, so their means on 100 nulls hinge on how many of those were drawn.
+    rng = np.random.default_rng(3)
+    n_all, n = 1000, 100
+    responsive = (rng.random(n_all) < 0.1).astype(float)
+    strength = np.linspace(2.0, 1.0, 10)
+    # How strongly a null responds is the null's (its partner site), shared by the k-mers.
+    leaders = strength[:, None] * responsive * rng.gamma(4.0, 0.25, n_all)
+    rest = rng.normal(0.0, 0.01, (190, 1)) + rng.normal(0.0, 0.04, (190, n_all))
+    differences = np.vstack([leaders + rng.normal(0.0, 0.04, (10, n_all)), rest])
+    covariate = differences[:3].mean(axis=0)  # the leaders, scored on every null
+    plain = contenders(differences[:, :n], top=10, z=6.0)
+    adjusted = contenders(
+        differences[:, :n],
+        top=10,
+        z=6.0,
+        covariate=covariate[:n],
+        covariate_mean=covariate.mean(),
+    )
+    assert adjusted[:10].all()  # the true top 10 stay
+    assert plain.sum() > 150  # unadjusted, almost nothing can be dropped yet
+    assert adjusted.sum() < 40
+    # A covariate without its all-null mean, or of the wrong length, is refused.
+    with pytest.raises(ValueError, match="covariate"):
+        contenders(differences[:, :n], top=10, z=6.0, covariate=covariate[:n])
+    with pytest.raises(ValueError, match="covariate"):
+        contenders(differences[:, :n], 10, 6.0, covariate=covariate, covariate_mean=0.0)
+
+
 def test_elimination_schedule_doubles_up_to_all_nulls():
     assert elimination_schedule(50, 1000) == [50, 100, 200, 400, 800, 1000]
     assert elimination_schedule(40, 40) == [40]

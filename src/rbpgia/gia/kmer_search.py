@@ -314,7 +314,8 @@ def adaptive_kmer_search(
         The columns of :func:`kmer_search` plus ``stage``: the survivors first
         (``stage="refined"``, ``n`` = all nulls, sorted by importance), then the dropped
         k-mers with the estimates of the nulls they had seen (``stage="eliminated"``,
-        ``n`` < all nulls, sorted by importance). ``q_value`` is BH over every k-mer.
+        ``n`` < all nulls unless a dropped k-mer had been a leader, sorted by importance).
+        ``q_value`` is BH over every k-mer.
     """
     nulls = as_onehot(nulls)
     kmers = _checked_kmers(kmers, k)

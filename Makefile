@@ -13,10 +13,12 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt requirements-jax.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --upgrade \
+		--target $(VENV)/jax -r requirements-jax.txt
 	@touch $(STAMP)
 
 DATASET ?= synthetic
@@ -50,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_encode.py --out results/bench/encode.json
 	$(BIN)/python benchmarks/bench_train.py --out results/bench/train.json
 	$(BIN)/python benchmarks/bench_gia.py --out results/bench/gia.json
+	$(BIN)/python benchmarks/bench_gpu.py --out results/bench/gpu.json --merge results/bench/gia.json
 	$(BIN)/python benchmarks/bench_startup.py --out results/bench/startup.json
 	$(BIN)/python benchmarks/bench_memory.py --out results/bench/memory.json
 

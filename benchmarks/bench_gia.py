@@ -47,6 +47,7 @@ import numpy as np  # noqa: E402
 from machine import (  # noqa: E402
     cpu_seconds,
     describe,
+    forward_flops,
     peak_gflops,
     seconds,
     spread,
@@ -68,19 +69,6 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_MODELS = "results/*/models/residualbind_seq_clip/*/model.keras"
 FALLBACK_H5 = "results/*/encoded/probes.h5"
 K = 6
-
-
-def forward_flops(model: keras.Model) -> int:
-    """Multiply-add FLOPs (x2) of the convolutions and dense layers for one input."""
-    flops = 0
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.Conv1D):
-            width, channels_in, channels_out = layer.kernel.shape
-            length = layer.output.shape[1]
-            flops += 2 * length * width * channels_in * channels_out
-        elif isinstance(layer, keras.layers.Dense):
-            flops += 2 * int(np.prod(layer.kernel.shape))
-    return int(flops)
 
 
 def original_loop(model: keras.Model, nulls: np.ndarray, kmers: list[str]) -> None:

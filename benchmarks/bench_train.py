@@ -22,8 +22,7 @@ import keras
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_gia import forward_flops  # noqa: E402
-from machine import describe, peak_gflops, spread, write_report  # noqa: E402
+from machine import describe, forward_flops, peak_gflops, spread, write_report  # noqa: E402
 
 from rbpgia import train  # noqa: E402
 from rbpgia.models import build_residualbind  # noqa: E402

@@ -59,6 +59,47 @@ def peak_gflops(info: dict[str, str] | None = None, fma_units: int = FMA_UNITS) 
     }
 
 
+def accelerator() -> dict | None:
+    """The first GPU (or TPU) the Keras backend computes on, or None where it sees none."""
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        devices = [device for device in jax.devices() if device.platform != "cpu"]
+        if devices:
+            return {
+                "name": devices[0].device_kind,
+                "platform": devices[0].platform,
+                "count": len(devices),
+                "jax": jax.__version__,
+            }
+    elif backend == "torch":
+        import torch
+
+        if torch.cuda.is_available():
+            return {
+                "name": torch.cuda.get_device_name(0),
+                "platform": "cuda",
+                "count": torch.cuda.device_count(),
+                "torch": torch.__version__,
+            }
+    elif backend == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        if gpus:
+            details = tf.config.experimental.get_device_details(gpus[0])
+            return {
+                "name": details.get("device_name", gpus[0].name),
+                "platform": "gpu",
+                "count": len(gpus),
+                "tensorflow": tf.__version__,
+            }
+    return None
+
+
 def describe() -> dict:
     """Machine and software facts for a benchmark report."""
     import keras
@@ -88,6 +129,22 @@ def describe() -> dict:
         "commit": commit,
         "argv": sys.argv[1:],
     }
+
+
+def forward_flops(model) -> int:
+    """Multiply-add FLOPs (x2) of the convolutions and dense layers for one input."""
+    import keras
+    import numpy as np
+
+    flops = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv1D):
+            width, channels_in, channels_out = layer.kernel.shape
+            length = layer.output.shape[1]
+            flops += 2 * length * width * channels_in * channels_out
+        elif isinstance(layer, keras.layers.Dense):
+            flops += 2 * int(np.prod(layer.kernel.shape))
+    return int(flops)
 
 
 def timed(run, *args, **kwargs) -> tuple[object, float]:

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The GPU figures (README, Performance) on a machine whose Python has JAX with CUDA but not
+# this project's environment. WHEELS, if given, is a folder of wheels for what that Python
+# lacks (keras namex optree ViennaRNA jsonschema jsonschema-specifications referencing
+# rpds-py); they are installed into a scratch folder, not into that Python. Run from the
+# repository root after `make demo` (or with its results/ copied along), so that a trained
+# model and its probes exist; without them the benchmark uses a random-weight model.
+#
+# usage: benchmarks/gpu.sh [WHEELS] [OUT_DIR]
+set -euo pipefail
+wheels=${1:-}
+out=${2:-results/bench}
+python=${PYTHON:-python3}
+if [[ -n "$wheels" ]]; then
+    site=$(mktemp -d)
+    "$python" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir \
+        --target "$site" "$wheels"/*.whl
+    export PYTHONPATH="$site${PYTHONPATH:+:$PYTHONPATH}"
+fi
+export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}"
+export KERAS_BACKEND=${KERAS_BACKEND:-jax}
+mkdir -p "$out"
+"$python" benchmarks/bench_gpu.py --out "$out/gpu.json"

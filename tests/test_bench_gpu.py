@@ -1,0 +1,56 @@
+"""The accelerator benchmark: gpu null where there is none, and every figure with --allow-cpu."""
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+bench_gpu = pytest.importorskip("bench_gpu")
+
+
+def test_without_an_accelerator_the_report_says_gpu_null_and_why(tmp_path):
+    gia = tmp_path / "gia.json"
+    gia.write_text(json.dumps({"gpu": "stale", "top1_identical": True}))
+    out = tmp_path / "gpu.json"
+    report = bench_gpu.main(["--out", str(out), "--merge", str(gia)])
+    assert report["gpu"] is None
+    assert "sees no GPU" in report["reason"]
+    assert json.loads(out.read_text())["gpu"] is None
+    merged = json.loads(gia.read_text())
+    assert merged == {"gpu": None, "top1_identical": True}
+
+
+def test_allow_cpu_times_the_searches_and_training(tmp_path):
+    args = ["--allow-cpu", "--models", str(tmp_path / "none/*.keras"), "--k", "3"]
+    args += ["--n-null", "40", "--batch-sizes", "128", "512", "--repeats", "1"]
+    args += ["--train-n", "400", "--epochs", "2", "--out", str(tmp_path / "gpu.json")]
+    gpu = bench_gpu.main(args)["gpu"]
+    assert gpu["trained"] is False
+    assert gpu["device"]["platform"] == "cpu"
+    assert gpu["fp32_peak_tflops"] is None
+    assert gpu["fraction_of_fp32_peak"] is None
+    assert set(gpu["raw_forward_seq_per_s_by_batch"]) == {"128", "512"}
+    assert gpu["batch_size"] in (128, 512)
+    assert gpu["batch_kmers"] == gpu["batch_size"] // 40
+    assert gpu["exhaustive_predictions"] == 40 * 4**3
+    # ResidualBind: about 9.6 MFLOP per 41-nt probe
+    assert 9.0 < gpu["forward_mflop_per_seq"] < 10.0
+    assert gpu["exhaustive_tflop"] == pytest.approx(40 * 64 * 9.6e6 / 1e12, abs=0.01)
+    assert 0 < gpu["exhaustive_predict_s"]["median"] <= gpu["exhaustive_kmer_search_s"]["median"]
+    # With 40 nulls the screen already sees every null: the same table as the exhaustive one.
+    assert gpu["top10_identical"]
+    assert gpu["top1_identical"]
+    assert len(gpu["exhaustive_top10"]) == 10
+    training = gpu["training"]
+    assert training["n_train"] == 400
+    assert training["rbpgia_fit_with_validation"]["epochs_timed"] == 1
+    assert training["ratio_wall"] > 0
+    assert json.loads((tmp_path / "gpu.json").read_text())["gpu"]["k"] == 3
+
+
+def test_known_devices_have_a_vendor_peak():
+    assert bench_gpu.device_peak("NVIDIA H200") == pytest.approx(66.9)
+    assert bench_gpu.device_peak("NVIDIA H100 PCIe") == pytest.approx(51.2)
+    assert bench_gpu.device_peak("some new chip") is None

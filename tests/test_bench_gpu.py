@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-bench_gpu = pytest.importorskip("bench_gpu")
+import bench_gpu  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def no_accelerator(monkeypatch):
+    """As on a CPU-only machine, whatever this one has."""
+    monkeypatch.setattr(bench_gpu, "accelerator", lambda: None)
 
 
 def test_without_an_accelerator_the_report_says_gpu_null_and_why(tmp_path):
@@ -19,7 +25,7 @@ def test_without_an_accelerator_the_report_says_gpu_null_and_why(tmp_path):
     assert "sees no GPU" in report["reason"]
     assert json.loads(out.read_text())["gpu"] is None
     merged = json.loads(gia.read_text())
-    assert merged == {"gpu": None, "top1_identical": True}
+    assert merged == {"gpu": None, "top1_identical": True, "gpu_reason": report["reason"]}
 
 
 def test_allow_cpu_times_the_searches_and_training(tmp_path):
@@ -30,6 +36,7 @@ def test_allow_cpu_times_the_searches_and_training(tmp_path):
     assert gpu["trained"] is False
     assert gpu["device"]["platform"] == "cpu"
     assert gpu["fp32_peak_tflops"] is None
+    assert gpu["jax_default_matmul_precision"] is None  # TensorFlow here
     assert gpu["fraction_of_fp32_peak"] is None
     assert set(gpu["raw_forward_seq_per_s_by_batch"]) == {"128", "512"}
     assert gpu["batch_size"] in (128, 512)
@@ -37,9 +44,9 @@ def test_allow_cpu_times_the_searches_and_training(tmp_path):
     assert gpu["exhaustive_predictions"] == 40 * 4**3
     # ResidualBind: about 9.6 MFLOP per 41-nt probe
     assert 9.0 < gpu["forward_mflop_per_seq"] < 10.0
-    assert gpu["exhaustive_tflop"] == pytest.approx(40 * 64 * 9.6e6 / 1e12, abs=0.01)
     assert 0 < gpu["exhaustive_predict_s"]["median"] <= gpu["exhaustive_kmer_search_s"]["median"]
-    # With 40 nulls the screen already sees every null: the same table as the exhaustive one.
+    # With 40 nulls the screen already sees every null, so the two searches must agree
+    # unless they ran on different nulls, baselines or predictions.
     assert gpu["top10_identical"]
     assert gpu["top1_identical"]
     assert len(gpu["exhaustive_top10"]) == 10
@@ -53,4 +60,6 @@ def test_allow_cpu_times_the_searches_and_training(tmp_path):
 def test_known_devices_have_a_vendor_peak():
     assert bench_gpu.device_peak("NVIDIA H200") == pytest.approx(66.9)
     assert bench_gpu.device_peak("NVIDIA H100 PCIe") == pytest.approx(51.2)
+    assert bench_gpu.device_peak("NVIDIA L40S") == pytest.approx(91.6)
+    assert bench_gpu.device_peak("NVIDIA L4") == pytest.approx(30.3)
     assert bench_gpu.device_peak("some new chip") is None

@@ -79,6 +79,7 @@ def run_on_jax(folder) -> dict:
         env=env,
         capture_output=True,
         text=True,
+        timeout=900,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads((folder / "out.json").read_text())
@@ -122,12 +123,13 @@ def test_training_on_jax_learns_as_on_tensorflow_and_reloads_there(jax_run, moti
     x_train, y_train, x_valid, y_valid = motif_task
     assert len(out["loss"]) == FIT["epochs"]
     assert out["loss"][-1] < out["loss"][0]
-    assert max(out["val_pearson_r"]) > 0.5
+    assert max(out["val_pearson_r"]) > 0.9
     train.set_seeds(0)
     model = build_deepbind_cnn((41, 4), seed=0)
     on_tf = train.fit(model, x_train, y_train, x_valid, y_valid, **FIT)
-    # Same seeds, same data: the backends' arithmetic differs, the learning does not.
-    assert max(out["val_pearson_r"]) == pytest.approx(on_tf["val_pearson_r"].max(), abs=0.05)
+    # The backends draw other initial weights and batch orders from the same seed, so the runs
+    # differ; they must learn as well (measured: best r 0.975 on JAX, 0.972 on TensorFlow).
+    assert max(out["val_pearson_r"]) == pytest.approx(on_tf["val_pearson_r"].max(), abs=0.03)
     # Saved on JAX, loaded on TensorFlow: the same predictions.
     x_valid = motif_task[2]
     on_tf = make_predict_fn(load_model(folder / "jax_model.keras"))(x_valid)

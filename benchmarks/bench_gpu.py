@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from bench_gia import DEFAULT_MODELS, model_jobs  # noqa: E402
-from bench_train import plain_fit, summary, workflow_fit  # noqa: E402
+from bench_train import compare_fits  # noqa: E402
 from machine import (  # noqa: E402
     accelerator,
     describe,
@@ -173,27 +173,6 @@ def bench_search(model, nulls, baseline, settings, args) -> dict:
     }
 
 
-def bench_training(args) -> dict:
-    rng = np.random.default_rng(0)
-    x = np.eye(4, dtype=np.float32)[rng.integers(0, 4, (args.train_n, 41))]
-    y = rng.normal(size=args.train_n).astype(np.float32)
-    x_valid, y_valid = x[: args.train_n // 10], y[: args.train_n // 10]
-    plain, ours = [], []
-    for _ in range(args.repeats):
-        plain += plain_fit(x, y, args.epochs)
-        ours += workflow_fit(x, y, x_valid, y_valid, args.epochs)
-    flops = 3 * forward_flops(build_residualbind((41, 4), seed=0))
-    rate = float(np.median([args.train_n / wall for wall, _ in ours]))
-    plain_rate = float(np.median([args.train_n / wall for wall, _ in plain]))
-    return {
-        "n_train": args.train_n,
-        "plain_model_fit": summary(plain, args.train_n),
-        "rbpgia_fit_with_validation": summary(ours, args.train_n),
-        "ratio_wall": round(rate / plain_rate, 3),
-        "training_gflops": round(rate * flops / 1e9, 1),
-    }
-
-
 def merge(path: Path, gpu: dict | None, reason: str | None = None) -> None:
     """Set the ``gpu`` key (and ``gpu_reason`` where none) of the JSON report at ``path``."""
     report = json.loads(path.read_text())
@@ -247,7 +226,7 @@ def main(argv=None) -> dict:
             if peak is None
             else round(search["forward_gflops"] / (peak * 1e3), 3),
             **search,
-            "training": bench_training(args),
+            "training": compare_fits(args.train_n, args.epochs, args.repeats),
         }
         report["gpu"] = gpu
         training = gpu["training"]["rbpgia_fit_with_validation"]["samples_per_s"]["median"]

@@ -119,7 +119,7 @@ def test_schema_defaults_and_bounds_match_the_library():
     from rbpgia.gia import kmer_search
     from rbpgia.train import fit
 
-    schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    schema = yaml.safe_load((REPO / "src" / "rbpgia" / "schema" / "config.schema.yaml").read_text())
     gia = schema["properties"]["gia"]["properties"]
     assert gia["screen_nulls"]["minimum"] == kmer_search.MIN_SCREEN
     assert gia["screen_nulls"]["default"] == kmer_search.N_SCREEN

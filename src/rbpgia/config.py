@@ -1,6 +1,6 @@
 """Load and validate the workflow configuration against its JSON schema.
 
-The schema (``workflow/schemas/config.schema.yaml``) is the single source of defaults:
+The schema (``rbpgia/schema/config.schema.yaml``, shipped in the package) is the single source of defaults:
 :func:`validate_config` fills them in (recursively, including each entry of a mapping such
 as ``datasets``) and reports the first problem with the dotted path of the offending key.
 """
@@ -17,8 +17,9 @@ import jsonschema
 import yaml
 
 from rbpgia.errors import ConfigError
+from rbpgia.schema import schema_path
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+SCHEMA_PATH = schema_path()
 
 
 def load_schema(path: str | os.PathLike = SCHEMA_PATH) -> dict:

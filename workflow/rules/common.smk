@@ -16,7 +16,7 @@ from rbpgia.plots.labels import report_labels
 
 try:
     _validated = validate_config(
-        config, load_schema(Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
+        config, load_schema()
     )
 except ConfigError as err:
     raise WorkflowError(f"invalid configuration: {err}") from None

@@ -1,0 +1,47 @@
+"""The configuration schema, shipped inside the package: the single source of defaults.
+
+The workflow validates ``config/config.yaml`` against it; the library and the command
+line read their defaults and bounds from it (:func:`defaults`, :func:`bounds`), so a
+default is written in one place whether GIA runs from Snakemake, ``rbpgia gia`` or Python.
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import cache
+from importlib import resources
+
+import yaml
+
+SCHEMA_NAME = "config.schema.yaml"
+
+
+def schema_path():
+    """Path of the shipped schema file (inside the installed package)."""
+    return resources.files(__name__) / SCHEMA_NAME
+
+
+@cache
+def _schema() -> dict:
+    return yaml.safe_load(schema_path().read_text())
+
+
+def load_schema() -> dict:
+    """The whole schema as a dict (a fresh copy: callers may change it)."""
+    return copy.deepcopy(_schema())
+
+
+def properties(section: str) -> dict:
+    """The schema of each key of a top-level ``section`` (e.g. ``"gia"``)."""
+    return copy.deepcopy(_schema()["properties"][section]["properties"])
+
+
+def defaults(section: str) -> dict:
+    """Default value of every key of ``section`` that has one."""
+    return {key: spec["default"] for key, spec in properties(section).items() if "default" in spec}
+
+
+def bounds(section: str, key: str) -> tuple[float | None, float | None]:
+    """(minimum, maximum) of a numeric key of ``section``; None where unbounded."""
+    spec = properties(section)[key]
+    return spec.get("minimum"), spec.get("maximum")

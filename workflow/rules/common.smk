@@ -15,9 +15,7 @@ from rbpgia.errors import ConfigError
 from rbpgia.plots.labels import report_labels
 
 try:
-    _validated = validate_config(
-        config, load_schema()
-    )
+    _validated = validate_config(config, load_schema())
 except ConfigError as err:
     raise WorkflowError(f"invalid configuration: {err}") from None
 config.clear()

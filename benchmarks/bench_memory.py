@@ -2,8 +2,8 @@
 
 Runs the whole workflow on synthetic pools that differ only in how many RBPs they hold
 (``--rbps 1 4 16`` by default; the same ``--probes`` probes each) and reads the peak RSS
-(``max_rss``, MB) that Snakemake's ``benchmark:`` directive recorded for every job. Per job
-kind (rule; architecture for Keras training) it reports
+(``max_rss``, MB) that Snakemake's ``benchmark:`` directive recorded for every job (under
+``results/<dataset>/timings/``). Per job kind (rule; architecture for Keras training) it reports
 the largest and the median peak at each RBP count and their ratios, largest vs smallest
 count. Snakemake samples memory every few seconds, so single peaks of TensorFlow jobs vary
 by a few hundred MB from job to job; the median is the steadier figure. Per-RBP jobs
@@ -64,20 +64,20 @@ def config(n_rbps: int, probes: int, epochs: int, n_null: int, k: int) -> dict:
     }
 
 
-def job_kind(benchmark: Path, root: Path) -> str:
+def job_kind(timing: Path, root: Path) -> str:
     """The rule, refined where one rule runs different work.
 
     ``train_keras/residualbind_seq_clip`` for a Keras model (DeepBind and ResidualBind
     differ in size), else the rule's name.
     """
-    parts = benchmark.relative_to(root).with_suffix("").parts
+    parts = timing.relative_to(root).with_suffix("").parts
     if parts[0] == "train_keras":
         return f"train_keras/{parts[1]}"
     return parts[0]
 
 
 def peak_rss(root: Path) -> dict[str, dict]:
-    """Per job kind under a benchmarks folder: largest and median ``max_rss`` (MB), job count.
+    """Per job kind under a timings folder: largest and median ``max_rss`` (MB), job count.
 
     Snakemake samples a job's memory every few seconds, so one job's peak varies from
     run to run by a few hundred MB; the median over a kind's jobs is the steadier figure.
@@ -152,7 +152,7 @@ def main(argv=None) -> dict:
     parser.add_argument(
         "--reuse",
         action="store_true",
-        help="read the benchmark files of earlier runs in --workdir instead of running",
+        help="read the timing files of earlier runs in --workdir instead of running",
     )
     parser.add_argument("--out", type=Path, default=REPO / "results/bench/memory.json")
     args = parser.parse_args(argv)
@@ -172,7 +172,10 @@ def main(argv=None) -> dict:
                 settings = config(n, args.probes, args.epochs, args.n_null, args.k)
                 walls[n] = round(run_workflow(workdir, settings, args.cores), 1)
             results = workdir / "results" / "memory"
-            runs[n] = peak_rss(results / "benchmarks") | experiment_peaks(results / "logs")
+            timings = results / "timings"
+            if not timings.exists() and (results / "benchmarks").exists():
+                timings = results / "benchmarks"  # a kept run from before the folder's rename
+            runs[n] = peak_rss(timings) | experiment_peaks(results / "logs")
             ran = "read back" if walls[n] is None else f"workflow {walls[n]:.0f} s"
             print(f"{n:>3} RBPs: {ran}", flush=True)
             # Written after every count, so a long run that is stopped keeps what it measured.

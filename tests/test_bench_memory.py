@@ -23,7 +23,7 @@ def test_job_kind(relative, kind, tmp_path):
     assert bench_memory.job_kind(tmp_path / relative, tmp_path) == kind
 
 
-def test_peak_rss_reads_snakemake_benchmark_files(tmp_path):
+def test_peak_rss_reads_snakemake_timing_files(tmp_path):
     header = "s\th:m:s\tmax_rss\tmax_vms\n"
     files = {
         "train_keras/residualbind_seq_clip/SYN_00.tsv": 660.0,

@@ -24,10 +24,10 @@ TINY on one machine agree bit for bit in everything except wall-clock figures (`
 save date inside ``model.keras``; so the SLURM run is compared exactly, without tolerances:
 
 * the synthesized table (decompressed) and every array of ``encoded/probes.h5``;
-* every table (``*.tsv``, ``*.json``) under ``results/tiny`` except benchmarks and logs, with the
-  timing columns and keys above left out: data summary, each model's predictions, history and
-  metrics, ``benchmark/performance.tsv`` (Pearson r) and ``paired_differences.tsv``, every GIA
-  table, ``gia/summary.tsv`` and ``gia/validation.tsv``;
+* every table (``*.tsv``, ``*.json``) under ``results/tiny`` except ``timings/`` and ``logs/``,
+  with the timing columns and keys above left out: data summary, each model's predictions,
+  history and metrics, ``benchmark/performance.tsv`` (Pearson r) and ``paired_differences.tsv``,
+  every GIA table, ``gia/summary.tsv`` and ``gia/validation.tsv``;
 * the trained weights (every array of ``model.weights.h5`` in each ``model.keras``, and each
   k-mer ridge ``model.npz``).
 
@@ -264,7 +264,7 @@ def test_daemons_were_stopped_by_pid(runs):
 
 
 def _tables(out: Path) -> list[Path]:
-    skip = {"benchmarks", "logs"}
+    skip = {"timings", "logs"}
     return sorted(
         p.relative_to(out)
         for p in out.rglob("*")

@@ -19,7 +19,7 @@ def result_files(run: Path, suffix: str) -> list[Path]:
     return sorted(
         p.relative_to(root)
         for p in root.rglob(f"*{suffix}")
-        if "logs" not in p.parts and "benchmarks" not in p.parts  # timings of each job
+        if "logs" not in p.parts and "timings" not in p.parts  # wall time and memory of each job
     )
 
 

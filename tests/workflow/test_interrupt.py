@@ -98,7 +98,7 @@ def outputs(workdir: Path) -> list[Path]:
         and len(p.relative_to(root).parts)
         > 1  # report.html and its screenshot are not rule outputs
         and "logs" not in p.parts
-        and "benchmarks" not in p.parts
+        and "timings" not in p.parts
         and not any(part.startswith(".") for part in p.parts)
         and not p.name.endswith((".tmp", ".part"))
     )

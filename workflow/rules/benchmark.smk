@@ -36,7 +36,7 @@ rule benchmark:
     log:
         f"{LOGS}/benchmark.log",
     benchmark:
-        f"{OUT}/benchmarks/benchmark.tsv"
+        f"{TIMINGS}/benchmark.tsv"
     conda:
         ENV
     resources:
@@ -61,7 +61,7 @@ rule prediction_scatter:
     log:
         f"{LOGS}/scatter/{{rbp}}.log",
     benchmark:
-        f"{OUT}/benchmarks/prediction_scatter/{{rbp}}.tsv"
+        f"{TIMINGS}/prediction_scatter/{{rbp}}.tsv"
     conda:
         ENV
     resources:

@@ -29,6 +29,9 @@ FORMAT = DATASET_CONFIG["format"]
 DATA_SETTINGS = {k: v for k, v in DATASET_CONFIG.items() if k not in DATASET_SECTIONS}
 OUT = f"results/{DATASET}"
 LOGS = f"results/{DATASET}/logs"
+# Per-job wall time and memory from Snakemake's `benchmark:` directive (not the model
+# comparison, which is `benchmark/`).
+TIMINGS = f"results/{DATASET}/timings"
 ENV = "../envs/rbpgia.yaml"
 # Shipped data, found beside the Snakefile whatever the working directory.
 RESOURCES = Path(workflow.basedir) / "resources"

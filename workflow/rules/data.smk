@@ -9,7 +9,7 @@ if FORMAT == "synthetic":
         log:
             f"{LOGS}/synthesize.log",
         benchmark:
-            f"{OUT}/benchmarks/synthesize.tsv"
+            f"{TIMINGS}/synthesize.tsv"
         conda:
             ENV
         threads: config["encode"]["threads"]
@@ -29,7 +29,7 @@ if "url" in DATASET_CONFIG:
         log:
             f"{LOGS}/download.log",
         benchmark:
-            f"{OUT}/benchmarks/download.tsv"
+            f"{TIMINGS}/download.tsv"
         conda:
             ENV
         resources:
@@ -67,7 +67,7 @@ rule data_summary:
     log:
         f"{LOGS}/data_summary.log",
     benchmark:
-        f"{OUT}/benchmarks/data_summary.tsv"
+        f"{TIMINGS}/data_summary.tsv"
     conda:
         ENV
     resources:

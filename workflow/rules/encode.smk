@@ -8,7 +8,7 @@ checkpoint encode:
     log:
         f"{LOGS}/encode.log",
     benchmark:
-        f"{OUT}/benchmarks/encode.tsv"
+        f"{TIMINGS}/encode.tsv"
     conda:
         ENV
     threads: config["encode"]["threads"]

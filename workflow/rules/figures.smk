@@ -42,7 +42,7 @@ rule figures:
     log:
         f"{LOGS}/figures.log",
     benchmark:
-        f"{OUT}/benchmarks/figures.tsv"
+        f"{TIMINGS}/figures.tsv"
     conda:
         ENV
     threads: 1
@@ -72,7 +72,7 @@ rule training_history:
     log:
         f"{LOGS}/training_history/{{rbp}}.log",
     benchmark:
-        f"{OUT}/benchmarks/training_history/{{rbp}}.tsv"
+        f"{TIMINGS}/training_history/{{rbp}}.tsv"
     conda:
         ENV
     resources:
@@ -97,7 +97,7 @@ if FORMAT == "synthetic":
         log:
             f"{LOGS}/gia/validation_figure.log",
         benchmark:
-            f"{OUT}/benchmarks/validation_figure.tsv"
+            f"{TIMINGS}/validation_figure.tsv"
         conda:
             ENV
         resources:

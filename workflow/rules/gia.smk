@@ -14,7 +14,7 @@ rule gia_kmer_search:
     log:
         f"{LOGS}/gia/{{model}}/{{rbp}}/kmer_search.log",
     benchmark:
-        f"{OUT}/benchmarks/gia_kmer_search/{{model}}/{{rbp}}.tsv"
+        f"{TIMINGS}/gia_kmer_search/{{model}}/{{rbp}}.tsv"
     # Next longest, and it gates the RBP's other experiments.
     priority: 10
     conda:
@@ -52,7 +52,7 @@ if GIA_EXPERIMENTS:
         log:
             f"{LOGS}/gia/{{model}}/{{rbp}}/experiments.log",
         benchmark:
-            f"{OUT}/benchmarks/gia_experiments/{{model}}/{{rbp}}.tsv"
+            f"{TIMINGS}/gia_experiments/{{model}}/{{rbp}}.tsv"
         conda:
             ENV
         threads: config["gia"]["threads"]
@@ -83,7 +83,7 @@ rule gia_motif:
     log:
         f"{LOGS}/gia/{{model}}/{{rbp}}/motif.log",
     benchmark:
-        f"{OUT}/benchmarks/gia_motif/{{model}}/{{rbp}}.tsv"
+        f"{TIMINGS}/gia_motif/{{model}}/{{rbp}}.tsv"
     conda:
         ENV
     resources:
@@ -111,7 +111,7 @@ rule gia_ism:
     log:
         f"{LOGS}/gia/{{model}}/{{rbp}}/ism.log",
     benchmark:
-        f"{OUT}/benchmarks/gia_ism/{{model}}/{{rbp}}.tsv"
+        f"{TIMINGS}/gia_ism/{{model}}/{{rbp}}.tsv"
     conda:
         ENV
     threads: config["gia"]["threads"]
@@ -145,7 +145,7 @@ rule gia_summary:
     log:
         f"{LOGS}/gia/summary.log",
     benchmark:
-        f"{OUT}/benchmarks/gia_summary.tsv"
+        f"{TIMINGS}/gia_summary.tsv"
     conda:
         ENV
     resources:
@@ -174,7 +174,7 @@ if FORMAT == "synthetic":
         log:
             f"{LOGS}/gia/validation.log",
         benchmark:
-            f"{OUT}/benchmarks/gia_validation.tsv"
+            f"{TIMINGS}/gia_validation.tsv"
         conda:
             ENV
         resources:

@@ -9,7 +9,7 @@ rule train_keras:
     log:
         f"{LOGS}/train/{{arch}}_{{input}}_{{norm}}/{{rbp}}.log",
     benchmark:
-        f"{OUT}/benchmarks/train_keras/{{arch}}_{{input}}_{{norm}}/{{rbp}}.tsv"
+        f"{TIMINGS}/train_keras/{{arch}}_{{input}}_{{norm}}/{{rbp}}.tsv"
     wildcard_constraints:
         arch="residualbind|deepbind_cnn",
         input="seq|pu|struct",
@@ -38,7 +38,7 @@ rule train_kmer_ridge:
     log:
         f"{LOGS}/train/kmer_ridge_seq_{{norm}}/{{rbp}}.log",
     benchmark:
-        f"{OUT}/benchmarks/train_kmer_ridge/kmer_ridge_seq_{{norm}}/{{rbp}}.tsv"
+        f"{TIMINGS}/train_kmer_ridge/kmer_ridge_seq_{{norm}}/{{rbp}}.tsv"
     wildcard_constraints:
         norm="clip|log",
     priority: BASELINE_PRIORITY

@@ -1,7 +1,7 @@
 """Accelerator figures: the exhaustive 6-mer search and one RBP's training on a GPU.
 
-Runs on whatever accelerator the Keras backend sees; the figures in the README are meant
-for ``KERAS_BACKEND=jax`` on an NVIDIA GPU (TensorFlow and PyTorch GPUs are timed the
+Runs on whatever accelerator the Keras backend sees; the figures in docs/performance.md are
+meant for ``KERAS_BACKEND=jax`` on an NVIDIA GPU (TensorFlow and PyTorch GPUs are timed the
 same way). Where the backend sees no accelerator, nothing is timed and the report says
 so: ``{"gpu": null, "reason": ...}``. ``--allow-cpu`` times everything on the CPU instead,
 at whatever size is asked (the tests use it at a small one).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU figures (README, Performance) on a machine whose Python has JAX with CUDA but not
+# The GPU figures (docs/performance.md) on a machine whose Python has JAX with CUDA but not
 # this project's environment. WHEELS, if given, is a folder of wheels for what that Python
 # lacks (keras namex optree ViennaRNA jsonschema jsonschema-specifications referencing
 # rpds-py); they are installed into a scratch folder, not into that Python. Run from the

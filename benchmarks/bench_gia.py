@@ -56,7 +56,8 @@ from machine import (  # noqa: E402
 )
 
 from rbpgia.config import load_config  # noqa: E402
-from rbpgia.encode.onehot import ALPHABET, decode, pad_offsets  # noqa: E402
+from rbpgia.encode.onehot import decode, pad_offsets  # noqa: E402
+from rbpgia.sequence import ALPHABET  # noqa: E402
 from rbpgia.gia import EXPERIMENTS  # noqa: E402
 from rbpgia.gia.embed import resolve_starts  # noqa: E402
 from rbpgia.gia.experiments import hairpin  # noqa: E402

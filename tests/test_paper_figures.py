@@ -9,7 +9,7 @@ import pytest
 from matplotlib.collections import PolyCollection
 from PIL import Image
 
-from rbpgia.encode.onehot import ALPHABET
+from rbpgia.sequence import ALPHABET, gc_fraction
 from rbpgia.plots import paper
 from rbpgia.plots.labels import report_labels
 from rbpgia.plots.report import plot_training_history, plot_validation
@@ -154,7 +154,7 @@ def test_mutagenesis_logo_matrix_is_centred_per_position():
 
 
 def test_binned_means_and_gc_fraction():
-    assert paper.gc_fraction(["GGCC", "AAUU", "GA"]).tolist() == [1.0, 0.0, 0.5]
+    assert gc_fraction(["GGCC", "AAUU", "GA"]).tolist() == [1.0, 0.0, 0.5]
     x = np.linspace(0, 1, 200)
     curve = paper.binned_means(x, 2 * x, bins=4)
     assert len(curve) == 4

@@ -25,7 +25,6 @@ one line ``rbpgia: error: ...`` with exit status 2, and shows progress bars on a
 from __future__ import annotations
 
 import argparse
-import copy
 import math
 import os
 import re
@@ -40,29 +39,15 @@ import numpy as np
 from rbpgia import __version__
 from rbpgia.encode.onehot import INPUT_CHANNELS, MAX_LENGTH
 from rbpgia.errors import InputError, RbpgiaError
-from rbpgia.gia import EXPERIMENTS, NULL_KINDS
-from rbpgia.gia.importance import N_BOOT
-from rbpgia.gia.kmer_search import MIN_SCREEN, MISS_PROBABILITY, N_SCREEN, TOP, K
+from rbpgia.gia.registry import EXPERIMENTS
+from rbpgia.schema import properties
 
-GIA_EXPERIMENTS = ("kmer_search", *EXPERIMENTS)
-# Null kinds that rank the background probes by their measured scores.
-SCORED_NULLS = ("quartile1", "quartile2", "quartile3", "quartile4", "gc_matched")
+GIA_EXPERIMENTS = tuple(EXPERIMENTS)
 FIGURE_FORMATS = ("png", "pdf", "svg")
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _SEQUENCE_HEADERS = ("sequence", "seq")
 _SCORE_HEADER = "score"
 _SUFFIXES = re.compile(r"(\.(txt|tsv|csv|fa|fasta|fna|seq|seqs))?(\.gz)?$", re.IGNORECASE)
-# Columns that identify each GIA table, most specific first (see rbpgia.gia.experiments).
-_SIGNATURES = (
-    ("kmer_mutagenesis", {"nucleotide", "wild_type"}),
-    ("motif_count", {"n_sites"}),
-    ("spacing", {"spacing"}),
-    ("gc_bias", {"condition"}),
-    ("hairpin", {"context"}),
-    ("flanks", {"flank"}),
-    ("kmer_search", {"kmer", "position"}),
-    ("positional", {"position"}),
-)
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -276,14 +261,15 @@ def figure_title(experiment: str, table) -> str:
 
 
 def headline_text(experiment: str, table) -> str:
-    """The table's headline (:func:`rbpgia.headlines.headline`) in a few words."""
-    from rbpgia.headlines import headline
+    """The table's headline (:func:`rbpgia.gia.registry.headline`) in a few words."""
+    from rbpgia.gia.registry import headline
 
     try:
-        what, value, detail = headline(experiment, table)
+        line = headline(experiment, table)
     except (KeyError, IndexError, ValueError, TypeError):
         return "no headline"
-    return f"{what} {value:.4g}" + (f" ({detail})" if detail else "")
+    ci = f" [{line.ci_low:.4g}, {line.ci_high:.4g}]" if math.isfinite(line.ci_low) else ""
+    return f"{line.what} {line.value:.4g}{ci}" + (f" ({line.detail})" if line.detail else "")
 
 
 def _progress(**options):
@@ -376,108 +362,96 @@ def _name_from(path: str | os.PathLike) -> str:
     return stem[:100] or "scores"
 
 
-def cmd_gia(args: argparse.Namespace) -> None:
-    from rbpgia.gia import experiments
-    from rbpgia.gia.importance import null_predictions
-    from rbpgia.gia.nulls import make_nulls
+def gia_options(args: argparse.Namespace) -> dict:
+    """The run path's settings (:func:`rbpgia.gia.run.settings`) from the options given."""
+    from rbpgia.gia.run import settings
 
-    experiment = args.experiment
-    if experiment == "kmer_search" and args.motif is not None:
-        raise InputError("kmer_search searches every k-mer; it takes no --motif")
+    return settings(
+        {
+            "nulls": args.null,
+            "n_null": args.n_null,
+            "seed": args.seed,
+            "k": args.k,
+            "n_boot": args.n_boot,
+            "threads": args.threads,
+            "adaptive": not args.exhaustive,
+            "screen_nulls": args.screen_nulls,
+            "search_top": args.search_top,
+            "miss_probability": args.miss_probability,
+        }
+    )
+
+
+def cmd_gia(args: argparse.Namespace) -> None:
+    from rbpgia.gia import registry
+    from rbpgia.gia import run as gia_run
+
+    experiment = registry.get(args.experiment)
+    if not experiment.needs_motif and args.motif is not None:
+        raise InputError(f"{experiment.name} searches every k-mer; it takes no --motif")
+    options = gia_options(args)
     motif = None if args.motif is None else clean_motif(args.motif)
-    out = args.out or f"{experiment}.tsv"
+    out = args.out or f"{experiment.name}.tsv"
     start = time.monotonic()
-    background = read_background(args.background, args.target, args.null in SCORED_NULLS)
+    background = read_background(
+        args.background, args.target, options["nulls"] in gia_run.SCORED_NULLS
+    )
     model, length, input_type = load_keras_model(args.model)
     background.check_lengths(length, "the model's input length")
 
     from rbpgia.encode.onehot import one_hot
+    from rbpgia.gia.predictor import Predictor
     from rbpgia.train import make_predict_fn
 
-    base = one_hot(background.sequences, length)
-    rng = np.random.default_rng(args.seed)
-    nulls = make_nulls(args.null, base, args.n_null, rng, measured=background.scores)
-    predict = _CountedPredict(make_predict_fn(model))
-    common = {"n_boot": args.n_boot, "threads": args.threads}
-
-    search = experiment == "kmer_search" or motif is None
-    if motif is None and experiment != "kmer_search":
-        _note(f"no --motif given: searching all {4**args.k} {args.k}-mers to pick one")
+    counted = _CountedPredict(make_predict_fn(model))
+    predictor = Predictor(counted, input_type, threads=options["threads"])
+    search = not experiment.needs_motif or motif is None
+    if search and experiment.needs_motif:
+        _note(
+            f"no --motif given: searching all {4 ** options['k']} {options['k']}-mers to pick one"
+        )
     # The adaptive search's size is not known in advance: its bar counts without a total.
-    total = len(nulls) * (1 + (4**args.k if search else 0))
+    total = options["n_null"] * (1 + (4 ** options["k"] if search else 0))
     with _progress(
-        total=None if search and _adaptive(args, len(nulls)) else total,
+        total=None if search and gia_run.is_adaptive(options) else total,
         desc="k-mer search" if search else "null predictions",
         unit="seq",
     ) as bar:
-        predict.bar = bar
-        baseline = null_predictions(predict, nulls, input_type, threads=args.threads)
+        counted.bar = bar
+        run = gia_run.prepare(
+            predictor, one_hot(background.sequences, length), options, background.scores
+        )
         if search:
-            # A copy, so an experiment's bootstrap is the same as with --motif given.
-            search_rng = copy.deepcopy(rng)
-            table = _kmer_search(args, predict, nulls, input_type, baseline, search_rng, bar)
-    if experiment == "kmer_search":
-        table.insert(0, "null", args.null)
-    else:
+            table = gia_run.search(run, options, log=bar.set_postfix_str)
+    if experiment.needs_motif:
         if motif is None:
-            best = table.iloc[0]  # the search's ranking: its best (refined) k-mer
-            motif = str(best["kmer"])
-            _note(f"motif {motif}: the top {args.k}-mer (importance {best['importance']:.4g})")
-        with _progress(desc=experiment.replace("_", " "), unit="seq") as bar:
-            predict.bar = bar
-            run = getattr(experiments, experiment)
-            table = run(predict, nulls, motif, rng, input_type, baseline=baseline, **common)
-        table.insert(0, "motif", motif)
-        table.insert(1, "null", args.null)
+            motif, _ = gia_run.choose_motif(table)
+            best = float(table["importance"].iloc[0])
+            _note(f"motif {motif}: the top {options['k']}-mer (importance {best:.4g})")
+        with _progress(desc=experiment.name.replace("_", " "), unit="seq") as bar:
+            counted.bar = bar
+            table = gia_run.run_experiment(run, experiment.name, motif, options)
     write_table(table, out)
     if args.figure:
         from rbpgia.plots.gia import plot_experiment
 
-        plot_experiment(experiment, table, args.figure, figure_title(experiment, table))
+        plot_experiment(experiment.name, table, args.figure, figure_title(experiment.name, table))
     figure = f" and {args.figure}" if args.figure else ""
     print(
-        f"{experiment}: {headline_text(experiment, table)}; {len(table)} rows -> {out}{figure} "
-        f"[{len(nulls)} {args.null} nulls, {input_type} model, "
+        f"{experiment.name}: {headline_text(experiment.name, table)}; {len(table)} rows -> {out}"
+        f"{figure} [{len(run.nulls)} {options['nulls']} nulls, {input_type} model, "
         f"{time.monotonic() - start:.1f} s]"
     )
 
 
-def _adaptive(args: argparse.Namespace, n_nulls: int) -> bool:
-    """The workflow's rule: adaptive unless asked not to or there are few nulls."""
-    return not args.exhaustive and n_nulls > args.screen_nulls
-
-
-def _kmer_search(args, predict, nulls, input_type, baseline, rng, bar):
-    from rbpgia.gia.kmer_search import adaptive_kmer_search, kmer_search
-
-    options = dict(
-        k=args.k,
-        input_type=input_type,
-        baseline=baseline,
-        n_boot=args.n_boot,
-        rng=rng,
-        threads=args.threads,
-    )
-    if _adaptive(args, len(nulls)):
-        return adaptive_kmer_search(
-            predict,
-            nulls,
-            n_screen=args.screen_nulls,
-            top=args.search_top,
-            miss_probability=args.miss_probability,
-            log=bar.set_postfix_str,
-            **options,
-        )
-    return kmer_search(predict, nulls, **options)
-
-
 def cmd_report(args: argparse.Namespace) -> None:
+    from rbpgia.gia import registry
     from rbpgia.plots.gia import plot_experiment
 
     tables = [(path, _read_gia_table(path)) for path in args.tables]
     names = _figure_names([Path(path) for path, _ in tables])
     for (path, table), name in zip(tables, names, strict=True):
-        experiment = args.experiment or infer_experiment(table, path)
+        experiment = args.experiment or registry.experiment_of(table, path)
         figure = Path(args.out_dir) / f"{name}.{args.format}"
         plot_experiment(experiment, table, figure, figure_title(experiment, table))
         print(f"{path} ({experiment}): {headline_text(experiment, table)} -> {figure}")
@@ -498,15 +472,6 @@ def _read_gia_table(path):
             "not a GIA table (needs rows and the columns importance, ci_low, ci_high)", path
         )
     return table
-
-
-def infer_experiment(table, path=None) -> str:
-    """The GIA experiment a table comes from, told by its label columns."""
-    columns = set(table.columns)
-    for experiment, needed in _SIGNATURES:
-        if needed <= columns:
-            return experiment
-    raise InputError("cannot tell which GIA experiment this table is; use --experiment", path)
 
 
 def _figure_names(paths: list[Path]) -> list[str]:
@@ -546,6 +511,35 @@ def _bounded(low: int, high: int | None = None):
         return value
 
     return integer
+
+
+def _probability(text: str) -> float:
+    """argparse type: a number strictly between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"{value} is not strictly between 0 and 1")
+    return value
+
+
+def _setting(parser, flag: str, key: str, metavar: str, help: str) -> None:
+    """An option for the schema's ``gia.KEY``: its default, bounds and choices from there.
+
+    The workflow validates the same key against the same schema, so the command line and
+    the workflow cannot disagree on a default or a bound.
+    """
+    spec = properties("gia")[key]
+    options = {"default": spec["default"], "help": help, "metavar": metavar}
+    if "enum" in spec:
+        options["choices"] = spec["enum"]
+        options["help"] += f": {', '.join(spec['enum'])}"
+    elif spec.get("type") == "integer":
+        options["type"] = _bounded(spec.get("minimum", -(2**63)), spec.get("maximum"))
+    else:
+        options["type"] = _probability
+    parser.add_argument(flag, **options)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -636,22 +630,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="motif of the experiment, e.g. UGCAUG; not for kmer_search (default: the top "
         "k-mer of a k-mer search run first)",
     )
-    gia.add_argument(
-        "--null",
-        metavar="KIND",
-        choices=NULL_KINDS,
-        default="profile",
-        help=f"kind of nulls: {', '.join(NULL_KINDS)}",
-    )
-    gia.add_argument(
-        "--n-null", metavar="N", type=_bounded(2), default=1000, help="number of nulls"
-    )
-    gia.add_argument(
-        "--seed", metavar="N", type=int, default=0, help="seeds the nulls and the bootstrap"
-    )
-    gia.add_argument(
-        "--k", type=_bounded(1, 8), default=K, help="k-mer length of the search (4^k k-mers)"
-    )
+    _setting(gia, "--null", "nulls", "KIND", "kind of nulls, drawn from the background")
+    _setting(gia, "--n-null", "n_null", "N", "number of nulls")
+    _setting(gia, "--seed", "seed", "N", "seeds the nulls and the bootstrap")
+    _setting(gia, "--k", "k", "K", "k-mer length of the search (4^k k-mers)")
     gia.add_argument(
         "--out", metavar="PATH", default=None, help="output table, TSV (default: EXPERIMENT.tsv)"
     )
@@ -661,47 +643,35 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="also draw the table's figure, .png/.pdf/.svg (default: no figure)",
     )
-    gia.add_argument(
-        "--n-boot",
-        metavar="N",
-        type=_bounded(10),
-        default=N_BOOT,
-        help="bootstrap resamples of the 95%% CI",
-    )
-    gia.add_argument(
-        "--threads",
-        metavar="N",
-        type=_bounded(1),
-        default=1,
-        help="processes refolding structure inputs",
-    )
+    _setting(gia, "--n-boot", "n_boot", "N", "bootstrap resamples of the 95%% CI")
+    _setting(gia, "--threads", "threads", "N", "processes refolding structure inputs")
     gia.add_argument(
         "--exhaustive",
         action="store_true",
         help="search every k-mer on all nulls; otherwise the search is adaptive when there "
         "are more nulls than --screen-nulls",
     )
-    gia.add_argument(
+    _setting(
+        gia,
         "--screen-nulls",
-        metavar="N",
-        type=_bounded(MIN_SCREEN),
-        default=N_SCREEN,
-        help="nulls of the adaptive search's first round, which scores every k-mer",
+        "screen_nulls",
+        "N",
+        "nulls of the adaptive search's first round, which scores every k-mer",
     )
-    gia.add_argument(
+    _setting(
+        gia,
         "--search-top",
-        metavar="N",
-        type=_bounded(1),
-        default=TOP,
-        help="ranks the adaptive search guarantees: k-mers that may still reach them get "
-        "more nulls, until they have all",
+        "search_top",
+        "N",
+        "ranks the adaptive search guarantees: k-mers that may still reach them get more "
+        "nulls, until they have all",
     )
-    gia.add_argument(
+    _setting(
+        gia,
         "--miss-probability",
-        metavar="P",
-        type=float,
-        default=MISS_PROBABILITY,
-        help="bound on the chance that the adaptive search drops a k-mer of the true top",
+        "miss_probability",
+        "P",
+        "bound on the chance that the adaptive search drops a k-mer of the true top",
     )
     gia.add_argument(
         "--target",

@@ -23,7 +23,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from rbpgia.encode.onehot import ALPHABET, channels_for, decode, one_hot
+from rbpgia.encode.onehot import channels_for, decode, one_hot
+from rbpgia.sequence import ALPHABET
 from rbpgia.encode.structure import model_inputs, structure_profiles
 
 # Mutants per call of ``predict``: large batches keep a model busy, 8192 x 41 x 9

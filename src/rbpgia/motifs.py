@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 
 from rbpgia.errors import InputError
+from rbpgia.sequence import ALPHABET
 
-ALPHABET = "ACGU"
 # IUPAC nucleotide codes (RNA: U; T read as U) -> the bases they stand for.
 IUPAC = {
     "A": "A",

@@ -10,6 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from rbpgia.gia.experiments.design import row_named
+from rbpgia.gia.experiments.gc_bias import EFFECT_3P, EFFECT_5P
+from rbpgia.gia.experiments.hairpin import LOOP_MINUS_STEM
+from rbpgia.gia.experiments.motif_count import increments
+from rbpgia.gia.experiments.positional import best_row
+from rbpgia.gia.experiments.spacing import interactions
+
 COLUMNS = ["rbp", "experiment", "check", "expected", "observed", "passed"]
 
 
@@ -55,30 +62,34 @@ def check_kmer(rbp: str, spec: dict, table: pd.DataFrame) -> dict:
     )
 
 
+def _signed(row: pd.Series) -> str:
+    return f"{row['importance']:+.4f} [{row['ci_low']:+.4f}, {row['ci_high']:+.4f}]"
+
+
 def check_count(rbp: str, spec: dict, table: pd.DataFrame) -> dict:
     """Additive sites add without diminishing returns; saturating ones with.
 
-    Sites are planted additive on the log-affinity scale, so on the measured (intensity)
-    scale that models predict, independent sites give increments that stay level or grow
-    (the generator's own noise-free truth gives 0.64, 2.07, 5.04 for SYN_ADDITIVE, linear
-    fit R^2 0.96); a saturating rule gives shrinking increments.
+    Read off the table's paired increments (``n - (n-1)`` contrasts, the first being the
+    one-site importance), whose sites share one positional distribution, so a planted
+    position preference cannot bend the curve. Sites are planted additive on the
+    log-affinity scale, so on the measured (intensity) scale that models predict,
+    independent sites give increments that stay level or grow (the generator's own
+    noise-free truth gives 0.64, 2.07, 5.04 for SYN_ADDITIVE, linear fit R^2 0.96); a
+    saturating rule gives shrinking increments.
     """
-    table = table.sort_values("n_sites")
-    effects = table["importance"].to_numpy(dtype=float)
-    increments = np.diff(effects)
-    monotone = bool(np.all(increments > 0))
-    slope, intercept = np.polyfit(table["n_sites"], effects, 1)
-    fitted = slope * table["n_sites"].to_numpy() + intercept
-    ss_tot = float(np.sum((effects - effects.mean()) ** 2))
-    r2 = 1 - float(np.sum((effects - fitted) ** 2)) / ss_tot if ss_tot > 0 else float("nan")
-    observed = f"effects {np.round(effects, 3).tolist()}, linear R^2 {r2:.3f}"
+    conditions = table[table["kind"] == "condition"].sort_values("n_sites")
+    one = float(conditions["importance"].iloc[0])
+    steps = np.array([one, *increments(table)["importance"].astype(float)])
+    monotone = bool(np.all(steps > 0))
+    r2 = float(table["r2"].iloc[0])
+    observed = f"per added site {np.round(steps, 3).tolist()}, linear R^2 {r2:.3f}"
     if spec["site_effect"] == "additive":
-        level = bool(np.all(increments[1:] >= 0.8 * increments[:-1]))
+        level = bool(np.all(steps[1:] >= 0.8 * steps[:-1]))
         return _row(
             rbp,
             "motif_count",
             "additive: every extra site adds at least as much (no saturation), R^2 >= 0.9",
-            "monotone, increments not shrinking, R^2 >= 0.9",
+            "increments > 0, not shrinking, R^2 >= 0.9",
             observed,
             monotone and level and r2 >= 0.9,
         )
@@ -86,62 +97,69 @@ def check_count(rbp: str, spec: dict, table: pd.DataFrame) -> dict:
         rbp,
         "motif_count",
         "saturating: effect increases with sites, each extra site adding less",
-        "monotone, shrinking increments",
+        "increments > 0 and shrinking",
         observed,
-        monotone and bool(np.all(np.diff(increments) < 0)),
+        monotone and bool(np.all(np.diff(steps) < 0)),
     )
 
 
 def check_spacing(rbp: str, spec: dict, table: pd.DataFrame) -> dict:
-    best = int(table.loc[table["importance"].idxmax(), "spacing"])
+    """The pair's interaction beyond its single sites peaks at the planted gap, CI above 0."""
+    part = interactions(table)
+    best = part.loc[part["importance"].idxmax()]
     planted = int(spec["spacing"]["distance"])
     return _row(
-        rbp, "spacing", "best spacing equals the planted one", planted, best, best == planted
+        rbp,
+        "spacing",
+        "cooperativity (pair - first - second) peaks at the planted gap, CI above 0",
+        f"{planted} nt, CI above 0",
+        f"{int(best['spacing'])} nt: {_signed(best)}",
+        int(best["spacing"]) == planted and best["ci_low"] > 0,
     )
 
 
 def check_gc(rbp: str, spec: dict, table: pd.DataFrame) -> dict:
-    from rbpgia.headlines import gc_effect
-
-    effect = gc_effect(table)
+    """GC beside the motif moves binding the planted way at both ends (paired CIs)."""
     sign = int(np.sign(spec["gc_bias"]))
+    ends = [row_named(table, name) for name in (EFFECT_5P, EFFECT_3P)]
+    beyond_zero = all((row["ci_high"] < 0) if sign < 0 else (row["ci_low"] > 0) for row in ends)
     return _row(
         rbp,
         "gc_bias",
-        "a GC-rich k-mer beside the motif changes binding with the planted sign",
-        "positive" if sign > 0 else "negative",
-        f"{effect:+.4f}",
-        np.sign(effect) == sign,
+        "a GC-rich k-mer beside the motif changes binding with the planted sign at both ends",
+        ("negative" if sign < 0 else "positive") + " at 5' and 3', CIs excluding 0",
+        f"5' {_signed(ends[0])}; 3' {_signed(ends[1])}",
+        beyond_zero,
     )
 
 
 def check_hairpin(rbp: str, spec: dict, table: pd.DataFrame) -> dict:
-    effects = table.set_index("context")["importance"]
+    """The loop's structure effect beats the stem's, net of position: CI above 0."""
+    row = row_named(table, LOOP_MINUS_STEM)
     return _row(
         rbp,
         "hairpin",
-        "motif in a hairpin loop matters more than in a stem",
-        "loop > stem",
-        f"loop {effects['loop']:+.4f}, stem {effects['stem']:+.4f}",
-        effects["loop"] > effects["stem"],
+        "motif in a hairpin loop matters more than in a stem, net of position",
+        "loop - stem > 0, CI above 0",
+        _signed(row),
+        row["ci_low"] > 0,
     )
 
 
-def check_position(
-    rbp: str, spec: dict, table: pd.DataFrame, max_length: int = 41, probe_length: int = 38
-) -> dict:
-    """Planted centres are fractions of each probe; compare in the frame of a typical probe."""
-    best = int(table.loc[table["importance"].idxmax(), "position"])
-    centre = best + len(spec["motif"]) / 2
-    pad = (max_length - probe_length) // 2
-    planted = pad + spec["position"]["centre"] * probe_length
+def check_position(rbp: str, spec: dict, table: pd.DataFrame, probe_length: int = 38) -> dict:
+    """Planted centres are fractions of each probe; compare in a typical probe's coordinates."""
+    best = best_row(table)
+    width = len(str(best["motif"])) if "motif" in table else len(spec["motif"])
+    offset = float(best["offset"]) + width / 2
+    centre = offset if best["anchor"] == "5p" else probe_length - offset
+    planted = spec["position"]["centre"] * probe_length
     tolerance = spec["position"]["width"] * probe_length
     return _row(
         rbp,
         "positional",
         "best motif position within one planted width of the planted centre",
-        f"{planted:.1f} +- {tolerance:.1f} nt",
-        f"{centre:.1f}",
+        f"{planted:.1f} +- {tolerance:.1f} nt from the 5' end",
+        f"{centre:.1f} ({best['condition']})",
         abs(centre - planted) <= tolerance,
     )
 
@@ -166,7 +184,7 @@ def expected_flanks(spec: dict, motif: str) -> tuple[str | None, str | None]:
 
 
 def check_flanks(rbp: str, spec: dict, table: pd.DataFrame) -> dict:
-    best = str(table.loc[table["importance"].idxmax(), "flank"])
+    best = str(best_row(table)["flank"])
     five, three = best.split("_")
     motif = str(table["motif"].iloc[0]) if "motif" in table else spec["motif"]
     want5, want3 = expected_flanks(spec, motif)
@@ -191,8 +209,10 @@ def checked_experiments(spec: dict) -> list[str]:
     checked = ["kmer_search"]
     # Accessibility scales each site by its local fold, so site_effect alone does not fix the
     # shape of the count curve there; spacing and position rules change it too.
-    simple_sites = all(spec.get(key) is None for key in ("spacing", "position"))
-    if simple_sites and not spec.get("accessibility", 0):
+    # A planted spacing or accessibility rule shapes the count curve itself (sites that
+    # happen to fall at the gap, or in folded stretches); a position rule does not, since
+    # every count draws its sites from the same placements.
+    if spec.get("spacing") is None and not spec.get("accessibility", 0):
         checked.append("motif_count")
     if spec.get("spacing") is not None:
         checked.append("spacing")

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rbpgia.encode.onehot import ALPHABET, one_hot
+from rbpgia.encode.onehot import one_hot
+from rbpgia.sequence import ALPHABET
 
 MOTIF = "GCAUG"
 

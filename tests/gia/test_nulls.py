@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from rbpgia.encode.onehot import ALPHABET, decode, one_hot, pad_offsets
+from rbpgia.encode.onehot import decode, one_hot, pad_offsets
+from rbpgia.sequence import ALPHABET
 from rbpgia.errors import InputError
 from rbpgia.gia.embed import real_regions
 from rbpgia.gia.nulls import (

@@ -11,7 +11,8 @@ min_version("9.0")
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from rbpgia.config import DATASET_SECTIONS, load_schema, validate_config
-from rbpgia.errors import ConfigError
+from rbpgia.errors import ConfigError, InputError
+from rbpgia.gia.run import settings as gia_settings
 from rbpgia.plots.labels import report_labels
 
 try:
@@ -20,6 +21,11 @@ except ConfigError as err:
     raise WorkflowError(f"invalid configuration: {err}") from None
 config.clear()
 config.update(_validated)
+try:
+    # The GIA section as the library reads it (experiment names checked, null = all).
+    config["gia"] = gia_settings(config["gia"])
+except InputError as err:
+    raise WorkflowError(f"invalid configuration: {err}") from None
 
 DATASET = config["dataset"]
 DATASET_CONFIG = config["datasets"][DATASET]

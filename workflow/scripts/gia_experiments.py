@@ -5,8 +5,8 @@ loading the model and drawing the nulls take about ten, so separate jobs would s
 of their time starting up. Every experiment still writes its own table and figure.
 """
 
-from rbpgia.logs import setup_logging
-from rbpgia.startup import fast_imports
+from rbpgia.workflow.logs import setup_logging
+from rbpgia.workflow.startup import fast_imports
 
 # First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
 log = setup_logging(snakemake.log[0], native_stderr=True)
@@ -17,44 +17,30 @@ with fast_imports():
 
     import pandas as pd
 
-    from rbpgia.gia import experiments
+    from rbpgia.gia import run as gia_run
     from rbpgia.io import atomic_path
-    from rbpgia.jobs import gia_context, parse_model_id
     from rbpgia.plots.gia import plot_experiment
     from rbpgia.train import limit_threads
+    from rbpgia.workflow.jobs import gia_prepare
 
 limit_threads(snakemake.threads)
 
-settings = snakemake.params.settings
+options = snakemake.params.settings
 w = snakemake.wildcards
-_, input_type, _ = parse_model_id(w.model)
 kmers = pd.read_csv(snakemake.input.kmers, sep="\t")
-motif = settings["motifs"].get(w.rbp) or kmers["kmer"].iloc[0]  # rows are in rank order
-source = "config gia.motifs" if w.rbp in settings["motifs"] else "top k-mer of the search"
+motif, source = gia_run.choose_motif(kmers, options["motifs"].get(w.rbp))
+if source == "given":
+    source = "config gia.motifs"
 log.info("%s: experiments with motif %s (%s)", w.rbp, motif, source)
 start = time.monotonic()
-context = gia_context(
-    snakemake.input.h5, snakemake.input.model, w.rbp, input_type, settings, snakemake.threads
-)
-log.info("model and %d nulls ready in %.1f s", len(context.nulls), time.monotonic() - start)
+run = gia_prepare(snakemake.input.h5, snakemake.input.model, w.rbp, w.model, options)
+log.info("model and %d nulls ready in %.1f s", len(run.nulls), time.monotonic() - start)
 outputs = zip(
     snakemake.params.experiments, snakemake.output.tables, snakemake.output.figures, strict=True
 )
 for experiment, table_path, figure_path in outputs:
     started = time.monotonic()
-    run = getattr(experiments, experiment)
-    table = run(
-        context.predict,
-        context.nulls,
-        motif,
-        context.experiment_rng(),  # the same draws as in a job of its own
-        input_type,
-        baseline=context.baseline,
-        n_boot=settings["n_boot"],
-        threads=snakemake.threads,
-    )
-    table.insert(0, "motif", motif)
-    table.insert(1, "null", settings["nulls"])
+    table = gia_run.run_experiment(run, experiment, motif, options)
     with atomic_path(table_path) as tmp:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
     title = f"{w.rbp}: {experiment.replace('_', ' ')} ({motif})"

@@ -18,6 +18,7 @@ with fast_imports():
     from rbpgia.explain import ism_logos
     from rbpgia.io import atomic_open
     from rbpgia.plots import paper
+    from rbpgia.sequence import gc_fraction
 
 settings = snakemake.params.settings
 main = tuple(snakemake.params.main)
@@ -128,7 +129,9 @@ with h5py.File(inputs.h5, "r") as h5:
     structure = h5["structure"][rows] if len(rows) else np.zeros((0, 41, 5), np.float32)
 measured = test.set_index("probe")["measured"].loc[rows].to_numpy()
 profiles = paper.motif_structure_profiles(list(sequences[rows]), structure, measured, motif)
-hairpins = summary[summary["experiment"] == "hairpin"].set_index("rbp")["value"]
+hairpins = summary[summary["experiment"] == "hairpin"].set_index("rbp")[
+    ["value", "ci_low", "ci_high"]
+]
 same_model = performance[
     (performance["rbp"] == rbp)
     & (performance["model"] == main[0])
@@ -153,11 +156,13 @@ else:
     how = "most negative and most positive GC effect"
 log.info("figure 4: examples %s (%s)", ", ".join(examples) or "none", how)
 gc_tables = {rbp: tables[(rbp, "gc_bias")] for rbp in examples if (rbp, "gc_bias") in tables}
-effects = summary[summary["experiment"] == "gc_bias"].set_index("rbp")["value"]
+effects = paper.gc_contrasts(
+    {rbp: table for (rbp, experiment), table in tables.items() if experiment == "gc_bias"}
+)
 binding = {}
 for rbp in examples or rbps[:1]:
     test = predictions[rbp]
-    gc = paper.gc_fraction(list(sequences[test["probe"]]))
+    gc = gc_fraction(list(sequences[test["probe"]]))
     binding[rbp] = paper.binned_means(gc, test["measured"].to_numpy())
 fig = paper.figure4(gc_tables, effects if len(effects) else None, binding)
 selection["figure4"] = {"rbps": examples, "how": how, "notes": paper.not_run_notes(fig)}

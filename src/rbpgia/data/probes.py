@@ -11,7 +11,6 @@ import pandas as pd
 
 from rbpgia.errors import InputError
 
-ALPHABET = "ACGU"
 SETS = ("A", "B")
 # Experiment IDs and RBP names become file and directory names.
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")

@@ -27,8 +27,9 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from rbpgia.data.probes import ALPHABET, Probes, check_name
+from rbpgia.data.probes import Probes, check_name
 from rbpgia.errors import ConfigError, InputError
+from rbpgia.sequence import ALPHABET, reverse_complement
 
 GENERATOR_VERSION = "1"
 
@@ -74,7 +75,6 @@ for _code, _letter in enumerate(ALPHABET):
     _ENCODE[ord(_letter)] = _code
 _ENCODE[0] = _PAD
 _DECODE = np.frombuffer(ALPHABET.encode() + b"\0", dtype=np.uint8)
-_COMPLEMENT = str.maketrans("ACGU", "UGCA")
 
 
 # --------------------------------------------------------------------------------------
@@ -362,11 +362,6 @@ def check_spec(name: str, spec: Mapping) -> dict:
         _fail(name, "nan_fraction", "must be below 1 (got 1.0)")
     out["planted_fraction"] = _number(name, "planted_fraction", spec["planted_fraction"], 0, 1)
     return out
-
-
-def reverse_complement(motif: str) -> str:
-    """Reverse complement of an RNA string (the sequence a motif pairs with in a stem)."""
-    return motif.translate(_COMPLEMENT)[::-1]
 
 
 # --------------------------------------------------------------------------------------

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 import numpy as np
 
 from rbpgia.errors import ConfigError, InputError
+from rbpgia.sequence import ALPHABET
 
-ALPHABET = "ACGU"
 MAX_LENGTH = 41
 # Model input channels per input type: one-hot (4), + [paired, unpaired] (2),
 # or + [paired, hairpin, interior, multi, exterior] (5).

@@ -25,7 +25,8 @@ import h5py
 import numpy as np
 
 from rbpgia.data.probes import Probes, check_name
-from rbpgia.encode.onehot import ALPHABET, MAX_LENGTH, channels_for, decode, one_hot
+from rbpgia.encode.onehot import MAX_LENGTH, channels_for, decode, one_hot
+from rbpgia.sequence import ALPHABET
 from rbpgia.encode.structure import (
     SPAN,
     STRUCTURE_CHANNELS,

@@ -2,14 +2,19 @@
 
 The global importance of a feature is the mean, over many background ("null")
 probes, of the change in a model's prediction when the feature is written into them.
-A model enters only as a prediction function ``predict(x: (N, L, C)) -> (N,)``, so any
-Keras model works through :func:`rbpgia.train.make_predict_fn`.
+A model enters as a :class:`~rbpgia.gia.predictor.Predictor` (one-hot in, one score per
+probe out; it refolds structure for models that read it), or as a plain prediction
+function of one-hot input.
 
+* :mod:`~rbpgia.gia.predictor`: the model as GIA sees it;
 * :mod:`~rbpgia.gia.nulls`: background probes (profile, shuffles, quartiles, GC-matched);
 * :mod:`~rbpgia.gia.embed`: writing patterns into nulls, refolding structure inputs;
-* :mod:`~rbpgia.gia.importance`: importance, bootstrap CI, t-test, BH q-values;
+* :mod:`~rbpgia.gia.importance`: paired differences of interventions;
+* :mod:`~rbpgia.gia.stats`: bootstrap CI, t-test, BH q-values, contrasts;
 * :mod:`~rbpgia.gia.kmer_search`: exhaustive and adaptive k-mer searches;
-* :mod:`~rbpgia.gia.experiments`: the paper's experiments on a motif.
+* :mod:`~rbpgia.gia.experiments`: the paper's experiments on a motif, one module each;
+* :mod:`~rbpgia.gia.registry`: one entry per experiment (function, headline, figure);
+* :mod:`~rbpgia.gia.run`: the one run path of the command line and the workflow.
 
 The functions named like their modules (``embed``, ``importance``, ``kmer_search``)
 are not re-exported here, so ``rbpgia.gia.embed`` etc. stay the modules: import them
@@ -22,12 +27,9 @@ from rbpgia.gia.embed import (
     embed_per_sequence,
     real_regions,
     resolve_starts,
-    reverse_complement,
     with_structure,
 )
 from rbpgia.gia.experiments import (
-    GC_BIAS_CONDITIONS,
-    HAIRPIN_CONTEXTS,
     feasible_spacings,
     flanks,
     gc_bias,
@@ -37,43 +39,30 @@ from rbpgia.gia.experiments import (
     positional,
     spacing,
 )
-from rbpgia.gia.importance import (
-    bh_fdr,
-    importance_table,
-    intervention_differences,
-    null_predictions,
-    summarise,
-)
+from rbpgia.gia.importance import importance_table, intervention_differences, null_predictions
 from rbpgia.gia.kmer_search import adaptive_kmer_search, all_kmers
 from rbpgia.gia.nulls import (
     NULL_KINDS,
     dinuc_nulls,
-    gc_content,
     gc_matched_nulls,
     make_nulls,
     profile_nulls,
     quartile_nulls,
     shuffle_nulls,
 )
-
-EXPERIMENTS = {
-    "kmer_mutagenesis": kmer_mutagenesis,
-    "positional": positional,
-    "motif_count": motif_count,
-    "spacing": spacing,
-    "gc_bias": gc_bias,
-    "hairpin": hairpin,
-    "flanks": flanks,
-}
+from rbpgia.gia.predictor import Predictor, as_predictor
+from rbpgia.gia.registry import EXPERIMENTS, MOTIF_EXPERIMENTS
+from rbpgia.gia.stats import bh_fdr, summarise
 
 __all__ = [
     "EXPERIMENTS",
-    "GC_BIAS_CONDITIONS",
-    "HAIRPIN_CONTEXTS",
+    "MOTIF_EXPERIMENTS",
     "NULL_KINDS",
     "ModelInput",
+    "Predictor",
     "adaptive_kmer_search",
     "all_kmers",
+    "as_predictor",
     "bh_fdr",
     "common_starts",
     "dinuc_nulls",
@@ -81,7 +70,6 @@ __all__ = [
     "feasible_spacings",
     "flanks",
     "gc_bias",
-    "gc_content",
     "gc_matched_nulls",
     "hairpin",
     "importance_table",
@@ -95,7 +83,6 @@ __all__ = [
     "quartile_nulls",
     "real_regions",
     "resolve_starts",
-    "reverse_complement",
     "shuffle_nulls",
     "spacing",
     "summarise",

@@ -45,13 +45,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from rbpgia.encode.onehot import ALPHABET, channel_sums, channels_for
+from rbpgia.encode.onehot import channel_sums, channels_for
 from rbpgia.encode.onehot import decode as decode_onehot
 from rbpgia.encode.structure import SPAN, WINDOW, model_inputs, structure_profiles
 from rbpgia.errors import InputError
+from rbpgia.sequence import ALPHABET
 
 _SPEC = re.compile(r"^(centre|center|5p|3p)(?:([+-])(\d+))?$")
-_COMPLEMENT = str.maketrans("ACGU", "UGCA")
 
 
 class ModelInput(NamedTuple):
@@ -117,12 +117,6 @@ def pattern_codes(pattern: str) -> np.ndarray:
     if not isinstance(pattern, str) or not pattern or set(pattern) - set(ALPHABET):
         raise InputError(f"pattern {pattern!r} must be a non-empty string over {ALPHABET}")
     return np.array([ALPHABET.index(c) for c in pattern], dtype=np.int64)
-
-
-def reverse_complement(pattern: str) -> str:
-    """Watson-Crick reverse complement of an ACGU string (the arm that pairs with it)."""
-    pattern_codes(pattern)
-    return pattern.translate(_COMPLEMENT)[::-1]
 
 
 def common_starts(nulls: np.ndarray, width: int) -> np.ndarray:

@@ -36,18 +36,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from rbpgia.encode.onehot import ALPHABET
-from rbpgia.encode.structure import SPAN, WINDOW
 from rbpgia.errors import InputError
 from rbpgia.gia.embed import as_onehot, pattern_codes, resolve_starts
-from rbpgia.gia.importance import (
-    CONFIDENCE,
-    N_BOOT,
-    baseline_for,
-    bh_fdr,
-    predict_onehot,
-    stats_frame,
-)
+from rbpgia.gia.importance import baseline_for
+from rbpgia.gia.predictor import Predictor, as_predictor
+from rbpgia.gia.stats import CONFIDENCE, N_BOOT, bh_fdr, stats_frame
+from rbpgia.sequence import ALPHABET
 
 K = 6
 BATCH_KMERS = 16
@@ -72,18 +66,14 @@ def all_kmers(k: int = K) -> list[str]:
 
 
 def kmer_differences(
-    predict: Callable[[np.ndarray], np.ndarray],
+    predict: Predictor,
     nulls: np.ndarray,
     kmers: Sequence[str],
     starts: np.ndarray,
     baseline: np.ndarray,
-    input_type: str = "seq",
     *,
     batch_kmers: int = BATCH_KMERS,
-    threads: int = 1,
-    window: int = WINDOW,
-    span: int = SPAN,
-) -> tuple[np.ndarray, bool]:
+) -> np.ndarray:
     """Paired differences of every k-mer written at per-null ``starts``, shape (K, n).
 
     ``starts`` must already be checked to lie inside each null's real region
@@ -97,21 +87,13 @@ def kmer_differences(
     rows = np.arange(n)[:, None]
     columns = starts[:, None] + np.arange(k)
     differences = np.empty((len(kmers), n), dtype=np.float64)
-    recomputed = input_type != "seq"
     for first in range(0, len(kmers), per_call):
         batch = kmer_onehot[first : first + per_call]
         b = len(batch)
         buffer[:b, rows, columns] = batch[:, None]
-        predictions, recomputed = predict_onehot(
-            predict,
-            buffer[:b].reshape(b * n, length, 4),
-            input_type,
-            threads=threads,
-            window=window,
-            span=span,
-        )
+        predictions = predict(buffer[:b].reshape(b * n, length, 4))
         differences[first : first + b] = predictions.reshape(b, n) - baseline
-    return differences, recomputed
+    return differences
 
 
 def _kmer_table(kmers, position, differences, recomputed, n_boot, rng, confidence):
@@ -137,28 +119,25 @@ def _checked_kmers(kmers, k) -> list[str]:
 
 
 def kmer_search(
-    predict: Callable[[np.ndarray], np.ndarray],
+    predict: Predictor | Callable[[np.ndarray], np.ndarray],
     nulls: np.ndarray,
     k: int = K,
     position=None,
     batch_kmers: int = BATCH_KMERS,
-    input_type: str = "seq",
     *,
     kmers: Sequence[str] | None = None,
     baseline: np.ndarray | None = None,
     n_boot: int = N_BOOT,
     rng: np.random.Generator | int | None = None,
     confidence: float = CONFIDENCE,
-    threads: int = 1,
-    window: int = WINDOW,
-    span: int = SPAN,
 ) -> pd.DataFrame:
     """Global importance of every k-mer embedded at one position of all nulls.
 
     Parameters
     ----------
-    predict : callable
-        ``predict(x: (N, L, C) float32) -> (N,)``.
+    predict : Predictor or callable
+        A :class:`~rbpgia.gia.predictor.Predictor` (which refolds structure inputs; slow,
+        see the module notes), or ``predict(onehot) -> (N,)`` of a sequence model.
     nulls : np.ndarray, shape (n, L, 4)
         One-hot nulls; never modified.
     k : int
@@ -168,16 +147,12 @@ def kmer_search(
         null's own centre.
     batch_kmers : int
         k-mers per ``predict`` call (``batch_kmers * n`` sequences per call).
-    input_type : {"seq", "pu", "struct"}
-        What ``predict`` reads; structure inputs are refolded (slow, see module notes).
     kmers : sequence of str, optional
         Search only these k-mers (all of one length).
     baseline : np.ndarray, shape (n,), optional
         Null predictions, if already computed.
     n_boot, rng, confidence
         Bootstrap settings; ``rng`` seeds it (``None`` = seed 0).
-    threads, window, span
-        ViennaRNA folding settings for structure inputs.
 
     Returns
     -------
@@ -186,16 +161,15 @@ def kmer_search(
         (BH over all k-mers searched) and ``structure_recomputed``, sorted by
         importance, highest first.
     """
+    predict = as_predictor(predict)
     nulls = as_onehot(nulls)
     kmers = _checked_kmers(kmers, k)
     position = "centre" if position is None else position
     starts = resolve_starts(nulls, len(kmers[0]), position)
-    fold = {"threads": threads, "window": window, "span": span}
-    baseline = baseline_for(predict, nulls, baseline, input_type, **fold)
-    differences, recomputed = kmer_differences(
-        predict, nulls, kmers, starts, baseline, input_type, batch_kmers=batch_kmers, **fold
-    )
-    return _sorted(_kmer_table(kmers, position, differences, recomputed, n_boot, rng, confidence))
+    baseline = baseline_for(predict, nulls, baseline)
+    differences = kmer_differences(predict, nulls, kmers, starts, baseline, batch_kmers=batch_kmers)
+    table = _kmer_table(kmers, position, differences, predict.refolds, n_boot, rng, confidence)
+    return _sorted(table)
 
 
 def elimination_schedule(n_first: int, n_total: int) -> list[int]:
@@ -267,7 +241,7 @@ def contenders(
 
 
 def adaptive_kmer_search(
-    predict: Callable[[np.ndarray], np.ndarray],
+    predict: Predictor | Callable[[np.ndarray], np.ndarray],
     nulls: np.ndarray,
     k: int = K,
     position=None,
@@ -275,16 +249,12 @@ def adaptive_kmer_search(
     top: int = TOP,
     miss_probability: float = MISS_PROBABILITY,
     batch_kmers: int = BATCH_KMERS,
-    input_type: str = "seq",
     *,
     kmers: Sequence[str] | None = None,
     baseline: np.ndarray | None = None,
     n_boot: int = N_BOOT,
     rng: np.random.Generator | int | None = None,
     confidence: float = CONFIDENCE,
-    threads: int = 1,
-    window: int = WINDOW,
-    span: int = SPAN,
     log: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """k-mer search by successive elimination: the exhaustive top ``top`` cheaply.
@@ -317,6 +287,7 @@ def adaptive_kmer_search(
         ``n`` < all nulls unless a dropped k-mer had been a leader, sorted by importance).
         ``q_value`` is BH over every k-mer.
     """
+    predict = as_predictor(predict)
     nulls = as_onehot(nulls)
     kmers = _checked_kmers(kmers, k)
     if top < 1:
@@ -327,8 +298,7 @@ def adaptive_kmer_search(
     schedule = elimination_schedule(n_screen, n)
     position = "centre" if position is None else position
     starts = resolve_starts(nulls, len(kmers[0]), position)
-    fold = {"threads": threads, "window": window, "span": span}
-    baseline = baseline_for(predict, nulls, baseline, input_type, **fold)
+    baseline = baseline_for(predict, nulls, baseline)
     # Bonferroni over every (k-mer, judge, round) comparison.
     judges = min(len(kmers), POOL_FACTOR * top)
     alpha = miss_probability / (len(kmers) * judges * max(1, len(schedule) - 1))
@@ -336,23 +306,19 @@ def adaptive_kmer_search(
     differences = np.empty((len(kmers), n), dtype=np.float64)
     seen = np.zeros(len(kmers), dtype=np.int64)  # nulls each k-mer has been scored on
     alive = np.arange(len(kmers))
-    recomputed = input_type != "seq"
     done = 0
 
     def score(rows, chunk):
         per_call = max(1, batch_kmers * n // max(1, chunk.stop - chunk.start))
-        differences[rows, chunk], found = kmer_differences(
+        differences[rows, chunk] = kmer_differences(
             predict,
             nulls[chunk],
             [kmers[j] for j in rows],
             starts[chunk],
             baseline[chunk],
-            input_type,
             batch_kmers=per_call,
-            **fold,
         )
         seen[rows] = chunk.stop
-        return found
 
     for i, size in enumerate(schedule):
         if i > 0:
@@ -360,7 +326,7 @@ def adaptive_kmer_search(
             leaders = alive[order[:N_LEADERS]]
             unseen = leaders[seen[leaders] < n]
             if len(unseen):
-                recomputed = score(unseen, slice(done, n))
+                score(unseen, slice(done, n))
             covariate = differences[leaders].mean(axis=0)
             z = float(stats.t.isf(alpha, df=done - 2))
             keep = contenders(
@@ -376,7 +342,7 @@ def adaptive_kmer_search(
                 size = n
         rows = alive[seen[alive] < size]
         if len(rows):
-            recomputed = score(rows, slice(done, size))
+            score(rows, slice(done, size))
         if log is not None:
             log(f"round {i + 1}: {len(alive)} k-mers scored on {size} of {n} nulls")
         done = size
@@ -396,7 +362,7 @@ def adaptive_kmer_search(
                 [kmers[j] for j in rows],
                 position,
                 differences[rows, :count],
-                recomputed,
+                predict.refolds,
                 n_boot,
                 rng,
                 confidence,

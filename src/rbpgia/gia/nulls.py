@@ -32,6 +32,7 @@ import numpy as np
 
 from rbpgia.errors import InputError
 from rbpgia.gia.embed import as_onehot, real_regions
+from rbpgia.sequence import gc_content
 
 NULL_KINDS = (
     "profile",
@@ -238,12 +239,6 @@ def quartile_members(measured: np.ndarray, q: int, n_base: int | None = None) ->
     finite = np.flatnonzero(np.isfinite(measured))
     ranked = finite[np.argsort(measured[finite], kind="stable")]
     return np.array_split(ranked, 4)[q - 1]
-
-
-def gc_content(onehot: np.ndarray) -> np.ndarray:
-    """Fraction of G or C among each probe's real nucleotides, shape (N,)."""
-    onehot = np.asarray(onehot)
-    return onehot[..., 1:3].sum(axis=(1, 2)) / onehot.sum(axis=(1, 2))
 
 
 def gc_matched_nulls(

@@ -21,7 +21,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse
 
-from rbpgia.data.probes import ALPHABET
+from rbpgia.sequence import ALPHABET
 from rbpgia.errors import InputError
 from rbpgia.io import atomic_open
 

@@ -1,4 +1,10 @@
-"""Figures of GIA experiment tables: effect sizes with their bootstrap 95% CI."""
+"""Figures of GIA experiment tables: effect sizes with their bootstrap 95% CI.
+
+Each experiment's figure is described by its registry entry
+(:class:`rbpgia.gia.registry.Figure`); this module draws the four kinds. Contrasts are
+drawn apart from conditions (hatched bars, or their own line), so a difference is never
+mistaken for an effect against the nulls.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,11 @@ import os
 import numpy as np
 import pandas as pd
 
+from rbpgia.gia import registry
 from rbpgia.plots.style import PALETTE, apply_style, plt, save_figure
 
 EFFECT_LABEL = "global importance\n(mean Δ prediction, 95% CI)"
+KIND_COLOURS = {"condition": PALETTE[1], "control": "#BBBBBB", "contrast": PALETTE[0]}
 
 
 def _errors(table: pd.DataFrame) -> np.ndarray:
@@ -18,42 +26,74 @@ def _errors(table: pd.DataFrame) -> np.ndarray:
     ).clip(min=0)
 
 
-def plot_kmer_search(table: pd.DataFrame, path, title: str, top: int = 20) -> None:
-    """The ``top`` k-mers by importance, best at the top."""
+def plot_ranking(table: pd.DataFrame, x: str, path, title: str, top: int = 20) -> None:
+    """The ``top`` rows by importance, best at the top."""
     apply_style()
     best = table.sort_values("importance", ascending=False).head(top).iloc[::-1]
     fig, ax = plt.subplots(figsize=(5, 0.25 * len(best) + 1.2))
-    ax.barh(best["kmer"], best["importance"], xerr=_errors(best), color=PALETTE[0])
+    ax.barh(best[x].astype(str), best["importance"], xerr=_errors(best), color=PALETTE[0])
     ax.set(xlabel=EFFECT_LABEL.replace("\n", " "), title=title)
     ax.tick_params(axis="y", labelfontfamily="monospace")
     save_figure(fig, path)
 
 
-def plot_line(table: pd.DataFrame, x: str, path, title: str, xlabel: str, fit=None) -> None:
-    """Importance against a numeric variable, with a CI band (and a fitted line)."""
+def plot_line(
+    table: pd.DataFrame,
+    x: str,
+    path,
+    title: str,
+    xlabel: str,
+    series: str | None = None,
+    fit=None,
+) -> None:
+    """Importance against a numeric variable with a CI band, one line per ``series`` value."""
     apply_style()
-    table = table.sort_values(x)
     fig, ax = plt.subplots(figsize=(5, 3.4))
-    ax.fill_between(table[x], table["ci_low"], table["ci_high"], color=PALETTE[5], alpha=0.4)
-    ax.plot(table[x], table["importance"], marker="o", color=PALETTE[0])
+    groups = [(None, table)] if series is None else list(table.groupby(series, sort=False))
+    for i, (name, part) in enumerate(groups):
+        part = part.sort_values(x)
+        colour = PALETTE[i % len(PALETTE)]
+        ax.fill_between(part[x], part["ci_low"], part["ci_high"], color=colour, alpha=0.2)
+        ax.plot(part[x], part["importance"], marker="o", ms=3.5, color=colour, label=name)
     if fit is not None:
         slope, intercept, r2 = fit
         xs = np.array([table[x].min(), table[x].max()])
-        ax.plot(xs, slope * xs + intercept, ls="--", color=PALETTE[3], label=f"R² = {r2:.3f}")
-        ax.legend(frameon=False)
+        ax.plot(xs, slope * xs + intercept, ls="--", color=PALETTE[3], label=f"fit, R² = {r2:.3f}")
+    if series is not None or fit is not None:
+        ax.legend(frameon=False, fontsize=8)
     ax.axhline(0, color="black", lw=0.6)
     ax.set(xlabel=xlabel, ylabel=EFFECT_LABEL, title=title)
     save_figure(fig, path)
 
 
 def plot_bars(table: pd.DataFrame, x: str, path, title: str, note: str | None = None) -> None:
-    """Importance per category with CI error bars."""
+    """Importance per row with CI error bars; controls grey, contrasts hatched and apart."""
     apply_style()
-    fig, ax = plt.subplots(figsize=(1.0 * len(table) + 2, 3.4))
-    ax.bar(table[x].astype(str), table["importance"], yerr=_errors(table), color=PALETTE[1])
+    kinds = table["kind"] if "kind" in table else pd.Series("condition", index=table.index)
+    fig, ax = plt.subplots(figsize=(0.8 * len(table) + 2, 3.6))
+    positions = np.arange(len(table)) + (kinds == "contrast").cumsum().clip(upper=1).to_numpy()
+    colours = [KIND_COLOURS.get(kind, PALETTE[1]) for kind in kinds]
+    bars = ax.bar(positions, table["importance"], yerr=_errors(table), color=colours, capsize=2)
+    for bar, kind in zip(bars, kinds, strict=True):
+        if kind == "contrast":
+            bar.set_hatch("//")
+            bar.set_edgecolor("white")
+    ax.set_xticks(positions, table[x].astype(str), rotation=35, ha="right")
     ax.axhline(0, color="black", lw=0.6)
     ax.set(ylabel=EFFECT_LABEL, title=title)
-    ax.tick_params(axis="x", rotation=30)
+    handles = [
+        plt.Rectangle(
+            (0, 0), 1, 1, color=KIND_COLOURS[kind], hatch="//" if kind == "contrast" else ""
+        )
+        for kind in ("condition", "control", "contrast")
+        if (kinds == kind).any()
+    ]
+    labels = [
+        {"condition": "vs nulls", "control": "control vs nulls", "contrast": "paired difference"}[k]
+        for k in ("condition", "control", "contrast")
+        if (kinds == k).any()
+    ]
+    ax.legend(handles, labels, frameon=False, fontsize=8, loc="best")
     if note:
         ax.text(0.01, 0.98, note, transform=ax.transAxes, va="top", fontsize=8)
     save_figure(fig, path)
@@ -73,43 +113,45 @@ def plot_grid(table: pd.DataFrame, rows: str, cols: str, path, title: str, xlabe
     save_figure(fig, path)
 
 
+def _fold_note(table: pd.DataFrame) -> str | None:
+    """How often the designed structures folded as intended (hairpin tables)."""
+    if "fold_fraction" not in table.columns:
+        return None
+    folds = table.dropna(subset=["fold_fraction"])
+    if folds.empty:
+        return None
+    return "folds as designed: " + ", ".join(
+        f"{c} {f:.0%}" for c, f in zip(folds["condition"], folds["fold_fraction"], strict=True)
+    )
+
+
 def plot_experiment(
     experiment: str, table: pd.DataFrame, path: str | os.PathLike, title: str
 ) -> None:
-    """The figure of one GIA experiment table."""
-    if experiment == "kmer_search":
-        plot_kmer_search(table, path, title)
-    elif experiment == "kmer_mutagenesis":
-        plot_grid(table, "nucleotide", "position", path, title, "position in the motif")
-    elif experiment == "positional":
-        plot_line(table, "position", path, title, "motif start (column of the 41-nt frame)")
-    elif experiment == "motif_count":
+    """The figure of one GIA experiment table, as its registry entry describes it."""
+    spec = registry.get(experiment).figure
+    shown = table
+    if spec.rows_shown is not None:
+        shown = shown[shown["condition"].isin(spec.rows_shown)]
+    if spec.kinds_shown is not None:
+        shown = shown[shown["kind"].isin(spec.kinds_shown)]
+    if spec.kind == "ranking":
+        plot_ranking(shown, spec.x, path, title)
+    elif spec.kind == "grid":
+        plot_grid(shown, spec.rows, spec.columns, path, title, spec.xlabel)
+    elif spec.kind == "line":
         fit = None
-        if {"slope", "intercept", "r2"} <= set(table.columns):
-            fit = tuple(table[["slope", "intercept", "r2"]].iloc[0])
-        plot_line(table, "n_sites", path, title, "copies of the motif", fit=fit)
-    elif experiment == "spacing":
-        plot_line(table, "spacing", path, title, "gap between the two copies (nt)")
-    elif experiment == "gc_bias":
-        plot_bars(table, "condition", path, title)
-    elif experiment == "hairpin":
-        note = None
-        if "fold_fraction" in table.columns:
-            note = "folds as designed: " + ", ".join(
-                f"{c} {f:.0%}"
-                for c, f in zip(table["context"], table["fold_fraction"], strict=True)
-            )
-        plot_bars(table, "context", path, title, note)
-    elif experiment == "flanks":
-        split = table["flank"].str.split("_", expand=True)
-        grid = table.assign(five_prime=split[0], three_prime=split[1])
-        plot_grid(grid, "five_prime", "three_prime", path, title, "3' flanking nucleotide")
+        if spec.fit and {"slope", "intercept", "r2"} <= set(table.columns):
+            fit = tuple(float(v) for v in table[["slope", "intercept", "r2"]].iloc[0])
+        plot_line(shown, spec.x, path, title, spec.xlabel, series=spec.series, fit=fit)
+    elif spec.kind == "bars":
+        plot_bars(shown, spec.x, path, title, _fold_note(table))
     else:
-        raise ValueError(f"no figure for experiment {experiment!r}")
+        raise ValueError(f"{experiment}: no figure of kind {spec.kind!r}")
 
 
 def plot_summary(summary: pd.DataFrame, path: str | os.PathLike) -> None:
-    """One panel per experiment: its headline value for every RBP (as in the paper's Fig. 4)."""
+    """One panel per experiment: its headline value for every RBP, with its CI when it has one."""
     apply_style()
     experiments = summary["experiment"].unique().tolist()
     n_cols = 3
@@ -120,7 +162,13 @@ def plot_summary(summary: pd.DataFrame, path: str | os.PathLike) -> None:
     )
     for ax, experiment in zip(axes.flat, experiments, strict=False):
         part = summary[summary["experiment"] == experiment].sort_values("value")
-        ax.barh(part["rbp"], part["value"], color=PALETTE[experiments.index(experiment) % 8])
+        errors = None
+        if {"ci_low", "ci_high"} <= set(part.columns) and part["ci_low"].notna().all():
+            errors = np.vstack(
+                [part["value"] - part["ci_low"], part["ci_high"] - part["value"]]
+            ).clip(min=0)
+        colour = PALETTE[experiments.index(experiment) % 8]
+        ax.barh(part["rbp"], part["value"], xerr=errors, color=colour, capsize=2)
         ax.axvline(0, color="black", lw=0.6)
         ax.set(title=experiment.replace("_", " "), xlabel=part["headline"].iloc[0])
     for ax in axes.flat[len(experiments) :]:

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from rbpgia.encode.onehot import pad_offsets
-from rbpgia.motifs import ALPHABET, pwm_similarity
+from rbpgia.motifs import pwm_similarity
+from rbpgia.sequence import ALPHABET
 from rbpgia.plots.style import PALETTE, apply_style, plt, save_figure
 
 COLORS = {"A": PALETTE[2], "C": PALETTE[0], "G": PALETTE[1], "U": PALETTE[3]}

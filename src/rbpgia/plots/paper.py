@@ -28,9 +28,13 @@ from matplotlib.gridspec import GridSpec
 from matplotlib.ticker import MaxNLocator
 from scipy import stats
 
-from rbpgia.encode.onehot import ALPHABET, pad_offsets
+from rbpgia.encode.onehot import pad_offsets
+from rbpgia.gia.experiments.gc_bias import EFFECT_3P, EFFECT_5P, THREE_MINUS_FIVE
+from rbpgia.gia.experiments.hairpin import LOOP_EFFECT, LOOP_MINUS_STEM, STEM_EFFECT
+from rbpgia.gia.experiments.spacing import INTERACTION
 from rbpgia.io import atomic_path
 from rbpgia.plots.style import plt
+from rbpgia.sequence import ALPHABET
 
 WIDTH = 7.2  # inches: a two-column journal figure (183 mm)
 MIN_FONT = 8  # pt at print size
@@ -67,13 +71,25 @@ RC = {
     "savefig.pad_inches": 0.05,
 }
 
-GC_CONDITIONS = ("motif", "gc_5p", "gc_3p", "motif+gc_5p", "motif+gc_3p")
 GC_LABELS = {
     "motif": "motif",
     "gc_5p": "GC 5'",
     "gc_3p": "GC 3'",
     "motif+gc_5p": "GC 5' + motif",
     "motif+gc_3p": "motif + GC 3'",
+    EFFECT_5P: "Δ GC 5'",
+    EFFECT_3P: "Δ GC 3'",
+    THREE_MINUS_FIVE: "3' − 5'",
+}
+HAIRPIN_LABELS = {
+    "loop": "loop",
+    "loop_control": "loop cols,\nunfolded",
+    "stem": "stem",
+    "stem_control": "stem cols,\nunfolded",
+    "partner_control": "partner\nalone",
+    LOOP_EFFECT: "Δ loop",
+    STEM_EFFECT: "Δ stem",
+    LOOP_MINUS_STEM: "loop − stem",
 }
 
 
@@ -150,9 +166,40 @@ def _zero_line(ax, axis: str = "y") -> None:
 
 
 def _importance_bars(ax, labels, table: pd.DataFrame, colours, capsize: float = 3) -> None:
-    """One bar per row: importance with its 95% CI, over the zero line."""
-    ax.bar(labels, table["importance"], yerr=_errors(table), color=colours, capsize=capsize)
+    """One bar per row: importance with its 95% CI, over the zero line; contrasts hatched."""
+    bars = ax.bar(labels, table["importance"], yerr=_errors(table), color=colours, capsize=capsize)
+    if "kind" in table:
+        for bar, kind in zip(bars, table["kind"], strict=True):
+            if kind == "contrast":
+                bar.set_hatch("//")
+                bar.set_edgecolor("white")
     _zero_line(ax)
+
+
+def _kind_colours(table: pd.DataFrame) -> list:
+    """Conditions blue, controls grey, contrasts orange (hatched by _importance_bars)."""
+    colours = {"condition": COLORS[0], "control": GREY, "contrast": COLORS[1]}
+    kinds = table["kind"] if "kind" in table else ["condition"] * len(table)
+    return [colours.get(kind, COLORS[0]) for kind in kinds]
+
+
+def _ranked_with_ci(ax, values: pd.DataFrame, highlight: Sequence[str] = (), colour=None) -> None:
+    """Horizontal bars of ``value`` per RBP (index), with ``ci_low``/``ci_high`` when given."""
+    values = values.sort_values("value")
+    errors = None
+    if {"ci_low", "ci_high"} <= set(values.columns) and values["ci_low"].notna().all():
+        errors = np.vstack(
+            [values["value"] - values["ci_low"], values["ci_high"] - values["value"]]
+        ).clip(min=0)
+    colours = [COLORS[1] if name in highlight else (colour or COLORS[0]) for name in values.index]
+    ax.barh(
+        np.arange(len(values)), values["value"].to_numpy(), xerr=errors, color=colours, capsize=2
+    )
+    if len(values) <= 25:
+        ax.set_yticks(np.arange(len(values)), values.index)
+    else:
+        ax.set_yticks([])
+    _zero_line(ax, "x")
 
 
 def _draw_logo(ax, matrix: pd.DataFrame, colors: Mapping) -> None:
@@ -299,13 +346,6 @@ def motif_structure_profiles(
         "n_bound": int(bound.sum()),
         "n_unbound": int(unbound.sum()),
     }
-
-
-def gc_fraction(sequences: Sequence[str]) -> np.ndarray:
-    """GC fraction of each sequence."""
-    return np.array(
-        [(s.upper().count("G") + s.upper().count("C")) / max(len(s), 1) for s in sequences]
-    )
 
 
 def binned_means(x: np.ndarray, y: np.ndarray, bins: int = 8) -> pd.DataFrame:
@@ -714,7 +754,10 @@ def figure2(
             fit = None
             if {"slope", "intercept", "r2"} <= set(motif_count.columns):
                 fit = tuple(float(v) for v in motif_count[["slope", "intercept", "r2"]].iloc[0])
-            _importance_line(ax, motif_count, "n_sites", fit)
+            counts = motif_count
+            if "kind" in counts:
+                counts = counts[counts["kind"] == "condition"]
+            _importance_line(ax, counts, "n_sites", fit)
             ax.set(xlabel=f"copies of {motif} embedded", ylabel=IMPORTANCE, title="Motif count")
             ax.xaxis.get_major_locator().set_params(integer=True)
         else:
@@ -724,13 +767,24 @@ def figure2(
         # F: spacing.
         ax = ax_spacing
         if spacing is not None and len(spacing):
-            _importance_line(ax, spacing, "spacing")
-            best = spacing.loc[spacing["importance"].idxmax()]
+            pair = spacing[spacing["condition"] == "pair"]
+            cooperation = spacing[spacing["condition"] == INTERACTION].sort_values("spacing")
+            _importance_line(ax, pair, "spacing")
+            ax.fill_between(
+                cooperation["spacing"], cooperation["ci_low"], cooperation["ci_high"],
+                color=COLORS[1], alpha=0.25, lw=0,
+            )  # fmt: skip
+            ax.plot(
+                cooperation["spacing"], cooperation["importance"], marker="s", ms=3,
+                color=COLORS[1], label="pair − single sites",
+            )  # fmt: skip
+            ax.legend(frameon=False, loc="best")
+            best = cooperation.loc[cooperation["importance"].idxmax()]
             ax.axvline(best["spacing"], color=COLORS[3], lw=0.8, ls=":")
             ax.set(
                 xlabel="gap between two motif copies (nt)",
                 ylabel=IMPORTANCE,
-                title=f"Motif spacing (best {int(best['spacing'])} nt)",
+                title=f"Motif spacing (cooperativity peaks at {int(best['spacing'])} nt)",
             )
         else:
             not_run(ax, "not run: add spacing\nto gia.experiments", title="motif spacing")
@@ -800,7 +854,7 @@ def figure3(
     rbp: str,
     motif: str,
     hairpin: pd.DataFrame | None,
-    loop_minus_stem: pd.Series | None,
+    loop_minus_stem: pd.DataFrame | None,
     profiles: dict | None,
     input_performance: pd.DataFrame | None = None,
 ) -> Figure:
@@ -810,20 +864,22 @@ def figure3(
     ----------
     rbp, motif : str
     hairpin : pd.DataFrame or None
-        The GIA hairpin table (``context`` random/loop/stem, ``importance``, CI,
+        The GIA hairpin table (conditions, controls and contrasts with their CIs,
         optionally ``fold_fraction``); None when not run.
-    loop_minus_stem : pd.Series or None
-        Loop-minus-stem importance of every RBP (index RBP), for panel B.
+    loop_minus_stem : pd.DataFrame or None
+        The ``loop - stem`` contrast of every RBP (index RBP; ``value``, ``ci_low``,
+        ``ci_high``), for panel B.
     profiles : dict or None
         :func:`motif_structure_profiles` of this RBP's Set B probes.
     input_performance : pd.DataFrame or None
         This RBP's rows of performance.tsv; when ``pu``/``struct`` models were trained,
         panel B's title gives their Pearson r against ``seq``.
 
-    Panels: A importance of the motif in a random context, a hairpin loop and a stem;
-    B loop-minus-stem importance across RBPs; C, D logos of the mean structure profile
-    (P paired, H hairpin loop, I interior loop, M multi-loop, E exterior) around the motif
-    in strongly and weakly bound probes.
+    Panels: A importance of the motif in a hairpin loop and a stem, each beside its
+    control at the same columns of the unfolded nulls, and the paired structure effects;
+    B loop minus stem (net of position) across RBPs, with 95% CIs; C, D logos of the mean
+    structure profile (P paired, H hairpin loop, I interior loop, M multi-loop, E exterior)
+    around the motif in strongly and weakly bound probes.
     """
     with _style():
         fig = plt.figure(figsize=(WIDTH, 5.6), layout="constrained")
@@ -833,18 +889,17 @@ def figure3(
 
         ax = ax_bars
         if hairpin is not None and len(hairpin):
-            order = [c for c in ("random", "loop", "stem") if c in set(hairpin["context"])]
-            table = hairpin.set_index("context").loc[order].reset_index()
-            colours = [GREY, COLORS[0], COLORS[3]][: len(order)]
-            labels = list(order)
+            table = hairpin[hairpin["condition"].isin(list(HAIRPIN_LABELS))].reset_index(drop=True)
+            labels = [HAIRPIN_LABELS[c] for c in table["condition"]]
             if "fold_fraction" in table:
                 labels = [
-                    f"{c}\n(folds {f:.0%})" if c != "random" and np.isfinite(f) else c
-                    for c, f in zip(order, table["fold_fraction"], strict=True)
+                    f"{label}\n(folds {f:.0%})" if np.isfinite(f) else label
+                    for label, f in zip(labels, table["fold_fraction"], strict=True)
                 ]
-            _importance_bars(ax, labels, table, colours)
+            _importance_bars(ax, labels, table, _kind_colours(table), capsize=2)
+            ax.tick_params(axis="x", labelsize=6)
             ax.set(
-                xlabel="context of the motif",
+                xlabel="context of the motif (hatched: paired differences)",
                 ylabel=IMPORTANCE,
                 title=f"{rbp}: {motif} in a hairpin loop vs a stem",
             )
@@ -854,22 +909,16 @@ def figure3(
 
         ax = ax_across
         if loop_minus_stem is not None and len(loop_minus_stem):
-            values = loop_minus_stem.sort_values()
-            colours = [COLORS[1] if name == rbp else COLORS[0] for name in values.index]
-            ax.barh(np.arange(len(values)), values.to_numpy(), color=colours)
-            if len(values) <= 25:
-                ax.set_yticks(np.arange(len(values)), values.index)
-            else:
-                ax.set_yticks([])
-            _zero_line(ax, "x")
-            title = "Loop − stem importance across RBPs"
+            values = loop_minus_stem
+            _ranked_with_ci(ax, values, highlight=[rbp])
+            title = "Loop − stem, net of position, across RBPs"
             if input_performance is not None and len(input_performance) > 1:
                 r = input_performance.groupby("input")["pearson_r"].max()
                 title += "\n" + ", ".join(f"{i} r = {v:.2f}" for i, v in r.items())
                 title += f" ({rbp})"
             ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
             ax.set(
-                xlabel="loop − stem global importance (Δ z-score)",
+                xlabel="loop − stem structure effect (Δ z-score, 95% CI)",
                 ylabel="RBP" if len(values) <= 25 else "RBPs (ranked)",
                 title=title,
             )
@@ -921,9 +970,52 @@ def figure3(
 # ----------------------------------------------------------------------------- Figure 4
 
 
+def gc_contrasts(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per RBP, the GC contrasts of its gc_bias table: ``rbp``, ``condition``, importance, CI."""
+    rows = []
+    for rbp, table in tables.items():
+        part = table[table["condition"].isin([EFFECT_5P, EFFECT_3P, THREE_MINUS_FIVE])]
+        rows.append(part[["condition", "importance", "ci_low", "ci_high"]].assign(rbp=rbp))
+    columns = ["rbp", "condition", "importance", "ci_low", "ci_high"]
+    return pd.concat(rows, ignore_index=True)[columns] if rows else pd.DataFrame(columns=columns)
+
+
+def _gc_effects_panel(ax, effects: pd.DataFrame, examples, example_colours) -> None:
+    """Per end, what GC beside the motif changes, across RBPs (with CIs when few)."""
+    ends = {EFFECT_5P: ("GC 5'", COLORS[0]), EFFECT_3P: ("GC 3'", COLORS[3])}
+    wide = effects.pivot(index="rbp", columns="condition", values="importance")
+    n = len(wide)
+    if n >= 15:
+        for condition, (label, colour) in ends.items():
+            ax.hist(wide[condition].dropna(), bins="auto", color=colour, alpha=0.5, label=label)
+        for rbp in examples:
+            if rbp in wide.index:
+                ax.axvline(wide.loc[rbp, EFFECT_3P], color=example_colours[rbp], lw=1.5)
+        ax.set(xlabel="change beside the motif (Δ z-score)", ylabel="RBPs")
+    else:
+        order = wide.mean(axis=1).sort_values().index
+        y = np.arange(n)
+        for k, (condition, (label, colour)) in enumerate(ends.items()):
+            part = effects[effects["condition"] == condition].set_index("rbp").loc[order]
+            errors = np.vstack(
+                [part["importance"] - part["ci_low"], part["ci_high"] - part["importance"]]
+            ).clip(min=0)
+            ax.barh(
+                y + (k - 0.5) * 0.4, part["importance"], height=0.4, xerr=errors,
+                color=colour, capsize=2, label=label,
+            )  # fmt: skip
+        ax.set_yticks(y, order)
+        ax.set(xlabel="change beside the motif (Δ z-score, 95% CI)", ylabel="RBP")
+    _zero_line(ax, "x")
+    ax.legend(frameon=False, fontsize=7)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+    later = (wide[EFFECT_3P] > wide[EFFECT_5P]).sum()
+    ax.set_title(f"GC beside the motif, per end, {n} RBPs (3' > 5' in {later})")
+
+
 def figure4(
     gc_tables: Mapping[str, pd.DataFrame],
-    gc_effects: pd.Series | None,
+    gc_effects: pd.DataFrame | None,
     gc_binding: Mapping[str, pd.DataFrame] | None = None,
 ) -> Figure:
     """Figure 4: GC bias.
@@ -932,14 +1024,15 @@ def figure4(
     ----------
     gc_tables : mapping RBP -> GIA gc_bias table
         The example RBPs (``condition``, ``importance``, CI); empty when not run.
-    gc_effects : pd.Series or None
-        The GC effect (mean change in importance when a GC-rich k-mer joins the motif) of
-        every RBP, index RBP.
+    gc_effects : pd.DataFrame or None
+        :func:`gc_contrasts` of every RBP: per end, the change a GC-rich k-mer brings
+        beside the motif, and 3' minus 5', each with its paired 95% CI.
     gc_binding : mapping RBP -> :func:`binned_means` of measured binding over probe GC
         The measured Set B binding against the probes' GC fraction, for the examples.
 
-    Panels: one bar panel per example RBP (motif alone, GC k-mer alone, both), then the
-    distribution of the GC effect across RBPs and the measured binding against GC content.
+    Panels: one bar panel per example RBP (motif alone, GC k-mer alone, both, and the
+    paired changes), then the GC effect per end across RBPs and the measured binding
+    against GC content.
     """
     examples = list(gc_tables)
     n_top = max(len(examples), 1)
@@ -957,12 +1050,10 @@ def figure4(
             not_run(example_axes[0], "not run: add gc_bias to gia.experiments", title="GC bias")
             panel_label(example_axes[0], next(letters))
         for ax, rbp in zip(example_axes, examples, strict=False):
-            table = gc_tables[rbp].set_index("condition")
-            order = [c for c in GC_CONDITIONS if c in table.index]
-            table = table.loc[order].reset_index()
-            colours = [
-                COLORS[0] if c == "motif" else GREY if "+" not in c else COLORS[3] for c in order
-            ]
+            table = gc_tables[rbp]
+            table = table[table["condition"].isin(list(GC_LABELS))].reset_index(drop=True)
+            order = list(table["condition"])
+            colours = _kind_colours(table)
             _importance_bars(ax, [GC_LABELS[c] for c in order], table, colours, capsize=2)
             ax.tick_params(axis="x", rotation=40)
             for label in ax.get_xticklabels():
@@ -974,24 +1065,7 @@ def figure4(
 
         ax = ax_dist
         if gc_effects is not None and len(gc_effects):
-            values = gc_effects.dropna().sort_values()
-            if len(values) >= 15:
-                ax.hist(values, bins="auto", color=COLORS[0], alpha=0.8)
-                for rbp in examples:
-                    if rbp in values:
-                        ax.axvline(values[rbp], color=example_colours[rbp], lw=1.5, label=rbp)
-                ax.set(xlabel="GC effect beside the motif (Δ z-score)", ylabel="RBPs")
-                if examples:
-                    ax.legend(frameon=False, title="examples")
-            else:
-                colours = [example_colours.get(rbp, COLORS[0]) for rbp in values.index]
-                ax.barh(np.arange(len(values)), values.to_numpy(), color=colours)
-                ax.set_yticks(np.arange(len(values)), values.index)
-                ax.set(xlabel="GC effect beside the motif (Δ z-score)", ylabel="RBP")
-            _zero_line(ax, "x")
-            ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
-            negative = int((values < 0).sum())
-            ax.set_title(f"GC effect across {len(values)} RBPs ({negative} negative)")
+            _gc_effects_panel(ax, gc_effects, examples, example_colours)
         else:
             not_run(ax, "not run: add gc_bias to gia.experiments", title="GC effect across RBPs")
         panel_label(ax, next(letters))

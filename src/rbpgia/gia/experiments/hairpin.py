@@ -1,0 +1,264 @@
+"""Does a motif matter more unpaired? The motif in a hairpin loop or stem, net of position."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from rbpgia.encode.onehot import decode as decode_onehot
+from rbpgia.errors import InputError
+from rbpgia.gia.embed import as_onehot, pattern_codes, real_regions
+from rbpgia.gia.experiments.design import (
+    Headline,
+    Predict,
+    at_starts,
+    contrast,
+    measure,
+    row_named,
+    table,
+)
+from rbpgia.gia.predictor import as_predictor
+from rbpgia.gia.stats import CONFIDENCE, N_BOOT
+from rbpgia.sequence import ALPHABET, reverse_complement
+
+NAME = "hairpin"
+CONDITIONS = ("loop", "loop_control", "stem", "stem_control", "partner_control")
+# Layout key of the motif's first column in each condition.
+MOTIF_AT = {
+    "loop": "loop_motif",
+    "loop_control": "loop_motif",
+    "stem": "stem_motif",
+    "stem_control": "stem_motif",
+    "partner_control": "stem_partner",
+}
+LOOP_EFFECT = "loop - loop_control"
+STEM_EFFECT = "stem - stem_control - partner_control"
+# The difference of the two structure effects (each net of position).
+LOOP_MINUS_STEM = "loop - stem"
+LOOP_MARGIN = 2
+LOOP_FILLER = "A"
+
+
+def hairpin_layout(
+    nulls: np.ndarray, motif_width: int, stem: int, loop_margin: int = LOOP_MARGIN
+) -> dict[str, np.ndarray]:
+    """Columns of a stem-loop centred in each null's real region.
+
+    The hairpin reads ``5' arm (stem nt) | loop (motif_width + 2 loop_margin nt) |
+    3' arm (stem nt)``; column ``arm5 + j`` of the 5' arm pairs with ``end - 1 - j``.
+
+    Returns
+    -------
+    dict of np.ndarray of int64, each shape (N,)
+        ``arm5`` (first column of the hairpin), ``end`` (one past its last column),
+        ``loop_motif`` (a motif start ``loop_margin`` nt into the loop), ``stem_motif``
+        (a motif start centred in the 5' arm) and ``stem_partner`` (start of the 3'-arm
+        stretch that pairs with a motif at ``stem_motif``).
+
+    Raises
+    ------
+    InputError
+        When the stem is shorter than the motif or the hairpin longer than a null.
+    """
+    starts, lengths = real_regions(nulls)
+    total = 2 * stem + motif_width + 2 * loop_margin
+    if stem < motif_width or loop_margin < 0:
+        raise InputError(
+            f"stem ({stem} nt) must be at least the motif length ({motif_width}) and "
+            f"loop_margin ({loop_margin}) at least 0"
+        )
+    if total > lengths.min():
+        raise InputError(
+            f"a hairpin of {total} nt (2 x {stem}-nt stem + {total - 2 * stem}-nt loop) does "
+            f"not fit in probes of {int(lengths.min())} nt; use a shorter stem or loop_margin"
+        )
+    arm5 = starts + (lengths - total) // 2
+    end = arm5 + total
+    stem_motif = arm5 + (stem - motif_width) // 2
+    return {
+        "arm5": arm5,
+        "end": end,
+        "loop_motif": arm5 + stem + loop_margin,
+        "stem_motif": stem_motif,
+        "stem_partner": end - (stem_motif - arm5) - motif_width,
+    }
+
+
+def design_hairpins(nulls: np.ndarray, layout: dict, stem: int, loop_margin: int) -> np.ndarray:
+    """Copy of ``nulls`` turned into the stem-loops of ``layout`` (:func:`hairpin_layout`).
+
+    The 5' arm keeps the null's letters; column ``end - 1 - j`` of the 3' arm gets the
+    Watson-Crick complement of column ``arm5 + j`` (channels are A, C, G, U = 0..3, so
+    the complement of code c is 3 - c). The ``loop_margin`` nt at both ends of the loop
+    are set to A, which cannot pair with A, so the stem cannot zip on into the loop;
+    the middle of the loop keeps the null's letters. Only Watson-Crick pairs are
+    designed (G-U pairs would weaken the stem), though the fold check accepts whatever
+    pair the MFE structure forms between designed partners.
+    """
+    out = as_onehot(nulls).copy()
+    rows = np.arange(len(out))[:, None]
+    codes = out[rows, layout["arm5"][:, None] + np.arange(stem)].argmax(axis=-1)
+    out[rows, layout["end"][:, None] - 1 - np.arange(stem)] = np.eye(4, dtype=np.float32)[3 - codes]
+    margin = np.arange(loop_margin)
+    loop_end = layout["end"] - stem
+    for first in (layout["arm5"] + stem, loop_end - loop_margin):
+        out[rows, first[:, None] + margin] = np.eye(4, dtype=np.float32)[
+            ALPHABET.index(LOOP_FILLER)
+        ]
+    return out
+
+
+def mfe_partners(onehot: np.ndarray) -> np.ndarray:
+    """Partner column of every column under each probe's MFE structure, -1 if unpaired.
+
+    Each probe's real nucleotides are folded as a whole by ``RNA.fold`` (ViennaRNA
+    default energy parameters, 37 C); padding columns are -1.
+
+    Returns
+    -------
+    np.ndarray of int64, shape (N, L)
+    """
+    import RNA  # ViennaRNA: loaded only when folds are checked
+
+    starts, lengths = real_regions(onehot)
+    partners = np.full(onehot.shape[:2], -1, dtype=np.int64)
+    for i, sequence in enumerate(decode_onehot(onehot)):
+        structure, _ = RNA.fold(sequence)
+        table = np.asarray(RNA.ptable(structure)[1:], dtype=np.int64)  # 1-based, 0 = none
+        s = starts[i]
+        partners[i, s : s + lengths[i]] = np.where(table > 0, table - 1 + s, -1)
+    return partners
+
+
+def hairpin(
+    predict: Predict,
+    nulls: np.ndarray,
+    motif: str,
+    *,
+    rng: np.random.Generator | int | None = None,
+    stem: int | None = None,
+    loop_margin: int = LOOP_MARGIN,
+    check_folds: bool = True,
+    baseline: np.ndarray | None = None,
+    n_boot: int = N_BOOT,
+    confidence: float = CONFIDENCE,
+) -> pd.DataFrame:
+    """Importance of ``motif`` in a hairpin loop and in a stem, each against its control.
+
+    From every null a stem-loop is designed (:func:`hairpin_layout`,
+    :func:`design_hairpins`), centred in the probe: a stem of ``stem`` bp whose 3' arm
+    is the complement of the 5' arm, around a loop of ``len(motif) + 2 * loop_margin``
+    nt with A at both margins; the rest of the probe is the null's. The default stem is
+    ``len(motif) + 3`` bp, shortened to what fits the shortest null (but never below
+    the motif length). Loop and stem put the motif at different columns, so each gets a
+    control that differs from it in structure only:
+
+    ``loop``
+        the motif ``loop_margin`` nt into the loop, vs the designed stem-loops;
+    ``loop_control``
+        the motif at the same columns of the plain nulls, vs the plain nulls;
+    ``stem``
+        the motif centred in the 5' arm and its reverse complement at the partner
+        columns of the 3' arm (so it stays paired), vs the designed stem-loops;
+    ``stem_control``
+        the motif at the stem's motif columns of the plain nulls, vs the plain nulls;
+    ``partner_control``
+        the motif's reverse complement alone at the stem's partner columns of the plain
+        nulls, vs the plain nulls: the stem writes it too, and its letters can matter to
+        a model on their own (they can even form another copy of the motif).
+
+    Contrasts, paired per null: ``loop - loop_control`` and ``stem - stem_control -
+    partner_control`` (the structure effect of each context, net of position and of the
+    letters written), and ``loop - stem``, the difference of those two structure effects.
+    A model that reads structure (``pu``/``struct``, refolded after every change) and
+    prefers unpaired sites gives
+    ``loop - stem`` > 0; a model blind to structure gives 0 whatever its position
+    preference.
+
+    Whether the designs fold as intended is checked on the motif-bearing sequences with
+    ViennaRNA's MFE structure (:func:`mfe_partners`): ``fold_fraction`` is the fraction
+    in which every designed stem pair forms and, for ``loop``, every motif nucleotide is
+    unpaired (NaN for the controls, which have no design); ``motif_unpaired_fraction``
+    is the fraction with all motif nucleotides unpaired. The check folds 4 x n probes
+    (about 0.3 ms each); ``check_folds=False`` skips it and leaves both columns NaN.
+
+    Returns
+    -------
+    pd.DataFrame
+        ``condition`` (:data:`CONDITIONS`, then the three contrasts), ``kind``, the
+        statistics, ``fold_fraction`` and ``motif_unpaired_fraction``; 8 rows.
+    """
+    predict = as_predictor(predict)
+    nulls = as_onehot(nulls)
+    pattern_codes(motif)
+    m = len(motif)
+    if stem is None:
+        shortest = int(real_regions(nulls)[1].min())
+        stem = max(m, min(m + 3, (shortest - m - 2 * loop_margin) // 2))
+    layout = hairpin_layout(nulls, m, stem, loop_margin)
+    designed = design_hairpins(nulls, layout, stem, loop_margin)
+    in_loop = at_starts([motif], [layout["loop_motif"]])
+    partner = reverse_complement(motif)
+    at_stem = at_starts([motif], [layout["stem_motif"]])
+    at_partner = at_starts([partner], [layout["stem_partner"]])
+    in_stem = at_starts([motif, partner], [layout["stem_motif"], layout["stem_partner"]])
+    placed = {
+        "loop": in_loop,
+        "loop_control": in_loop,
+        "stem": in_stem,
+        "stem_control": at_stem,
+        "partner_control": at_partner,
+    }
+    # Loop and stem share the designed background, so they share one baseline.
+    controls = [name for name in CONDITIONS if name.endswith("_control")]
+    plain = measure(predict, nulls, {name: placed[name] for name in controls}, baseline=baseline)
+    effects = {**plain, **measure(predict, designed, {"loop": in_loop, "stem": in_stem})}
+    loop_effect = contrast(effects, "loop", "loop_control")
+    stem_effect = (
+        STEM_EFFECT,
+        "contrast",
+        effects["stem"] - effects["stem_control"] - effects["partner_control"],
+    )
+    rows = [
+        (name, "control" if name in controls else "condition", effects[name]) for name in CONDITIONS
+    ]
+    rows += [
+        loop_effect,
+        stem_effect,
+        (LOOP_MINUS_STEM, "contrast", loop_effect[2] - stem_effect[2]),
+    ]
+    result = table(NAME, motif, rows, predict, rng, n_boot=n_boot, confidence=confidence)
+    fold_fraction = [np.nan] * len(rows)
+    unpaired_fraction = [np.nan] * len(rows)
+    if check_folds:
+        sequences = {
+            name: placed[name](nulls if name in controls else designed) for name in CONDITIONS
+        }
+        folds = _hairpin_folds(sequences, layout, stem, m)
+        fold_fraction[: len(CONDITIONS)] = [folds[name][0] for name in CONDITIONS]
+        unpaired_fraction[: len(CONDITIONS)] = [folds[name][1] for name in CONDITIONS]
+    return result.assign(fold_fraction=fold_fraction, motif_unpaired_fraction=unpaired_fraction)
+
+
+def _hairpin_folds(sequences, layout, stem, width) -> dict[str, tuple[float, float]]:
+    """(intended-fold fraction, motif-unpaired fraction) of each condition's sequences."""
+    rows = np.arange(len(layout["arm5"]))[:, None]
+    stem_columns = layout["arm5"][:, None] + np.arange(stem)
+    stem_partners = layout["end"][:, None] - 1 - np.arange(stem)
+    out = {}
+    for name, onehot in sequences.items():
+        columns = layout[MOTIF_AT[name]][:, None] + np.arange(width)
+        partners = mfe_partners(onehot)
+        unpaired = (partners[rows, columns] == -1).all(axis=1)
+        formed = (partners[rows, stem_columns] == stem_partners).all(axis=1)
+        intended = {"loop": formed & unpaired, "stem": formed}.get(name)
+        out[name] = (np.nan if intended is None else float(intended.mean()), float(unpaired.mean()))
+    return out
+
+
+def headline(result: pd.DataFrame) -> Headline:
+    """``loop - stem``: the loop's structure effect minus the stem's, with its CI."""
+    row = row_named(result, LOOP_MINUS_STEM)
+    loop, stem = row_named(result, LOOP_EFFECT), row_named(result, STEM_EFFECT)
+    detail = f"loop effect {loop['importance']:.3g}, stem effect {stem['importance']:.3g}"
+    return Headline.of_row("loop minus stem, net of position", row, detail)

@@ -1,0 +1,200 @@
+"""One entry per GIA experiment: what runs it, how its table is read and drawn.
+
+The command line, the workflow (its rules, the cross-RBP summary, the report), the
+figures and the validation all look experiments up here, so adding one means: its module
+under :mod:`rbpgia.gia.experiments`, its entry in :data:`EXPERIMENTS` below, and its
+report caption ``workflow/report/gia/<name>.rst``. Nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from rbpgia.errors import InputError
+from rbpgia.gia.experiments.design import Headline
+from rbpgia.gia.experiments.flanks import flanks
+from rbpgia.gia.experiments.flanks import headline as flanks_headline
+from rbpgia.gia.experiments.gc_bias import gc_bias
+from rbpgia.gia.experiments.gc_bias import headline as gc_bias_headline
+from rbpgia.gia.experiments.hairpin import hairpin
+from rbpgia.gia.experiments.hairpin import headline as hairpin_headline
+from rbpgia.gia.experiments.motif_count import headline as motif_count_headline
+from rbpgia.gia.experiments.motif_count import motif_count
+from rbpgia.gia.experiments.mutagenesis import headline as mutagenesis_headline
+from rbpgia.gia.experiments.mutagenesis import kmer_mutagenesis
+from rbpgia.gia.experiments.positional import headline as positional_headline
+from rbpgia.gia.experiments.positional import positional
+from rbpgia.gia.experiments.search import headline as search_headline
+from rbpgia.gia.experiments.spacing import INTERACTION, spacing
+from rbpgia.gia.experiments.spacing import headline as spacing_headline
+
+
+@dataclass(frozen=True)
+class Figure:
+    """How an experiment's table is drawn (:func:`rbpgia.plots.gia.plot_experiment`).
+
+    ``kind``: ``ranking`` (the best rows as horizontal bars), ``grid`` (a heat map of
+    ``rows`` x ``columns``), ``line`` (importance against ``x``, one line per value of
+    ``series``, optionally with the table's fitted line) or ``bars`` (one bar per row,
+    contrasts drawn apart). ``rows_shown`` keeps only rows whose ``condition`` is listed,
+    ``kinds_shown`` only rows of those kinds.
+    """
+
+    kind: str
+    x: str | None = None
+    xlabel: str = ""
+    rows: str | None = None
+    columns: str | None = None
+    series: str | None = None
+    fit: bool = False
+    rows_shown: tuple[str, ...] | None = None
+    kinds_shown: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A GIA experiment: its function, the columns naming its rows, headline and figure.
+
+    ``run`` is None for the k-mer search, which takes no motif and runs through
+    :mod:`rbpgia.gia.kmer_search`; ``summary`` is one line for help texts.
+    """
+
+    name: str
+    run: Callable[..., pd.DataFrame] | None
+    labels: tuple[str, ...]
+    headline: Callable[[pd.DataFrame], Headline]
+    figure: Figure
+    summary: str
+    options: dict = field(default_factory=dict)
+
+    @property
+    def needs_motif(self) -> bool:
+        return self.run is not None
+
+
+SEARCH = "kmer_search"
+
+_ENTRIES = [
+    Experiment(
+        SEARCH,
+        None,
+        ("kmer", "position"),
+        search_headline,
+        Figure("ranking", x="kmer"),
+        "every k-mer at the nulls' centre, ranked by importance",
+    ),
+    Experiment(
+        "kmer_mutagenesis",
+        kmer_mutagenesis,
+        ("condition", "position", "nucleotide", "wild_type"),
+        mutagenesis_headline,
+        Figure("grid", rows="nucleotide", columns="position", xlabel="position in the motif"),
+        "every single-nucleotide variant of the motif at the same columns",
+    ),
+    Experiment(
+        "positional",
+        positional,
+        ("condition", "anchor", "offset"),
+        positional_headline,
+        Figure("line", x="offset", series="anchor", xlabel="motif start (nt from that end)"),
+        "the motif at every start, counted from the 5' and the 3' end",
+    ),
+    Experiment(
+        "motif_count",
+        motif_count,
+        ("condition", "n_sites"),
+        motif_count_headline,
+        Figure(
+            "line",
+            x="n_sites",
+            xlabel="copies of the motif",
+            fit=True,
+            kinds_shown=("condition",),
+        ),
+        "1..n copies placed alike for every count, and each added copy",
+    ),
+    Experiment(
+        "spacing",
+        spacing,
+        ("condition", "spacing"),
+        spacing_headline,
+        Figure(
+            "line",
+            x="spacing",
+            series="condition",
+            xlabel="gap between the two copies (nt)",
+            rows_shown=("pair", INTERACTION),
+        ),
+        "two copies at each gap, and their interaction beyond the single sites",
+    ),
+    Experiment(
+        "gc_bias",
+        gc_bias,
+        ("condition",),
+        gc_bias_headline,
+        Figure("bars", x="condition"),
+        "a GC-rich k-mer at either end, with and without the motif",
+    ),
+    Experiment(
+        "hairpin",
+        hairpin,
+        ("condition",),
+        hairpin_headline,
+        Figure("bars", x="condition"),
+        "the motif in a hairpin loop and stem, each against the same columns unfolded",
+    ),
+    Experiment(
+        "flanks",
+        flanks,
+        ("condition", "five_prime", "three_prime"),
+        flanks_headline,
+        Figure("grid", rows="five_prime", columns="three_prime", xlabel="3' flanking nucleotide"),
+        "the motif with every pair of flanking nucleotides",
+    ),
+]
+
+EXPERIMENTS: dict[str, Experiment] = {entry.name: entry for entry in _ENTRIES}
+# Experiments on a motif, in the order the workflow runs them.
+MOTIF_EXPERIMENTS: tuple[str, ...] = tuple(e.name for e in _ENTRIES if e.needs_motif)
+
+
+def get(name: str) -> Experiment:
+    """The registry entry of ``name``; InputError listing the known ones otherwise."""
+    try:
+        return EXPERIMENTS[name]
+    except KeyError:
+        raise InputError(
+            f"unknown GIA experiment {name!r}; known: {', '.join(EXPERIMENTS)}"
+        ) from None
+
+
+def experiment_of(result: pd.DataFrame, source=None) -> str:
+    """The experiment a GIA table comes from, read from its ``experiment`` column."""
+    if "experiment" not in result.columns or not len(result):
+        raise InputError(
+            "the table has no 'experiment' column (written before rbpgia 0.2?); "
+            "name the experiment with --experiment",
+            source,
+        )
+    return get(str(result["experiment"].iloc[0])).name
+
+
+def headline(name: str, result: pd.DataFrame) -> Headline:
+    """The headline of one experiment's table."""
+    return get(name).headline(result)
+
+
+__all__ = [
+    "EXPERIMENTS",
+    "MOTIF_EXPERIMENTS",
+    "SEARCH",
+    "Experiment",
+    "Figure",
+    "Headline",
+    "experiment_of",
+    "get",
+    "headline",
+]

@@ -1,0 +1,160 @@
+"""One GIA run path: settings, nulls and baseline, the k-mer search, the experiments.
+
+``rbpgia gia``, the workflow's GIA jobs and Python users all go through these functions,
+so a default, a bound or a seed means the same everywhere:
+
+>>> options = settings({"n_null": 500})          # the schema's gia defaults, checked
+>>> run = prepare(Predictor(predict, "seq"), background_onehot, options)
+>>> kmers = search(run, options)                   # adaptive or exhaustive, as configured
+>>> motif = kmers["kmer"].iloc[0]
+>>> table = run_experiment(run, "motif_count", motif, options)
+
+Defaults and bounds come from the ``gia`` section of the shipped configuration schema
+(:mod:`rbpgia.schema`) and nowhere else. The nulls are drawn from one generator seeded
+by ``seed``; the k-mer search and every experiment then start from a copy of its state
+after the draw, so each experiment draws the same numbers whichever ran before it, in
+one process or in a job of its own.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import jsonschema
+import numpy as np
+import pandas as pd
+
+from rbpgia import schema
+from rbpgia.errors import InputError
+from rbpgia.gia import registry
+from rbpgia.gia.importance import null_predictions
+from rbpgia.gia.kmer_search import adaptive_kmer_search, kmer_search
+from rbpgia.gia.nulls import make_nulls
+from rbpgia.gia.predictor import Predictor
+
+SECTION = "gia"
+# Null kinds that rank the background probes by their measured scores.
+SCORED_NULLS = ("quartile1", "quartile2", "quartile3", "quartile4", "gc_matched")
+
+
+def settings(overrides: Mapping | None = None) -> dict:
+    """The schema's ``gia`` defaults updated with ``overrides``, each value checked.
+
+    Raises
+    ------
+    InputError
+        Naming the key (``gia.KEY``) of an unknown key, a value out of the schema's
+        bounds, or an unknown experiment.
+    """
+    keys = schema.properties(SECTION)
+    out = schema.defaults(SECTION)
+    for key, value in (overrides or {}).items():
+        if key not in keys:
+            raise InputError(f"{SECTION}.{key}: unknown setting; known: {', '.join(keys)}")
+        try:
+            jsonschema.validate(value, keys[key])
+        except jsonschema.ValidationError as err:
+            raise InputError(f"{SECTION}.{key}: {err.message}") from None
+        out[key] = value
+    if out["experiments"] is None:
+        out["experiments"] = list(registry.MOTIF_EXPERIMENTS)
+    for name in out["experiments"]:
+        if name not in registry.MOTIF_EXPERIMENTS:
+            raise InputError(
+                f"{SECTION}.experiments: unknown experiment {name!r}; known: "
+                f"{', '.join(registry.MOTIF_EXPERIMENTS)}"
+            )
+    return out
+
+
+@dataclass
+class Prepared:
+    """What every GIA step on one model shares: its predictor, nulls and their baseline."""
+
+    predictor: Predictor
+    nulls: np.ndarray
+    baseline: np.ndarray
+    null_kind: str
+    start: np.random.Generator
+
+    def rng(self) -> np.random.Generator:
+        """A generator in the state right after the nulls were drawn (a fresh copy)."""
+        return copy.deepcopy(self.start)
+
+
+def prepare(
+    predictor: Predictor,
+    background: np.ndarray,
+    options: Mapping,
+    measured: np.ndarray | None = None,
+) -> Prepared:
+    """Draw the nulls from one-hot ``background`` probes and predict them once.
+
+    ``measured`` (one score per background probe) is needed by the null kinds that
+    rank probes by binding (:data:`SCORED_NULLS`).
+    """
+    if options["nulls"] in SCORED_NULLS and measured is None:
+        raise InputError(
+            f"{options['nulls']} nulls rank the background probes by their measured "
+            "scores, and none were given"
+        )
+    rng = np.random.default_rng(options["seed"])
+    nulls = make_nulls(options["nulls"], background, options["n_null"], rng, measured=measured)
+    baseline = null_predictions(predictor, nulls)
+    return Prepared(predictor, nulls, baseline, options["nulls"], rng)
+
+
+def is_adaptive(options: Mapping) -> bool:
+    """The search is adaptive unless turned off or no larger than its first round."""
+    return bool(options["adaptive"]) and options["n_null"] > options["screen_nulls"]
+
+
+def search(
+    run: Prepared, options: Mapping, log: Callable[[str], None] | None = None
+) -> pd.DataFrame:
+    """The k-mer search of ``options`` (adaptive or exhaustive), in rank order."""
+    common = dict(k=options["k"], baseline=run.baseline, n_boot=options["n_boot"], rng=run.rng())
+    if is_adaptive(options):
+        result = adaptive_kmer_search(
+            run.predictor,
+            run.nulls,
+            n_screen=options["screen_nulls"],
+            top=options["search_top"],
+            miss_probability=options["miss_probability"],
+            log=log,
+            **common,
+        )
+    else:
+        result = kmer_search(run.predictor, run.nulls, **common)
+    result.insert(0, "experiment", registry.SEARCH)
+    result.insert(1, "null", run.null_kind)
+    return result
+
+
+def choose_motif(kmers: pd.DataFrame, motif: str | None = None) -> tuple[str, str]:
+    """(motif, where it came from): ``motif`` when given, else the search's top k-mer."""
+    if motif:
+        return motif, "given"
+    return str(kmers["kmer"].iloc[0]), "top k-mer of the search"
+
+
+def run_experiment(
+    run: Prepared, name: str, motif: str, options: Mapping, **design
+) -> pd.DataFrame:
+    """One experiment on ``motif``, with the ``null`` kind in its table."""
+    entry = registry.get(name)
+    if not entry.needs_motif:
+        raise InputError(f"{name} takes no motif; use search()")
+    result = entry.run(
+        run.predictor,
+        run.nulls,
+        motif,
+        rng=run.rng(),
+        baseline=run.baseline,
+        n_boot=options["n_boot"],
+        **design,
+    )
+    result.insert(2, "null", run.null_kind)
+    return result

@@ -5,8 +5,8 @@ loading the model and drawing the nulls take about ten, so separate jobs would s
 of their time starting up. Every experiment still writes its own table and figure.
 """
 
-from rbpgia.logs import setup_logging
-from rbpgia.startup import fast_imports
+from rbpgia.workflow.logs import setup_logging
+from rbpgia.workflow.startup import fast_imports
 
 # First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
 log = setup_logging(snakemake.log[0], native_stderr=True)
@@ -19,9 +19,9 @@ with fast_imports():
 
     from rbpgia.gia import experiments
     from rbpgia.io import atomic_path
-    from rbpgia.jobs import gia_context, parse_model_id
     from rbpgia.plots.gia import plot_experiment
     from rbpgia.train import limit_threads
+    from rbpgia.workflow.jobs import gia_context, parse_model_id
 
 limit_threads(snakemake.threads)
 

@@ -1,7 +1,7 @@
 """GIA k-mer search for one RBP: every k-mer embedded at the centre of the nulls."""
 
-from rbpgia.logs import setup_logging
-from rbpgia.startup import fast_imports
+from rbpgia.workflow.logs import setup_logging
+from rbpgia.workflow.startup import fast_imports
 
 # First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
 log = setup_logging(snakemake.log[0], native_stderr=True)
@@ -11,9 +11,9 @@ with fast_imports():
 
     from rbpgia.gia.kmer_search import adaptive_kmer_search, kmer_search
     from rbpgia.io import atomic_path
-    from rbpgia.jobs import gia_context, parse_model_id
     from rbpgia.plots.gia import plot_experiment
     from rbpgia.train import limit_threads
+    from rbpgia.workflow.jobs import gia_context, parse_model_id
 
 limit_threads(snakemake.threads)
 

@@ -55,16 +55,21 @@ from machine import (  # noqa: E402
     write_report,
 )
 
+<<<<<<< HEAD
 from rbpgia.config import load_config  # noqa: E402
 from rbpgia.encode.onehot import decode, pad_offsets  # noqa: E402
 from rbpgia.sequence import ALPHABET  # noqa: E402
+=======
+from rbpgia.encode.onehot import ALPHABET, decode, pad_offsets  # noqa: E402
+>>>>>>> lib-standalone
 from rbpgia.gia import EXPERIMENTS  # noqa: E402
 from rbpgia.gia.embed import resolve_starts  # noqa: E402
 from rbpgia.gia.experiments import hairpin  # noqa: E402
 from rbpgia.gia.kmer_search import adaptive_kmer_search, all_kmers, kmer_search  # noqa: E402
 from rbpgia.gia.nulls import NULL_KINDS, make_nulls  # noqa: E402
-from rbpgia.jobs import gia_context  # noqa: E402
 from rbpgia.models import build_residualbind  # noqa: E402
+from rbpgia.workflow.config import load_config  # noqa: E402
+from rbpgia.workflow.jobs import gia_context  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_MODELS = "results/*/models/residualbind_seq_clip/*/model.keras"

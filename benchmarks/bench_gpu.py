@@ -53,10 +53,10 @@ from machine import (  # noqa: E402
     write_report,
 )
 
-from rbpgia.config import load_config  # noqa: E402
 from rbpgia.gia.kmer_search import adaptive_kmer_search, kmer_search  # noqa: E402
 from rbpgia.models import build_residualbind  # noqa: E402
 from rbpgia.train import load_model, make_predict_fn  # noqa: E402
+from rbpgia.workflow.config import load_config  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 # Vendors' FP32 (non-tensor-core) peaks in TFLOP/s, by a pattern of the device's name. JAX
@@ -93,7 +93,7 @@ def model_and_nulls(args, settings) -> tuple[keras.Model, np.ndarray, np.ndarray
     """The first trained model with its data set's nulls, or random ones (and what was used)."""
     jobs = [job for job in model_jobs(args.models) if job[2] is not None]
     if jobs:
-        from rbpgia.jobs import gia_context
+        from rbpgia.workflow.jobs import gia_context
 
         name, path, h5 = jobs[0]
         context = gia_context(h5, path, name.split("/")[-1], "seq", settings)

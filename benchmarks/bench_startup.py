@@ -1,4 +1,4 @@
-"""Start-up cost of workflow jobs, with and without :func:`rbpgia.startup.fast_imports`.
+"""Start-up cost of workflow jobs, with and without :func:`rbpgia.workflow.startup.fast_imports`.
 
 A demo run starts over a hundred short jobs, most of which import TensorFlow. For each
 job script named, this takes the imports of its ``with fast_imports():`` block (read
@@ -51,7 +51,7 @@ def programs(block: str) -> dict[str, str]:
     indented = "\n".join("    " + line for line in block.splitlines())
     return {
         "plain": block,
-        "fast_imports": "from rbpgia.startup import fast_imports\n"
+        "fast_imports": "from rbpgia.workflow.startup import fast_imports\n"
         f"with fast_imports():\n{indented}",
     }
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rbpgia.config import load_config, validate_config
 from rbpgia.errors import ConfigError
+from rbpgia.workflow.config import load_config, validate_config
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -7,7 +7,7 @@ import pytest
 from rbpgia.data.probes import Probes
 from rbpgia.encode.store import encode_probes, write_probes_h5
 from rbpgia.gia import experiments
-from rbpgia.jobs import gia_context, load_job_data, parse_model_id, train_kmer_ridge_job
+from rbpgia.workflow.jobs import gia_context, load_job_data, parse_model_id, train_kmer_ridge_job
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import sys
 
 JOB = """
 import os, sys
-from rbpgia.logs import setup_logging
+from rbpgia.workflow.logs import setup_logging
 log = setup_logging(sys.argv[1], native_stderr=True)
 os.write(2, b"I0000 native start-up chatter\\n")
 log.info("epoch 1/3 done")

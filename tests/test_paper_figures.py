@@ -11,8 +11,8 @@ from PIL import Image
 
 from rbpgia.sequence import ALPHABET, gc_fraction
 from rbpgia.plots import paper
-from rbpgia.plots.labels import report_labels
 from rbpgia.plots.report import plot_training_history, plot_validation
+from rbpgia.workflow.labels import report_labels
 
 RBPS = [f"RBP{i}" for i in range(6)]
 MAIN = ("residualbind", "seq", "clip")

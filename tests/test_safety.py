@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from loopback import serving
 
-from rbpgia.config import load_config
 from rbpgia.data.download import download
 from rbpgia.errors import InputError
+from rbpgia.workflow.config import load_config
 
 REPO = Path(__file__).resolve().parents[1]
 SCANNED = ("src", "workflow", "benchmarks")

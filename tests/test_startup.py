@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from rbpgia.startup import fast_imports
+from rbpgia.workflow.startup import fast_imports
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import bench_startup  # noqa: E402
 
 SCRIPTS = sorted((Path(__file__).parents[1] / "workflow" / "scripts").glob("*.py"))
 # The only imports a script may make before its block: what starts logging and the block.
-BEFORE_BLOCK = {"rbpgia.logs", "rbpgia.startup"}
+BEFORE_BLOCK = {"rbpgia.workflow.logs", "rbpgia.workflow.startup"}
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rbpgia.config import load_config
 from rbpgia.validate import CHECKS, checked_experiments, shares_shifted_core, validate_rbp
+from rbpgia.workflow.config import load_config
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rbpgia.config import load_config
 from rbpgia.data import read_probes
 from rbpgia.data.summary import experiment_table
 from rbpgia.errors import ConfigError, InputError
+from rbpgia.workflow.config import load_config
 
 BAD = Path(__file__).resolve().parent / "bad"
 SCRIPTS = Path(__file__).resolve().parents[2] / "workflow" / "scripts"

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from rbpgia.config import validate_config
 from rbpgia.data.synthetic import generate
 from rbpgia.encode.folded import load_folded, save_folded
 from rbpgia.encode.store import encode_probes
 from rbpgia.encode.structure import SPAN, WINDOW, structure_profiles
+from rbpgia.workflow.config import validate_config
 
 
 def rules(**rbps):

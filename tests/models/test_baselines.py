@@ -226,7 +226,7 @@ def test_ridge_jobs_do_not_start_keras():
     import sys
 
     code = (
-        "import sys, rbpgia.jobs, rbpgia.models, rbpgia.models.kmer_ridge; "
+        "import sys, rbpgia.workflow.jobs, rbpgia.models, rbpgia.models.kmer_ridge; "
         "print(sorted(m for m in ('keras', 'tensorflow', 'jax', 'torch') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -10,10 +10,10 @@ min_version("9.0")
 # The workflow runs from a checkout without an installed package too.
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
-from rbpgia.config import DATASET_SECTIONS, load_schema, validate_config
 from rbpgia.errors import ConfigError, InputError
 from rbpgia.gia.run import settings as gia_settings
-from rbpgia.plots.labels import report_labels
+from rbpgia.workflow.config import DATASET_SECTIONS, load_schema, validate_config
+from rbpgia.workflow.labels import report_labels
 
 try:
     _validated = validate_config(config, load_schema())

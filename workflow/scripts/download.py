@@ -1,7 +1,7 @@
 """Fetch the configured RNAcompete table (resumable, checked against its sha256)."""
 
-from rbpgia.logs import setup_logging
-from rbpgia.startup import fast_imports
+from rbpgia.workflow.logs import setup_logging
+from rbpgia.workflow.startup import fast_imports
 
 # First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
 log = setup_logging(snakemake.log[0], native_stderr=True)

@@ -1,7 +1,7 @@
 """Encode the probe pool once (one-hot + ViennaRNA structure) for every RBP of the data set."""
 
-from rbpgia.logs import setup_logging
-from rbpgia.startup import fast_imports
+from rbpgia.workflow.logs import setup_logging
+from rbpgia.workflow.startup import fast_imports
 
 # First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
 log = setup_logging(snakemake.log[0], native_stderr=True)
@@ -14,7 +14,7 @@ with fast_imports():
     from rbpgia.encode.folded import load_folded
     from rbpgia.encode.store import encode_probes, write_probes_h5
     from rbpgia.io import atomic_path
-    from rbpgia.logs import progress_reporter
+    from rbpgia.workflow.logs import progress_reporter
 
 settings = snakemake.params.settings
 start = time.monotonic()

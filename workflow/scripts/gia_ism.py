@@ -1,7 +1,7 @@
 """In-silico mutagenesis logos of the top-scoring Set B probes of one RBP."""
 
-from rbpgia.logs import setup_logging
-from rbpgia.startup import fast_imports
+from rbpgia.workflow.logs import setup_logging
+from rbpgia.workflow.startup import fast_imports
 
 # First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
 log = setup_logging(snakemake.log[0], native_stderr=True)
@@ -13,9 +13,9 @@ with fast_imports():
     from rbpgia.encode.onehot import decode
     from rbpgia.explain import ism_logo_matrix, ism_table, saturation_mutagenesis
     from rbpgia.io import atomic_path
-    from rbpgia.jobs import parse_model_id
     from rbpgia.plots.logos import plot_ism_logos
     from rbpgia.train import limit_threads, load_model, make_predict_fn
+    from rbpgia.workflow.jobs import parse_model_id
 
 limit_threads(snakemake.threads)
 

@@ -1,7 +1,7 @@
 """Train one Keras model for one RBP, input type and normalisation; evaluate on Set B."""
 
-from rbpgia.logs import setup_logging
-from rbpgia.startup import fast_imports
+from rbpgia.workflow.logs import setup_logging
+from rbpgia.workflow.startup import fast_imports
 
 # First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
 log = setup_logging(snakemake.log[0], native_stderr=True)
@@ -10,8 +10,8 @@ with fast_imports():
     import json
 
     from rbpgia.io import atomic_open, atomic_path
-    from rbpgia.jobs import load_job_data, train_keras_job
     from rbpgia.train import limit_threads, save_model
+    from rbpgia.workflow.jobs import load_job_data, train_keras_job
 
 limit_threads(snakemake.threads)
 

@@ -1,7 +1,7 @@
 """Fit the k-mer ridge baseline for one RBP on the same splits as the deep models."""
 
-from rbpgia.logs import setup_logging
-from rbpgia.startup import fast_imports
+from rbpgia.workflow.logs import setup_logging
+from rbpgia.workflow.startup import fast_imports
 
 # First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
 log = setup_logging(snakemake.log[0], native_stderr=True)
@@ -10,8 +10,8 @@ with fast_imports():
     import json
 
     from rbpgia.io import atomic_open, atomic_path
-    from rbpgia.jobs import load_job_data, train_kmer_ridge_job
     from rbpgia.models.kmer_ridge import save_kmer_ridge
+    from rbpgia.workflow.jobs import load_job_data, train_kmer_ridge_job
 
 w = snakemake.wildcards
 settings = snakemake.params.settings

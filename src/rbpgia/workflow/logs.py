@@ -1,4 +1,4 @@
-"""Logging set-up shared by the workflow scripts and the command line."""
+"""Logging set-up of the workflow scripts (job logs, progress lines)."""
 
 from __future__ import annotations
 

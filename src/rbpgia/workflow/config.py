@@ -1,8 +1,9 @@
 """Load and validate the workflow configuration against its JSON schema.
 
-The schema (``rbpgia/schema/config.schema.yaml``, shipped in the package) is the single source of defaults:
-:func:`validate_config` fills them in (recursively, including each entry of a mapping such
-as ``datasets``) and reports the first problem with the dotted path of the offending key.
+The schema (``rbpgia/schema/config.schema.yaml``, shipped in the package) is the single
+source of defaults: :func:`validate_config` fills them in (recursively, including each entry
+of a mapping such as ``datasets``) and reports the first problem with the dotted path of the
+offending key.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import copy
 import os
 import re
-from pathlib import Path
 from typing import Any
 
 import jsonschema

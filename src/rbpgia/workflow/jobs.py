@@ -8,7 +8,6 @@ Set B. Writing files is left to the caller.
 
 from __future__ import annotations
 
-import copy
 import logging
 import os
 import time
@@ -162,58 +161,34 @@ def train_kmer_ridge_job(data: JobData, log: logging.Logger | None = None) -> Jo
     return JobResult(model, metrics, predictions_table(data, predicted))
 
 
-@dataclass
-class GiaContext:
-    """What every GIA experiment of one RBP shares: the model, its nulls and a seeded RNG."""
-
-    predict: object
-    nulls: np.ndarray
-    input_type: str
-    rng: np.random.Generator
-    baseline: np.ndarray | None = None
-
-    def __post_init__(self):
-        self._rng_at_start = copy.deepcopy(self.rng)
-
-    def experiment_rng(self) -> np.random.Generator:
-        """A generator in the state the context started with, one per experiment.
-
-        Every experiment then draws the same random numbers whichever experiments ran
-        before it in the same process, as if each ran in a job of its own.
-        """
-        return copy.deepcopy(self._rng_at_start)
-
-
 def parse_model_id(model_id: str) -> tuple[str, str, str]:
     """``residualbind_seq_clip`` -> (``residualbind``, ``seq``, ``clip``)."""
     arch, input_type, norm = model_id.rsplit("_", 2)
     return arch, input_type, norm
 
 
-def gia_context(
+def gia_prepare(
     h5_path: str | os.PathLike,
     model_path: str | os.PathLike,
     rbp: str,
-    input_type: str,
-    settings: dict,
-    threads: int = 1,
-) -> GiaContext:
-    """Load a trained model and draw its nulls from the Set B probes of the pool.
+    model_id: str,
+    options: dict,
+):
+    """Load a trained model and prepare its GIA run on the pool's Set B probes.
 
-    ``settings`` is the config's ``gia`` section (``nulls``, ``n_null``, ``seed``). The same
-    seed gives the same nulls in every experiment job of an RBP, so the experiments' effects
-    are measured on one background.
+    The nulls are drawn from the Set B probes that have a measurement for ``rbp``
+    (:func:`rbpgia.gia.run.prepare`, seeded by ``options["seed"]``), so every GIA job of
+    an RBP measures its effects on one background.
     """
-    from rbpgia.gia.importance import null_predictions
-    from rbpgia.gia.nulls import make_nulls
+    from rbpgia.gia.predictor import Predictor
+    from rbpgia.gia.run import prepare
     from rbpgia.train import load_model, make_predict_fn
 
+    _, input_type, _ = parse_model_id(model_id)
     sets = store.read_sets(h5_path)
     measured = store.read_targets(h5_path, rbp)
     rows = np.flatnonzero((sets == "B") & np.isfinite(measured))
-    base = store.read_inputs(h5_path, "seq", rows)
-    rng = np.random.default_rng(settings["seed"])
-    nulls = make_nulls(settings["nulls"], base, settings["n_null"], rng, measured=measured[rows])
+    background = store.read_inputs(h5_path, "seq", rows)
     predict = make_predict_fn(load_model(model_path))
-    baseline = null_predictions(predict, nulls, input_type, threads=threads)
-    return GiaContext(predict, nulls, input_type, rng, baseline)
+    predictor = Predictor(predict, input_type, threads=options["threads"])
+    return prepare(predictor, background, options, measured=measured[rows])

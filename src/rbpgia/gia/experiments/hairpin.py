@@ -7,7 +7,7 @@ import pandas as pd
 
 from rbpgia.encode.onehot import decode as decode_onehot
 from rbpgia.errors import InputError
-from rbpgia.gia.embed import as_onehot, pattern_codes, real_regions
+from rbpgia.gia.embed import as_onehot, embed_per_sequence, pattern_codes, real_regions
 from rbpgia.gia.experiments.design import (
     Headline,
     Predict,
@@ -22,17 +22,16 @@ from rbpgia.gia.stats import CONFIDENCE, N_BOOT
 from rbpgia.sequence import ALPHABET, reverse_complement
 
 NAME = "hairpin"
-CONDITIONS = ("loop", "loop_control", "stem", "stem_control", "partner_control")
+CONDITIONS = ("loop", "loop_control", "stem", "stem_control")
 # Layout key of the motif's first column in each condition.
 MOTIF_AT = {
     "loop": "loop_motif",
     "loop_control": "loop_motif",
     "stem": "stem_motif",
     "stem_control": "stem_motif",
-    "partner_control": "stem_partner",
 }
 LOOP_EFFECT = "loop - loop_control"
-STEM_EFFECT = "stem - stem_control - partner_control"
+STEM_EFFECT = "stem - stem_control"
 # The difference of the two structure effects (each net of position).
 LOOP_MINUS_STEM = "loop - stem"
 LOOP_MARGIN = 2
@@ -156,20 +155,23 @@ def hairpin(
     ``loop``
         the motif ``loop_margin`` nt into the loop, vs the designed stem-loops;
     ``loop_control``
-        the motif at the same columns of the plain nulls, vs the plain nulls;
+        the motif at the same columns of the plain nulls with the loop's A margins
+        written beside it, vs those nulls with the margins alone (so the motif's
+        neighbours are the loop's in both);
     ``stem``
         the motif centred in the 5' arm and its reverse complement at the partner
         columns of the 3' arm (so it stays paired), vs the designed stem-loops;
     ``stem_control``
-        the motif at the stem's motif columns of the plain nulls, vs the plain nulls;
-    ``partner_control``
-        the motif's reverse complement alone at the stem's partner columns of the plain
-        nulls, vs the plain nulls: the stem writes it too, and its letters can matter to
-        a model on their own (they can even form another copy of the motif).
+        the motif and its reverse complement at the same columns of the plain nulls, vs
+        the plain nulls. The reverse complement's letters can matter to a model on their
+        own (for UGCAUG, CAUGCA next to UG forms a second UGCAUG in one probe in eight),
+        so the control writes them too; without the rest of the designed stem the two
+        stretches pair far less often (``motif_unpaired_fraction`` says how often).
 
-    Contrasts, paired per null: ``loop - loop_control`` and ``stem - stem_control -
-    partner_control`` (the structure effect of each context, net of position and of the
-    letters written), and ``loop - stem``, the difference of those two structure effects.
+    Each control writes the same letters at the same columns as its condition, so the
+    contrasts, paired per null, change structure only: ``loop - loop_control`` and
+    ``stem - stem_control`` (the structure effect of each context, net of position and
+    letters), and ``loop - stem``, the difference of those two structure effects.
     A model that reads structure (``pu``/``struct``, refolded after every change) and
     prefers unpaired sites gives
     ``loop - stem`` > 0; a model blind to structure gives 0 whatever its position
@@ -186,7 +188,7 @@ def hairpin(
     -------
     pd.DataFrame
         ``condition`` (:data:`CONDITIONS`, then the three contrasts), ``kind``, the
-        statistics, ``fold_fraction`` and ``motif_unpaired_fraction``; 8 rows.
+        statistics, ``fold_fraction`` and ``motif_unpaired_fraction``; 7 rows.
     """
     predict = as_predictor(predict)
     nulls = as_onehot(nulls)
@@ -199,26 +201,26 @@ def hairpin(
     designed = design_hairpins(nulls, layout, stem, loop_margin)
     in_loop = at_starts([motif], [layout["loop_motif"]])
     partner = reverse_complement(motif)
-    at_stem = at_starts([motif], [layout["stem_motif"]])
-    at_partner = at_starts([partner], [layout["stem_partner"]])
+    margin = LOOP_FILLER * loop_margin
+    margined = embed_per_sequence(
+        nulls, [margin, margin], [layout["loop_motif"] - loop_margin, layout["loop_motif"] + m]
+    )
     in_stem = at_starts([motif, partner], [layout["stem_motif"], layout["stem_partner"]])
     placed = {
         "loop": in_loop,
         "loop_control": in_loop,
         "stem": in_stem,
-        "stem_control": at_stem,
-        "partner_control": at_partner,
+        "stem_control": in_stem,
     }
-    # Loop and stem share the designed background, so they share one baseline.
     controls = [name for name in CONDITIONS if name.endswith("_control")]
-    plain = measure(predict, nulls, {name: placed[name] for name in controls}, baseline=baseline)
-    effects = {**plain, **measure(predict, designed, {"loop": in_loop, "stem": in_stem})}
+    # Loop and stem share the designed background, so they share one baseline.
+    effects = {
+        **measure(predict, designed, {"loop": in_loop, "stem": in_stem}),
+        **measure(predict, margined, {"loop_control": in_loop}),
+        **measure(predict, nulls, {"stem_control": in_stem}, baseline=baseline),
+    }
     loop_effect = contrast(effects, "loop", "loop_control")
-    stem_effect = (
-        STEM_EFFECT,
-        "contrast",
-        effects["stem"] - effects["stem_control"] - effects["partner_control"],
-    )
+    stem_effect = contrast(effects, "stem", "stem_control")
     rows = [
         (name, "control" if name in controls else "condition", effects[name]) for name in CONDITIONS
     ]
@@ -231,9 +233,8 @@ def hairpin(
     fold_fraction = [np.nan] * len(rows)
     unpaired_fraction = [np.nan] * len(rows)
     if check_folds:
-        sequences = {
-            name: placed[name](nulls if name in controls else designed) for name in CONDITIONS
-        }
+        backgrounds = {"loop_control": margined, "stem_control": nulls}
+        sequences = {name: placed[name](backgrounds.get(name, designed)) for name in CONDITIONS}
         folds = _hairpin_folds(sequences, layout, stem, m)
         fold_fraction[: len(CONDITIONS)] = [folds[name][0] for name in CONDITIONS]
         unpaired_fraction[: len(CONDITIONS)] = [folds[name][1] for name in CONDITIONS]

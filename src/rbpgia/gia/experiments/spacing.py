@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from rbpgia.errors import InputError
-from rbpgia.gia.embed import as_onehot, pattern_codes, real_regions
-from rbpgia.gia.experiments.design import Headline, Predict, at_starts, measure, table
+from rbpgia.gia.embed import as_onehot, embed_per_sequence, pattern_codes, real_regions
+from rbpgia.gia.experiments.design import Headline, Predict, measure, table
 from rbpgia.gia.predictor import as_predictor
 from rbpgia.gia.stats import CONFIDENCE, N_BOOT
+from rbpgia.sequence import ALPHABET
 
 NAME = "spacing"
 INTERACTION = "pair - first - second"
+MAX_REDRAWS = 1000
 
 
 def feasible_spacings(motif: str, max_length: int) -> list[int]:
@@ -52,6 +55,12 @@ def spacing(
     alone there. A model without cooperativity gives an interaction of 0 at every gap,
     whatever its position preference; a cooperative one peaks at its gap.
 
+    Short gaps let the two copies and the letters between them spell another copy of
+    the motif (UGCAUG + CA + UGCAUG holds a third UGCAUG), which an additive model would
+    score as cooperativity. Where the null's letters in the gap would do that, they are
+    redrawn at random until they do not (:func:`gap_fillers`), and all three of pair,
+    first and second write the same gap letters, so they still differ only in the copies.
+
     Parameters
     ----------
     spacings : sequence of int, optional
@@ -67,6 +76,7 @@ def spacing(
     predict = as_predictor(predict)
     nulls = as_onehot(nulls)
     pattern_codes(motif)
+    rng = np.random.default_rng(0 if rng is None else rng)
     m = len(motif)
     starts, lengths = real_regions(nulls)
     if spacings is None:
@@ -83,9 +93,11 @@ def spacing(
             raise InputError(f"two copies {gap} nt apart need {total} nt; shortest null is shorter")
         first = starts + (lengths - total) // 2
         second = first + m + gap
-        interventions[("pair", gap)] = at_starts([motif, motif], [first, second])
-        interventions[("first", gap)] = at_starts([motif], [first])
-        interventions[("second", gap)] = at_starts([motif], [second])
+        fill = gap_fillers(nulls, motif, first, gap, rng)
+        place = partial(_copies_and_gap, motif=motif, gap_at=first + m, fill=fill)
+        interventions[("pair", gap)] = partial(place, copies=(first, second))
+        interventions[("first", gap)] = partial(place, copies=(first,))
+        interventions[("second", gap)] = partial(place, copies=(second,))
     effects = measure(predict, nulls, interventions, baseline=baseline)
     rows, gaps = [], []
     for gap in spacings:
@@ -107,6 +119,45 @@ def spacing(
         n_boot=n_boot,
         confidence=confidence,
     )
+
+
+def count_occurrences(text: str, motif: str) -> int:
+    """Occurrences of ``motif`` in ``text``, overlapping ones included."""
+    return sum(text.startswith(motif, i) for i in range(len(text) - len(motif) + 1))
+
+
+def gap_fillers(
+    nulls: np.ndarray, motif: str, first: np.ndarray, gap: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Letters (channel codes, shape (N, gap)) between two copies of ``motif``.
+
+    Each null's own letters, except where ``motif + letters + motif`` would hold more
+    than the two copies: there the letters are redrawn uniformly until it does not.
+    Only gaps shorter than ``len(motif) - 1`` can join the copies this way.
+    """
+    m = len(motif)
+    rows = np.arange(len(nulls))[:, None]
+    codes = nulls[rows, first[:, None] + m + np.arange(gap)].argmax(axis=-1)
+    if gap <= 0 or gap > m - 2:
+        return codes
+    for i in range(len(codes)):
+        for _ in range(MAX_REDRAWS):
+            between = "".join(ALPHABET[c] for c in codes[i])
+            if count_occurrences(motif + between + motif, motif) == 2:
+                break
+            codes[i] = rng.integers(0, 4, size=gap)
+        else:
+            raise InputError(f"no {gap}-nt gap keeps two copies of {motif!r} from forming a third")
+    return codes
+
+
+def _copies_and_gap(nulls, motif, copies, gap_at, fill):
+    """Copies of ``motif`` at per-null starts, with ``fill`` written into the gap."""
+    out = embed_per_sequence(nulls, [motif] * len(copies), list(copies))
+    if fill.shape[1]:
+        rows = np.arange(len(out))[:, None]
+        out[rows, gap_at[:, None] + np.arange(fill.shape[1])] = np.eye(4, dtype=np.float32)[fill]
+    return out
 
 
 def interactions(result: pd.DataFrame) -> pd.DataFrame:

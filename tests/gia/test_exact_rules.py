@@ -1,0 +1,232 @@
+"""Every GIA experiment on Keras models whose one rule is written down (exact_models.py).
+
+A design is right when it finds the rule that is there and nothing that is not: no
+structure effect, count curvature or cooperativity from a model that only prefers
+positions; loop above stem only from the model that reads structure; shrinking
+increments from the saturating one; the right side and gap from the others. The same
+conclusions come out of ``rbpgia gia`` on saved copies of the models.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from exact_models import (
+    cooperative_model,
+    gc_3prime_model,
+    position_model,
+    saturating_model,
+    unpaired_model,
+)
+
+from rbpgia.cli import main
+from rbpgia.gia import registry
+from rbpgia.gia.experiments.gc_bias import EFFECT_3P, EFFECT_5P, THREE_MINUS_FIVE
+from rbpgia.gia.experiments.hairpin import LOOP_EFFECT, LOOP_MINUS_STEM, STEM_EFFECT
+from rbpgia.gia.experiments.spacing import INTERACTION
+from rbpgia.gia.kmer_search import kmer_search
+from rbpgia.gia.nulls import dinuc_nulls
+from rbpgia.gia.predictor import Predictor
+from rbpgia.train import make_predict_fn
+
+REPO = Path(__file__).resolve().parents[2]
+MOTIF = "UGCAUG"
+# Effects below this (in units of one exact site, which scores about 1) count as none.
+NONE = 0.02
+
+
+@pytest.fixture(scope="module")
+def exact_nulls(pool):
+    """1,000 dinucleotide-shuffled nulls of 30-41 nt."""
+    return dinuc_nulls(pool, 1000, np.random.default_rng(5))
+
+
+@pytest.fixture(scope="module")
+def predictors():
+    models = {
+        "position": (position_model(MOTIF), "seq"),
+        "saturating": (saturating_model(MOTIF), "seq"),
+        "unpaired": (unpaired_model(MOTIF), "pu"),
+        "gc_3prime": (gc_3prime_model(MOTIF), "seq"),
+        "cooperative": (cooperative_model(MOTIF, gap=4, bonus=2.0), "seq"),
+    }
+    return {
+        name: Predictor(make_predict_fn(model), input_type, threads=2)
+        for name, (model, input_type) in models.items()
+    }
+
+
+def run(experiment, predictor, nulls, **design):
+    return registry.get(experiment).run(
+        predictor, nulls, MOTIF, rng=np.random.default_rng(0), **design
+    )
+
+
+def row(table: pd.DataFrame, condition: str) -> pd.Series:
+    return table.set_index("condition").loc[condition]
+
+
+def covers_zero(entry: pd.Series) -> bool:
+    return entry["ci_low"] <= 0 <= entry["ci_high"]
+
+
+def test_exact_rule_models_load_in_safe_mode(tmp_path, exact_nulls):
+    from rbpgia.train import load_model
+
+    for build in (position_model, unpaired_model, cooperative_model, gc_3prime_model):
+        path = tmp_path / f"{build.__name__}.keras"
+        model = build(MOTIF)
+        model.save(path)
+        loaded = load_model(path)
+        x = np.zeros((3, 41, model.input_shape[-1]), dtype=np.float32)
+        x[:, :, :4] = exact_nulls[:3]
+        np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+# ----------------------------------------------------------------------- position only
+
+
+def test_position_model_shows_no_structure_effect(predictors, exact_nulls):
+    table = run("hairpin", predictors["position"], exact_nulls)
+    assert row(table, "loop")["importance"] > 0.9  # the loop sits at the preferred columns
+    for contrast in (LOOP_EFFECT, STEM_EFFECT, LOOP_MINUS_STEM):
+        assert covers_zero(row(table, contrast)), contrast
+        assert abs(row(table, contrast)["importance"]) < NONE
+
+
+def test_position_model_counts_add_up_in_a_straight_line(predictors, exact_nulls):
+    table = run("motif_count", predictors["position"], exact_nulls)
+    one = row(table, "1")["importance"]
+    assert one > 0.1
+    for step in ("2 - 1", "3 - 2"):
+        assert row(table, step)["importance"] == pytest.approx(one, rel=0.25)
+    assert table["r2"].iloc[0] > 0.98
+
+
+def test_paper_layout_mixes_count_with_position(predictors, exact_nulls):
+    """The nested 4/12/20 layout of Figure 2 puts later sites off the preferred columns."""
+    table = run("motif_count", predictors["position"], exact_nulls, placement="paper")
+    assert (table["placement"] == "paper").all()
+    steps = [row(table, c)["importance"] for c in ("1", "2 - 1", "3 - 2")]
+    assert max(steps) > 1.5 * min(steps)
+
+
+def test_position_model_shows_no_cooperativity(predictors, exact_nulls):
+    table = run("spacing", predictors["position"], exact_nulls)
+    interaction = table[table["condition"] == INTERACTION]
+    assert interaction["importance"].abs().max() < NONE
+    # The pair itself draws a curve from position alone: the design must not read it.
+    pair = table[table["condition"] == "pair"]["importance"]
+    assert pair.max() - pair.min() > 0.3
+
+
+def test_position_model_peaks_at_its_preferred_start(predictors, exact_nulls):
+    table = run("positional", predictors["position"], exact_nulls)
+    best = table.loc[table["importance"].idxmax()]
+    # Starts count from each probe's end, while this model prefers a frame column, so
+    # probes of other lengths put the best offset a few columns off it.
+    assert best["importance"] > 0.7
+    assert abs(best["position"] - 17) <= 1.5
+    assert set(table["anchor"]) == {"5p", "3p"}
+
+
+def test_position_model_has_no_gc_or_flank_rule(predictors, exact_nulls):
+    gc = run("gc_bias", predictors["position"], exact_nulls)
+    for contrast in (EFFECT_5P, EFFECT_3P, THREE_MINUS_FIVE):
+        assert abs(row(gc, contrast)["importance"]) < NONE
+    flanks = run("flanks", predictors["position"], exact_nulls)
+    assert np.ptp(flanks["importance"]) < NONE
+
+
+def test_kmer_search_finds_the_written_motif(predictors, exact_nulls):
+    table = kmer_search(predictors["position"], exact_nulls[:200], k=6)
+    assert table["kmer"].iloc[0] == MOTIF
+
+
+# ----------------------------------------------------------------------- one rule each
+
+
+def test_saturating_model_gives_shrinking_increments(predictors, exact_nulls):
+    table = run("motif_count", predictors["saturating"], exact_nulls)
+    one, second, third = (row(table, c) for c in ("1", "2 - 1", "3 - 2"))
+    assert second["ci_high"] < one["ci_low"]
+    assert third["ci_high"] < second["ci_low"]
+    np.testing.assert_allclose(
+        [one["importance"], second["importance"], third["importance"]],
+        [np.tanh(1), np.tanh(2) - np.tanh(1), np.tanh(3) - np.tanh(2)],
+        atol=0.02,
+    )
+    hairpin = run("hairpin", predictors["saturating"], exact_nulls)
+    assert covers_zero(row(hairpin, LOOP_MINUS_STEM))
+
+
+def test_structure_model_prefers_the_loop(predictors, exact_nulls):
+    table = run("hairpin", predictors["unpaired"], exact_nulls[:400])
+    assert row(table, LOOP_EFFECT)["ci_low"] > 0.2
+    assert row(table, STEM_EFFECT)["ci_high"] < 0
+    assert row(table, LOOP_MINUS_STEM)["ci_low"] > 0.3
+    assert table["structure_recomputed"].all()
+    assert row(table, "loop")["fold_fraction"] > 0.9
+    assert row(table, "stem")["motif_unpaired_fraction"] < 0.05
+
+
+def test_gc_model_shows_its_side_only(predictors, exact_nulls):
+    table = run("gc_bias", predictors["gc_3prime"], exact_nulls)
+    assert row(table, EFFECT_3P)["ci_low"] > 0.5  # six G/C x 0.5, minus the null's own
+    assert abs(row(table, EFFECT_5P)["importance"]) < NONE
+    assert row(table, THREE_MINUS_FIVE)["ci_low"] > 0.5
+    hairpin = run("hairpin", predictors["gc_3prime"], exact_nulls)
+    assert covers_zero(row(hairpin, LOOP_MINUS_STEM))
+
+
+def test_cooperative_model_peaks_at_its_gap(predictors, exact_nulls):
+    table = run("spacing", predictors["cooperative"], exact_nulls)
+    interaction = table[table["condition"] == INTERACTION].set_index("spacing")
+    assert interaction["importance"].idxmax() == 4
+    assert interaction.loc[4, "ci_low"] > 1.9
+    assert interaction.drop(index=4)["importance"].abs().max() < NONE
+    hairpin = run("hairpin", predictors["cooperative"], exact_nulls)
+    assert covers_zero(row(hairpin, LOOP_MINUS_STEM))
+
+
+# ----------------------------------------------------------------------- the command line
+
+
+@pytest.fixture(scope="module")
+def saved_models(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("exact_models")
+    paths = {}
+    for name, build in (("position", position_model), ("unpaired", unpaired_model)):
+        paths[name] = folder / f"{name}.keras"
+        build(MOTIF).save(paths[name])
+    return paths
+
+
+def cli_table(tmp_path, experiment, model, background, *extra) -> pd.DataFrame:
+    out = tmp_path / f"{experiment}.tsv"
+    argv = ["gia", experiment, "--model", str(model), "--background", str(background)]
+    argv += ["--motif", MOTIF, "--n-null", "300", "--n-boot", "300", "--out", str(out)]
+    assert main([*argv, *extra]) == 0
+    return pd.read_csv(out, sep="\t")
+
+
+def test_command_line_reaches_the_same_conclusions(tmp_path, saved_models, capsys):
+    background = REPO / "resources" / "rnacompete2013_subset" / "RNCMPT00001_setB.txt.gz"
+    hairpin = cli_table(tmp_path, "hairpin", saved_models["position"], background)
+    assert (hairpin["experiment"] == "hairpin").all()
+    assert covers_zero(row(hairpin, LOOP_MINUS_STEM))
+    count = cli_table(tmp_path, "motif_count", saved_models["position"], background)
+    assert row(count, "3 - 2")["importance"] == pytest.approx(
+        row(count, "1")["importance"], rel=0.35
+    )
+    spacing = cli_table(tmp_path, "spacing", saved_models["position"], background)
+    assert spacing.loc[spacing["condition"] == INTERACTION, "importance"].abs().max() < NONE
+    structure = cli_table(
+        tmp_path, "hairpin", saved_models["unpaired"], background, "--threads", "2"
+    )
+    assert row(structure, LOOP_MINUS_STEM)["ci_low"] > 0.3
+    printed = capsys.readouterr().out
+    assert "loop minus stem, net of position" in printed

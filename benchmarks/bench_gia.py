@@ -1,6 +1,6 @@
 """GIA speed, side by side in one run: the original loop, the exhaustive and the fast k-mer search.
 
-For each trained model (by default every ``results/*/models/residualbind_seq_clip/*/model.keras``
+For each trained model (by default every ``results/*/models/residualbind_seq_log/*/model.keras``
 that ``make demo`` or a run on another data set left; a random-weight ResidualBind when
 there is none, flagged ``"trained": false``), on the workflow's own nulls (the ``gia``
 config defaults: 1,000 profile nulls from the RBP's Set B probes):
@@ -55,24 +55,21 @@ from machine import (  # noqa: E402
     write_report,
 )
 
-<<<<<<< HEAD
-from rbpgia.config import load_config  # noqa: E402
 from rbpgia.encode.onehot import decode, pad_offsets  # noqa: E402
-from rbpgia.sequence import ALPHABET  # noqa: E402
-=======
-from rbpgia.encode.onehot import ALPHABET, decode, pad_offsets  # noqa: E402
->>>>>>> lib-standalone
-from rbpgia.gia import EXPERIMENTS  # noqa: E402
 from rbpgia.gia.embed import resolve_starts  # noqa: E402
 from rbpgia.gia.experiments import hairpin  # noqa: E402
 from rbpgia.gia.kmer_search import adaptive_kmer_search, all_kmers, kmer_search  # noqa: E402
 from rbpgia.gia.nulls import NULL_KINDS, make_nulls  # noqa: E402
+from rbpgia.gia.registry import EXPERIMENTS, MOTIF_EXPERIMENTS  # noqa: E402
+from rbpgia.gia.run import settings as gia_settings  # noqa: E402
 from rbpgia.models import build_residualbind  # noqa: E402
+from rbpgia.sequence import ALPHABET  # noqa: E402
 from rbpgia.workflow.config import load_config  # noqa: E402
-from rbpgia.workflow.jobs import gia_context  # noqa: E402
+from rbpgia.workflow.jobs import gia_prepare  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_MODELS = "results/*/models/residualbind_seq_clip/*/model.keras"
+MODEL_ID = "residualbind_seq_log"
+DEFAULT_MODELS = f"results/*/models/{MODEL_ID}/*/model.keras"
 FALLBACK_H5 = "results/*/encoded/probes.h5"
 K = 6
 
@@ -110,10 +107,12 @@ def model_jobs(patterns: list[str]) -> list[tuple[str, Path, Path | None]]:
 
 
 def bench_model(name, model_path, h5, settings, args) -> dict:
+    """Searches on one model, and its prepared GIA run (:func:`rbpgia.gia.run.prepare`)."""
     rbp = name.split("/")[-1]
-    context = gia_context(h5, model_path, rbp, "seq", settings)
+    run = gia_prepare(h5, model_path, rbp, MODEL_ID, settings)
     model = keras.saving.load_model(model_path, compile=False, safe_mode=True)
-    nulls, predict = context.nulls, context.predict
+    # The bare forward pass: the function the run's Predictor wraps (a sequence model).
+    nulls, predict = run.nulls, run.predictor.predict
     n = len(nulls)
     rows = nulls[np.arange(16 * n) % n]
     predict(rows[:1])
@@ -121,15 +120,15 @@ def bench_model(name, model_path, h5, settings, args) -> dict:
     flops = forward_flops(model)
     sample = all_kmers(K)[:: 4**K // args.original_kmers][: args.original_kmers]
     original = seconds(lambda: original_loop(model, nulls, sample)) * 4**K / len(sample)
-    options = {"baseline": context.baseline, "rng": 0}
+    options = {"baseline": run.baseline, "rng": 0}
     exhaustive_s, exhaustive = None, None
     if not args.skip_exhaustive:
-        exhaustive, exhaustive_s = timed(kmer_search, predict, nulls, k=K, **options)
+        exhaustive, exhaustive_s = timed(kmer_search, run.predictor, nulls, k=K, **options)
     fast_times, fast = [], None
     for _ in range(args.repeats):
         fast, fast_seconds = timed(
             adaptive_kmer_search,
-            predict,
+            run.predictor,
             nulls,
             k=K,
             n_screen=settings["screen_nulls"],
@@ -162,11 +161,14 @@ def bench_model(name, model_path, h5, settings, args) -> dict:
         result["top10_identical"] = set(fast["kmer"][:10]) == set(exhaustive["kmer"][:10])
         result["top1_identical"] = bool(fast["kmer"].iloc[0] == exhaustive["kmer"].iloc[0])
         result["exhaustive_top10"] = exhaustive["kmer"][:10].tolist()
-    return result, context
+    return result, run
 
 
-def bench_experiments(context, motif: str, repeats: int) -> dict:
+def bench_experiments(predict, nulls: np.ndarray, motif: str, repeats: int) -> dict:
     """Each experiment against the bare forward pass on as many sequences.
+
+    ``predict`` is the bare forward pass of a sequence model (one-hot in); every
+    experiment of the registry that takes a motif runs on ``nulls`` with it.
 
     The raw pass and the experiment alternate ``repeats`` times; the fraction is the best
     raw time over the best experiment time, with the spread of the per-pair fractions.
@@ -177,14 +179,14 @@ def bench_experiments(context, motif: str, repeats: int) -> dict:
 
     def counting(x):
         rows_seen.append(len(x))
-        return context.predict(x)
+        return predict(x)
 
     runs = {
-        name: (lambda p, e=experiment: e(p, context.nulls, motif, np.random.default_rng(0)))
-        for name, experiment in EXPERIMENTS.items()
+        name: (lambda p, e=EXPERIMENTS[name].run: e(p, nulls, motif, rng=np.random.default_rng(0)))
+        for name in MOTIF_EXPERIMENTS
     }
     runs["hairpin"] = lambda p: hairpin(
-        p, context.nulls, motif, np.random.default_rng(0), check_folds=False
+        p, nulls, motif, rng=np.random.default_rng(0), check_folds=False
     )
 
     def free(x):  # every step of the experiment but the forward pass
@@ -195,13 +197,13 @@ def bench_experiments(context, motif: str, repeats: int) -> dict:
         rows_seen.clear()
         run(counting)
         sequences = sum(rows_seen)
-        x = context.nulls[np.arange(sequences) % len(context.nulls)]
+        x = nulls[np.arange(sequences) % len(nulls)]
         # Interleaved, so a change of machine load hits both sides of each pair alike.
         raw, gia, raw_cpu, overhead_cpu = [], [], [], []
         for _ in range(repeats):
-            raw.append(seconds(lambda x=x: context.predict(x)))
-            gia.append(seconds(lambda r=run: r(context.predict)))
-            raw_cpu.append(cpu_seconds(lambda x=x: context.predict(x)))
+            raw.append(seconds(lambda x=x: predict(x)))
+            gia.append(seconds(lambda r=run: r(predict)))
+            raw_cpu.append(cpu_seconds(lambda x=x: predict(x)))
             overhead_cpu.append(cpu_seconds(lambda r=run: r(free)))
         # Process CPU time does not count time lost to other tenants of a shared machine,
         # so this ratio holds still where the wall-time pairs above scatter.
@@ -219,7 +221,7 @@ def bench_experiments(context, motif: str, repeats: int) -> dict:
             "throughput_fraction_cpu": round(raw_s / (raw_s + overhead_s), 3),
         }
     check = min(
-        seconds(lambda: hairpin(context.predict, context.nulls, motif, np.random.default_rng(0)))
+        seconds(lambda: hairpin(predict, nulls, motif, rng=np.random.default_rng(0)))
         for _ in range(repeats)
     )
     out["hairpin"]["hairpin_with_fold_check_s"] = round(check, 3)
@@ -257,7 +259,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--out", type=Path, help="JSON report path")
     args = parser.parse_args(argv)
 
-    settings = load_config(REPO / "config/config.yaml")["gia"]
+    # The workflow's GIA settings, checked and completed as its jobs get them.
+    settings = gia_settings(load_config(REPO / "config/config.yaml")["gia"])
     jobs = model_jobs(args.models)
     if args.max_models:
         jobs = jobs[: args.max_models]
@@ -290,13 +293,13 @@ def main(argv=None) -> dict:
             from rbpgia.encode import store
 
             name = f"untrained/{store.list_experiments(h5)[0]}"
-        result, context = bench_model(name, path, h5, settings, args)
+        result, run = bench_model(name, path, h5, settings, args)
         if not report["models"]:  # experiments and nulls are timed on the first model
             motif = result["fast_top10"][0]
-            report["experiments"] = bench_experiments(context, motif, args.repeats)
-            report["null_generation_s"] = bench_nulls(
-                context.nulls, settings["n_null"], args.repeats
+            report["experiments"] = bench_experiments(
+                run.predictor.predict, run.nulls, motif, args.repeats
             )
+            report["null_generation_s"] = bench_nulls(run.nulls, settings["n_null"], args.repeats)
             report["gia_seq_per_s"] = {
                 k: v["gia_seq_per_s"] for k, v in report["experiments"].items()
             }

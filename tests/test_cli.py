@@ -21,7 +21,8 @@ import pandas as pd
 import pytest
 
 from rbpgia import __version__
-from rbpgia.cli import GIA_EXPERIMENTS, build_parser, infer_experiment, main, read_sequence_file
+from rbpgia.cli import GIA_EXPERIMENTS, build_parser, main, read_sequence_file
+from rbpgia.gia import registry
 
 MOTIF = "GCA"
 N_NULL = "20"
@@ -107,6 +108,7 @@ def test_kmer_search_ranks_the_counted_kmer_first(tables):
     table, _, stdout, _ = tables["kmer_search"]
     assert len(table) == 64
     assert list(table.columns) == [
+        "experiment",
         "null",
         "kmer",
         "position",
@@ -121,6 +123,7 @@ def test_kmer_search_ranks_the_counted_kmer_first(tables):
     assert sorted(table["kmer"]) == sorted(
         a + b + c for a in "ACGU" for b in "ACGU" for c in "ACGU"
     )
+    assert (table["experiment"] == "kmer_search").all()
     assert (table["null"] == "profile").all()
     assert (table["n"] == 20).all()
     top = table.iloc[0]
@@ -135,9 +138,13 @@ def test_kmer_search_ranks_the_counted_kmer_first(tables):
 
 def test_motif_count_of_a_dna_motif_is_additive(tables, files):
     table = tables["motif_count"][0]
-    assert table["n_sites"].tolist() == [1, 2, 3]
+    assert list(table.columns[:5]) == ["experiment", "motif", "null", "condition", "kind"]
+    assert (table["experiment"] == "motif_count").all()
+    assert table["condition"].tolist() == ["1", "2", "3", "2 - 1", "3 - 2"]
+    assert table["n_sites"].tolist() == [1, 2, 3, 2, 3]
     assert (table["motif"] == "GCAU").all()
-    np.testing.assert_allclose(table["importance"], [1, 2, 3], atol=0.2)
+    # Each copy adds one GCA: the counts 1, 2, 3 and each added copy 1.
+    np.testing.assert_allclose(table["importance"], [1, 2, 3, 1, 1], atol=0.2)
     assert table["slope"].iloc[0] == pytest.approx(1.0, abs=0.1)
     assert (files["root"] / "count.png").stat().st_size > 0
 
@@ -147,7 +154,10 @@ def test_without_motif_the_top_kmer_is_used_as_with_motif(tables):
     assert "no --motif given" in stderr
     assert f"motif {MOTIF}: the top 3-mer" in stderr
     conditions = ["motif", "gc_5p", "gc_3p", "motif+gc_5p", "motif+gc_3p"]
-    assert searched["condition"].tolist() == conditions
+    contrasts = ["motif+gc_5p - motif", "motif+gc_3p - motif", "motif+gc_3p - motif+gc_5p"]
+    assert searched["condition"].tolist() == conditions + contrasts
+    assert searched["kind"].tolist() == ["condition"] * 5 + ["contrast"] * 3
+    # The search draws nothing from the experiment's generator: the same table either way.
     pd.testing.assert_frame_equal(searched, tables["gc_bias"][0])
 
 
@@ -235,12 +245,35 @@ def test_report_draws_every_table(capsys, tables, files):
     for path in paths:
         assert (out_dir / f"{path.stem}.png").stat().st_size > 0
     assert len(stdout.strip().splitlines()) == len(paths)
-    assert [infer_experiment(table) for table, _, _, _ in tables.values()] == [
+    assert [registry.experiment_of(table) for table, _, _, _ in tables.values()] == [
         "kmer_search",
         "motif_count",
         "gc_bias",
         "gc_bias",
     ]
+    # The headline with its CI: "what value [ci_low, ci_high] (detail)".
+    line = next(line for line in stdout.splitlines() if "(kmer_search)" in line)
+    assert "top k-mer importance" in line
+    assert "[" in line.split("top k-mer importance", 1)[1]
+    assert "(GCA)" in line
+
+
+def test_report_needs_the_experiment_of_a_table_without_one(capsys, tables, tmp_path):
+    table = tables["gc_bias"][0].drop(columns="experiment")
+    path = tmp_path / "old_gc.tsv"
+    table.to_csv(path, sep="\t", index=False)
+    status, _, stderr = run(capsys, "report", path, "--out-dir", tmp_path)
+    assert status == 2
+    error = one_line_error(stderr)
+    assert f"{path}:" in error
+    assert "no 'experiment' column" in error
+    assert "--experiment" in error
+    status, stdout, stderr = run(
+        capsys, "report", path, "--out-dir", tmp_path, "--experiment", "gc_bias"
+    )
+    assert status == 0, stderr
+    assert f"{path} (gc_bias):" in stdout
+    assert (tmp_path / "old_gc.png").stat().st_size > 0
 
 
 def test_report_rejects_a_table_that_is_no_gia_table(capsys, tmp_path):
@@ -301,6 +334,25 @@ def test_input_errors_are_one_line(capsys, files, tmp_path, extra, message):
     status, _, stderr = run(capsys, *argv, "--n-null", N_NULL, *extra)
     assert status == 2
     assert message in one_line_error(stderr)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--n-null", "9", "9 is not at least 10"),
+        ("--k", "2", "2 is not within 3..8"),
+        ("--k", "9", "9 is not within 3..8"),
+        ("--n-boot", "99", "99 is not at least 100"),
+        ("--screen-nulls", "9", "9 is not at least 10"),
+        ("--miss-probability", "1", "1.0 is not strictly between 0 and 1"),
+    ],
+)
+def test_options_are_bounded_as_the_schema_says(capsys, files, option, value, message):
+    argv = ["gia", "kmer_search", "--model", files["model"], "--background", files["background"]]
+    status, _, stderr = run(capsys, *argv, option, value)
+    assert status == 2
+    assert f"argument {option}" in stderr
+    assert message in stderr
 
 
 def test_unreadable_model_is_one_line(capsys, files, tmp_path):

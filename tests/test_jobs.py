@@ -5,9 +5,11 @@ import pandas as pd
 import pytest
 
 from rbpgia.data.probes import Probes
+from rbpgia.encode.onehot import decode
 from rbpgia.encode.store import encode_probes, write_probes_h5
-from rbpgia.gia import experiments
-from rbpgia.workflow.jobs import gia_context, load_job_data, parse_model_id, train_kmer_ridge_job
+from rbpgia.gia.nulls import quartile_members
+from rbpgia.gia.run import Prepared, run_experiment, settings
+from rbpgia.workflow.jobs import gia_prepare, load_job_data, parse_model_id, train_kmer_ridge_job
 
 
 @pytest.fixture(scope="module")
@@ -59,31 +61,47 @@ def test_kmer_ridge_job_predictions_are_aligned(pool):
     np.testing.assert_allclose(result.predictions["measured"], data.y["test"], rtol=1e-6)
 
 
-def test_gia_experiments_in_one_job_do_not_depend_on_their_order(pool, tmp_path):
-    """Each experiment draws from the context's starting state, as in a job of its own."""
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory):
     from rbpgia.models import build_residualbind
     from rbpgia.train import save_model
 
+    path = tmp_path_factory.mktemp("model") / "model.keras"
+    save_model(build_residualbind((41, 4), seed=2), path)
+    return path
+
+
+def test_gia_experiments_in_one_job_do_not_depend_on_their_order(pool, model_path):
+    """Each experiment draws from the run's starting state, as in a job of its own."""
     path, _ = pool
-    model_path = tmp_path / "model.keras"
-    save_model(build_residualbind((41, 4), seed=2), model_path)
-    settings = {"nulls": "profile", "n_null": 30, "seed": 5}
+    options = settings({"nulls": "profile", "n_null": 30, "seed": 5, "n_boot": 100})
 
     def run(names):
-        context = gia_context(path, model_path, "R1", "seq", settings)
-        options = {"baseline": context.baseline, "n_boot": 100}
-        return {
-            name: getattr(experiments, name)(
-                context.predict, context.nulls, "GCAUG", context.experiment_rng(), "seq", **options
-            )
-            for name in names
-        }
+        prepared = gia_prepare(path, model_path, "R1", "residualbind_seq_clip", options)
+        return {name: run_experiment(prepared, name, "GCAUG", options) for name in names}
 
     alone = run(["gc_bias"])["gc_bias"]
     after_others = run(["motif_count", "spacing", "gc_bias"])["gc_bias"]
     pd.testing.assert_frame_equal(alone, after_others)
-    context = gia_context(path, model_path, "R1", "seq", settings)
-    first, second = context.experiment_rng(), context.experiment_rng()
+    assert (alone["null"] == "profile").all()
+    prepared = gia_prepare(path, model_path, "R1", "residualbind_seq_clip", options)
+    first, second = prepared.rng(), prepared.rng()
     assert first.random() == second.random()
-    # Each call starts over, and leaves the context's own generator where it was.
-    assert context.experiment_rng().random() == context.rng.random()
+    # Each call starts over, and leaves the run's own generator where it was.
+    assert prepared.rng().random() == prepared.start.random()
+
+
+def test_gia_prepare_draws_nulls_from_measured_set_b_probes(pool, model_path):
+    path, probes = pool
+    options = settings({"nulls": "quartile4", "n_null": 20, "seed": 1})
+    prepared = gia_prepare(path, model_path, "R2", "residualbind_seq_clip", options)
+    assert isinstance(prepared, Prepared)
+    assert prepared.predictor.input_type == "seq"
+    assert prepared.null_kind == "quartile4"
+    assert prepared.nulls.shape == (20, 41, 4)
+    np.testing.assert_allclose(prepared.baseline, prepared.predictor(prepared.nulls), rtol=1e-6)
+    # Real probes of the top quartile of R2 among the Set B probes it was measured on.
+    measured = probes.targets["R2"].to_numpy()
+    set_b = np.flatnonzero((probes.sets == "B") & np.isfinite(measured))
+    top = set(probes.sequences[set_b[quartile_members(measured[set_b], 4)]])
+    assert set(decode(prepared.nulls)) <= top

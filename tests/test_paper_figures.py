@@ -9,9 +9,13 @@ import pytest
 from matplotlib.collections import PolyCollection
 from PIL import Image
 
-from rbpgia.sequence import ALPHABET, gc_fraction
+from rbpgia.gia.experiments.gc_bias import CONDITIONS as GC_CONDITIONS
+from rbpgia.gia.experiments.gc_bias import EFFECT_3P, EFFECT_5P, THREE_MINUS_FIVE
+from rbpgia.gia.experiments.hairpin import CONDITIONS as HAIRPIN_CONDITIONS
+from rbpgia.gia.experiments.hairpin import LOOP_EFFECT, LOOP_MINUS_STEM, STEM_EFFECT
 from rbpgia.plots import paper
 from rbpgia.plots.report import plot_training_history, plot_validation
+from rbpgia.sequence import ALPHABET, gc_fraction
 from rbpgia.workflow.labels import report_labels
 
 RBPS = [f"RBP{i}" for i in range(6)]
@@ -49,23 +53,37 @@ def stat_columns(importance) -> dict:
     return {"importance": importance, "ci_low": importance - 0.1, "ci_high": importance + 0.1}
 
 
-def gc_table(motif="UGCAUG", sign=-1.0) -> pd.DataFrame:
+def gc_table(motif="UGCAUG", sign=-1.0, rbp_shift=0.0) -> pd.DataFrame:
+    """A gc_bias table: its five conditions, then the three paired contrasts."""
+    conditions = [1.0, 0.1 * sign, 0.1 * sign, 1 + 0.5 * sign, 1 + 0.4 * sign]
+    effect_5p, effect_3p = 0.5 * sign + rbp_shift, 0.4 * sign - rbp_shift
+    contrasts = [effect_5p, effect_3p, effect_3p - effect_5p]
+    names = [*GC_CONDITIONS, EFFECT_5P, EFFECT_3P, THREE_MINUS_FIVE]
     return pd.DataFrame(
         {
+            "experiment": "gc_bias",
             "motif": motif,
-            "condition": list(paper.GC_CONDITIONS),
-            **stat_columns([1.0, 0.1 * sign, 0.1 * sign, 1 + 0.5 * sign, 1 + 0.4 * sign]),
+            "condition": names,
+            "kind": ["condition"] * 5 + ["contrast"] * 3,
+            **stat_columns(conditions + contrasts),
         }
     )
 
 
 def hairpin_table() -> pd.DataFrame:
+    """A hairpin table: its conditions and controls, then the three contrasts."""
+    names = [*HAIRPIN_CONDITIONS, LOOP_EFFECT, STEM_EFFECT, LOOP_MINUS_STEM]
+    kinds = ["control" if name.endswith("_control") else "condition" for name in names[:-3]]
+    importance = {"loop": 0.9, "stem": 0.1, LOOP_EFFECT: 0.4, STEM_EFFECT: -0.4}
+    importance[LOOP_MINUS_STEM] = 0.8
     return pd.DataFrame(
         {
+            "experiment": "hairpin",
             "motif": "UAAUU",
-            "context": ["random", "loop", "stem"],
-            **stat_columns([0.5, 0.9, 0.1]),
-            "fold_fraction": [np.nan, 0.8, 0.7],
+            "condition": names,
+            "kind": kinds + ["contrast"] * 3,
+            **stat_columns([importance.get(name, 0.5) for name in names]),
+            "fold_fraction": [{"loop": 0.8, "stem": 0.7}.get(name, np.nan) for name in names],
         }
     )
 
@@ -236,9 +254,28 @@ def figure2_inputs():
         }
     )
     count = pd.DataFrame(
-        {"n_sites": [1, 2, 3], **stat_columns([0.5, 1.0, 1.4]), "slope": 0.45, "intercept": 0.1}
+        {
+            "experiment": "motif_count",
+            "condition": ["1", "2", "3", "2 - 1", "3 - 2"],
+            "kind": ["condition"] * 3 + ["contrast"] * 2,
+            "n_sites": [1, 2, 3, 2, 3],
+            **stat_columns([0.5, 1.0, 1.4, 0.5, 0.4]),
+            "slope": 0.45,
+            "intercept": 0.1,
+        }
     ).assign(r2=0.99)
-    spacing = pd.DataFrame({"spacing": np.arange(6), **stat_columns(np.sin(np.arange(6)))})
+    gaps = np.repeat(np.arange(6), 4)
+    interaction = np.where(np.arange(6) == 3, 1.0, 0.05)
+    pair = 2.0 + np.sin(np.arange(6)) + interaction
+    spacing = pd.DataFrame(
+        {
+            "experiment": "spacing",
+            "condition": ["pair", "first", "second", "pair - first - second"] * 6,
+            "kind": ["condition", "control", "control", "contrast"] * 6,
+            "spacing": gaps,
+            **stat_columns(np.column_stack([pair, np.ones(6), np.ones(6), interaction]).ravel()),
+        }
+    )
     ism = [(rng.normal(size=(30, 4)), "ACGU" * 7 + "AC", "probe 1 (measured 3.2)")]
     return {
         "predictions": predictions,
@@ -288,11 +325,24 @@ def test_figure3_panels_and_notes():
     sequences = [s[:10] + "UAAUU" + s[15:] for s in sequences]
     structure = rng.dirichlet(np.ones(5), size=(200, 41))
     profiles = paper.motif_structure_profiles(sequences, structure, rng.normal(size=200), "UAAUU")
-    loop_minus_stem = pd.Series([0.8, -0.1, 0.2], index=["R1", "R2", "R3"])
+    value = np.array([0.8, -0.1, 0.2])
+    loop_minus_stem = pd.DataFrame(
+        {"value": value, "ci_low": value - 0.1, "ci_high": value + 0.1}, index=["R1", "R2", "R3"]
+    )
     fig = paper.figure3("R1", "UAAUU", hairpin_table(), loop_minus_stem, profiles)
     assert len(fig.axes) == 4
     assert paper.not_run_notes(fig) == []
-    assert "loop\n(folds 80%)" in [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert "loop\n(folds 80%)" in labels
+    assert "stem\n(folds 70%)" in labels
+    # Every row of the hairpin table is a bar, contrasts hatched.
+    assert len(labels) == len(hairpin_table())
+    assert paper.HAIRPIN_LABELS[LOOP_MINUS_STEM] in labels
+    hatched = [bar for bar in fig.axes[0].patches if bar.get_hatch()]
+    assert len(hatched) == 3
+    # Panel B: one bar per RBP with its CI, the chosen RBP highlighted.
+    assert [t.get_text() for t in fig.axes[1].get_yticklabels()] == ["R2", "R3", "R1"]
+    assert "Loop − stem, net of position" in texts(fig)
     # The structure logos are drawn with one letter per channel and position.
     assert len(fig.axes[2].patches) >= 5 * 15
 
@@ -303,27 +353,43 @@ def test_figure3_panels_and_notes():
 
 def test_figure4_examples_and_distribution():
     tables = {"RBP0": gc_table(sign=-1), "RBP5": gc_table(sign=1)}
-    effects = pd.Series(np.linspace(-0.5, 0.5, 6), index=RBPS)
+    every = {rbp: gc_table(sign=1.0, rbp_shift=0.1 * (i - 2)) for i, rbp in enumerate(RBPS)}
+    every.update(tables)
+    effects = paper.gc_contrasts(every)
+    assert list(effects.columns) == ["rbp", "condition", "importance", "ci_low", "ci_high"]
+    assert len(effects) == 3 * len(RBPS)
+    assert set(effects["condition"]) == {EFFECT_5P, EFFECT_3P, THREE_MINUS_FIVE}
     x = np.linspace(0.2, 0.8, 100)
     binding = {"RBP0": paper.binned_means(x, -x), "RBP5": paper.binned_means(x, x)}
     fig = paper.figure4(tables, effects, binding)
     assert len(fig.axes) == 4
     assert paper.not_run_notes(fig) == []
-    assert "GC effect across 6 RBPs (3 negative)" in texts(fig)
+    # 3' - 5': RBP0 +0.1, RBP5 -0.1, RBP1..4 -0.1 - 0.2 (i - 2), positive for RBP1 only.
+    assert "GC beside the motif, per end, 6 RBPs (3' > 5' in 2)" in texts(fig)
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == [
-        paper.GC_LABELS[c] for c in paper.GC_CONDITIONS
+        paper.GC_LABELS[c] for c in gc_table()["condition"]
     ]
-    # Many RBPs: a histogram with the examples marked.
-    many = pd.Series(np.linspace(-1, 1, 40), index=["RBP0", *[f"R{i}" for i in range(38)], "RBP5"])
-    fig = paper.figure4(tables, many, binding)
-    assert [t.get_text() for t in fig.axes[2].get_legend().get_texts()] == ["RBP0", "RBP5"]
+    hatched = [bar for bar in fig.axes[0].patches if bar.get_hatch()]
+    assert len(hatched) == 3  # the paired contrasts
+    # Few RBPs: per RBP, one bar per end with its CI.
+    assert [t.get_text() for t in fig.axes[2].get_legend().get_texts()] == ["GC 5'", "GC 3'"]
+    # Many RBPs: a histogram per end with the examples marked.
+    many = {f"R{i}": gc_table(sign=1.0, rbp_shift=0.02 * (i - 20)) for i in range(38)}
+    many.update(tables)
+    fig = paper.figure4(tables, paper.gc_contrasts(many), binding)
+    ax = fig.axes[2]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["GC 5'", "GC 3'"]
+    assert "40 RBPs" in ax.get_title(loc="left")
+    marked = {round(line.get_xdata()[0], 6) for line in ax.lines}
+    assert {-0.4, 0.4} <= marked  # the examples' 3' effects
 
     notes = paper.not_run_notes(paper.figure4({}, None, None))
     assert sum("add gc_bias to gia.experiments" in n for n in notes) == 2
 
 
 def test_save_writes_valid_pdf_and_png(tmp_path):
-    fig = paper.figure4({"RBP0": gc_table()}, pd.Series([0.1], index=["RBP0"]), None)
+    tables = {"RBP0": gc_table()}
+    fig = paper.figure4(tables, paper.gc_contrasts(tables), None)
     paths = paper.save_paper_figure(fig, tmp_path / "figure4")
     assert [p.rsplit(".", 1)[1] for p in paths] == ["pdf", "png"]
     pdf = (tmp_path / "figure4.pdf").read_bytes()

@@ -5,7 +5,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rbpgia.validate import CHECKS, checked_experiments, shares_shifted_core, validate_rbp
+from rbpgia.gia.experiments.hairpin import CONDITIONS as HAIRPIN_CONDITIONS
+from rbpgia.gia.experiments.hairpin import LOOP_EFFECT, LOOP_MINUS_STEM, STEM_EFFECT
+from rbpgia.gia.experiments.motif_count import line_fit
+from rbpgia.validate import (
+    CHECKS,
+    check_position,
+    checked_experiments,
+    shares_shifted_core,
+    validate_rbp,
+)
 from rbpgia.workflow.config import load_config
 
 REPO = Path(__file__).resolve().parents[1]
@@ -21,12 +30,104 @@ SPEC = {
 }
 
 
+def row(condition, kind, importance, half=0.1, **labels) -> dict:
+    """One row of an experiment table: its identity, labels and a CI of +- ``half``."""
+    return {
+        "condition": condition,
+        "kind": kind,
+        **labels,
+        "importance": importance,
+        "ci_low": importance - half,
+        "ci_high": importance + half,
+    }
+
+
+def experiment_table(name, rows, motif="UGCAUG") -> pd.DataFrame:
+    table = pd.DataFrame(rows)
+    table.insert(0, "experiment", name)
+    table.insert(1, "motif", motif)
+    return table
+
+
 def kmers(top):
-    return pd.DataFrame({"kmer": [top, "AAAAAA"], "importance": [1.0, 0.1]})
+    return pd.DataFrame(
+        {"experiment": "kmer_search", "kmer": [top, "AAAAAA"], "importance": [1.0, 0.1]}
+    )
 
 
 def counts(*effects):
-    return pd.DataFrame({"n_sites": [1, 2, 3], "importance": list(effects)})
+    """A motif_count table: the counts, the paired increments ``n - (n-1)`` and the fit."""
+    n_sites = list(range(1, len(effects) + 1))
+    rows = [row(str(n), "condition", e, n_sites=n) for n, e in zip(n_sites, effects, strict=True)]
+    rows += [
+        row(f"{n} - {n - 1}", "contrast", effects[n - 1] - effects[n - 2], n_sites=n)
+        for n in n_sites[1:]
+    ]
+    slope, intercept, r2 = line_fit(n_sites, effects)
+    return experiment_table("motif_count", rows).assign(slope=slope, intercept=intercept, r2=r2)
+
+
+def spacing_table(gaps, pair, interaction, half=0.1):
+    """Four rows per gap: the pair, both single sites and their interaction."""
+    rows = []
+    for gap, both, extra in zip(gaps, pair, interaction, strict=True):
+        rows += [
+            row("pair", "condition", both, spacing=gap),
+            row("first", "control", 1.0, spacing=gap),
+            row("second", "control", 1.0, spacing=gap),
+            row("pair - first - second", "contrast", extra, half, spacing=gap),
+        ]
+    return experiment_table("spacing", rows)
+
+
+def gc_table(effect_5p, effect_3p, half=0.1):
+    """gc_bias conditions, then what GC adds beside the motif at each end, and 3' - 5'."""
+    conditions = {"motif": 1.0, "gc_5p": -0.1, "gc_3p": -0.1}
+    conditions["motif+gc_5p"] = 1.0 + effect_5p
+    conditions["motif+gc_3p"] = 1.0 + effect_3p
+    rows = [row(name, "condition", value) for name, value in conditions.items()]
+    rows += [
+        row("motif+gc_5p - motif", "contrast", effect_5p, half),
+        row("motif+gc_3p - motif", "contrast", effect_3p, half),
+        row("motif+gc_3p - motif+gc_5p", "contrast", effect_3p - effect_5p, half),
+    ]
+    return experiment_table("gc_bias", rows)
+
+
+def hairpin_table(loop, stem, loop_minus_stem, half=0.1):
+    """hairpin conditions and controls, then the structure effects and their difference."""
+    rows = [
+        row(name, "control", 0.5)
+        if name.endswith("_control")
+        else row(name, "condition", {"loop": loop, "stem": stem}[name])
+        for name in HAIRPIN_CONDITIONS
+    ]
+    rows += [
+        row(LOOP_EFFECT, "contrast", loop - 0.5),
+        row(STEM_EFFECT, "contrast", stem - 0.5),
+        row(LOOP_MINUS_STEM, "contrast", loop_minus_stem, half),
+    ]
+    return experiment_table("hairpin", rows)
+
+
+def flanks_table(flanks, importance, motif="UGCAUG"):
+    rows = [
+        row(f, "condition", v, flank=f, five_prime=f[0], three_prime=f[-1])
+        for f, v in zip(flanks, importance, strict=True)
+    ]
+    return experiment_table("flanks", rows, motif)
+
+
+def positional_table(best, motif="UGCAUG", shortest=30):
+    """Rows 5p+k and 3p+k, the one named ``best`` of highest importance."""
+    rows = [
+        row(f"{anchor}+{k}", "condition", 0.1, anchor=anchor, offset=k)
+        for anchor in ("5p", "3p")
+        for k in range(shortest - len(motif) + 1)
+    ]
+    table = experiment_table("positional", rows, motif)
+    table.loc[table["condition"] == best, "importance"] = 1.0
+    return table
 
 
 @pytest.mark.parametrize(
@@ -51,36 +152,99 @@ def test_saturating_shape_fails_an_additive_rbp():
     assert verdicts["passed"].tolist() == [False, False]
 
 
+def test_count_reads_the_paired_increments():
+    saturating = dict(SPEC, site_effect="saturating")
+    tables = {"kmer_search": kmers("UGCAUG"), "motif_count": counts(1, 1.6, 1.8)}
+    assert validate_rbp("R", saturating, tables)["passed"].all()
+    tables["motif_count"] = counts(1, 2, 3.2)  # increments 1, 1, 1.2: not saturating
+    assert (
+        not validate_rbp("R", saturating, tables)
+        .set_index("experiment")
+        .loc["motif_count", "passed"]
+    )
+    # The increments are read from the contrast rows, not recomputed from the counts.
+    table = counts(1, 2, 3.2)
+    table.loc[table["condition"] == "3 - 2", "importance"] = 0.2
+    tables["motif_count"] = table
+    verdict = validate_rbp("R", SPEC, tables).set_index("experiment").loc["motif_count"]
+    assert not verdict["passed"]
+    assert "[1.0, 1.0, 0.2]" in verdict["observed"]
+
+
 def test_rule_specific_checks():
     spec = dict(SPEC, spacing={"distance": 5}, gc_bias=-4.0, accessibility=1.0)
     spec["flanks"] = {"five_prime": "U", "three_prime": "A", "strength": 0.5}
+    gaps = [3, 4, 5, 6]
     tables = {
         "kmer_search": kmers("UGCAUG"),
-        "spacing": pd.DataFrame({"spacing": [3, 4, 5, 6], "importance": [1, 2, 4, 2]}),
-        "gc_bias": pd.DataFrame(
-            {
-                "condition": ["motif", "gc_5p", "gc_3p", "motif+gc_5p", "motif+gc_3p"],
-                "importance": [1.0, -0.1, -0.1, 0.7, 0.8],
-            }
-        ),
-        "hairpin": pd.DataFrame({"context": ["random", "loop", "stem"], "importance": [1, 2, 0.2]}),
-        "flanks": pd.DataFrame({"flank": ["A_A", "U_A", "U_C"], "importance": [1, 3, 2]}),
+        # The pair is best at 4 nt (position), the interaction at the planted 5 nt.
+        "spacing": spacing_table(gaps, pair=[3, 5, 4, 2], interaction=[0.0, 0.2, 2.0, 0.1]),
+        "gc_bias": gc_table(-0.3, -0.2),
+        "hairpin": hairpin_table(loop=0.9, stem=0.2, loop_minus_stem=1.0),
+        "flanks": flanks_table(["A_A", "U_A", "U_C"], [1, 3, 2]),
     }
     verdicts = validate_rbp("R", spec, tables).set_index("experiment")
-    assert verdicts["passed"].all()
-    tables["spacing"]["importance"] = [1, 5, 4, 2]
-    tables["hairpin"]["importance"] = [1, 0.2, 2]
+    assert list(verdicts.index) == ["kmer_search", "spacing", "gc_bias", "hairpin", "flanks"]
+    assert verdicts["passed"].all(), verdicts.to_string()
+    # Interaction peaking elsewhere, or at the planted gap with a CI reaching 0: fail.
+    tables["spacing"] = spacing_table(gaps, pair=[3, 5, 4, 2], interaction=[0.0, 2.0, 1.5, 0.1])
+    tables["hairpin"] = hairpin_table(loop=2.0, stem=0.2, loop_minus_stem=-0.5)
     verdicts = validate_rbp("R", spec, tables).set_index("experiment")
     assert not verdicts.loc["spacing", "passed"]
     assert not verdicts.loc["hairpin", "passed"]
     assert verdicts.loc["gc_bias", "passed"]
+    tables["spacing"] = spacing_table(
+        gaps, pair=[3, 5, 4, 2], interaction=[0.0, 0.2, 0.3, 0.1], half=0.5
+    )
+    assert not validate_rbp("R", spec, tables).set_index("experiment").loc["spacing", "passed"]
+    # Hairpin: loop > stem as conditions is not enough; the contrast's CI must clear 0.
+    tables["hairpin"] = hairpin_table(loop=0.9, stem=0.2, loop_minus_stem=0.05)
+    assert not validate_rbp("R", spec, tables).set_index("experiment").loc["hairpin", "passed"]
+
+
+@pytest.mark.parametrize(
+    ("effect_5p", "effect_3p", "passed"),
+    [
+        (-0.3, -0.2, True),
+        (-0.3, -0.05, False),  # the 3' CI reaches 0
+        (-0.3, 0.3, False),  # the 3' end has the wrong sign
+        (0.3, 0.2, False),  # both wrong
+    ],
+)
+def test_gc_needs_both_ends_beyond_zero_with_the_planted_sign(effect_5p, effect_3p, passed):
+    spec = dict(SPEC, gc_bias=-4.0)
+    tables = {
+        "kmer_search": kmers("UGCAUG"),
+        "motif_count": counts(1, 2, 3),
+        "gc_bias": gc_table(effect_5p, effect_3p),
+    }
+    verdict = validate_rbp("R", spec, tables).set_index("experiment").loc["gc_bias"]
+    assert bool(verdict["passed"]) is passed
+    positive = dict(SPEC, gc_bias=4.0)
+    flipped = dict(tables, gc_bias=gc_table(-effect_5p, -effect_3p))
+    verdict = validate_rbp("R", positive, flipped).set_index("experiment").loc["gc_bias"]
+    assert bool(verdict["passed"]) is passed
+
+
+@pytest.mark.parametrize(
+    ("best", "passed"),
+    [
+        ("5p+6", True),  # centre 6 + 3 = 9 nt from the 5' end of a 38-nt probe
+        ("3p+24", True),  # 38 - 24 - 3 = 11 nt
+        ("5p+20", False),  # 23 nt
+        ("3p+4", False),  # 31 nt
+    ],
+)
+def test_position_reads_the_best_start_from_its_end(best, passed):
+    spec = dict(SPEC, position={"centre": 0.25, "width": 0.2})  # 9.5 +- 7.6 nt
+    verdict = check_position("R", spec, positional_table(best), probe_length=38)
+    assert bool(verdict["passed"]) is passed
+    assert best in verdict["observed"]
 
 
 def test_flanks_follow_a_shifted_motif():
     spec = dict(SPEC, motif="GUUGAC", flanks={"five_prime": "U", "three_prime": "A", "strength": 1})
-    table = pd.DataFrame(
-        {"motif": "UUGACA", "flank": ["G_U", "U_A", "A_C"], "importance": [3.0, 1.0, 0.5]}
-    )
+    table = flanks_table(["G_U", "U_A", "A_C"], [3.0, 1.0, 0.5], motif="UUGACA")
     tables = {"kmer_search": kmers("UUGACA"), "flanks": table, "motif_count": counts(1, 2, 3)}
     verdicts = validate_rbp("R", spec, tables)
     flanks = verdicts.set_index("experiment").loc["flanks"]
@@ -92,7 +256,7 @@ def test_flanks_follow_a_shifted_motif():
     assert not verdicts.set_index("experiment").loc["flanks", "passed"]
 
 
-@pytest.mark.parametrize(("dataset", "n_checks"), [("synthetic", 9), ("synthetic_panel", 16)])
+@pytest.mark.parametrize(("dataset", "n_checks"), [("synthetic", 10), ("synthetic_panel", 17)])
 def test_shipped_synthetic_sets_check_every_experiment(dataset, n_checks):
     """Between them, the RBPs of each shipped synthetic set reach every checked experiment."""
     rbps = load_config(REPO / "config" / "config.yaml")["datasets"][dataset]["rbps"]
@@ -107,4 +271,6 @@ def test_checked_experiments_follow_the_planted_rules():
     spaced = dict(SPEC, spacing={"distance": 5}, accessibility=1.0)
     assert checked_experiments(spaced) == ["kmer_search", "spacing", "hairpin"]
     placed = dict(SPEC, position={"centre": 0.25, "width": 0.2}, gc_bias=-6.0)
-    assert checked_experiments(placed) == ["kmer_search", "gc_bias", "positional"]
+    # Every count draws its sites from the same placements, so a position rule leaves the
+    # count curve to site_effect: motif_count is checked too.
+    assert checked_experiments(placed) == ["kmer_search", "motif_count", "gc_bias", "positional"]

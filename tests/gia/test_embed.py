@@ -12,9 +12,9 @@ from rbpgia.gia.embed import (
     embed_per_sequence,
     real_regions,
     resolve_starts,
-    reverse_complement,
     with_structure,
 )
+from rbpgia.sequence import reverse_complement
 
 # 41, 38, 35 and 30 nt: left pads 0, 1, 3 and 5 in the 41-nt frame.
 PROBES = ["A" * 41, "C" * 38, "G" * 35, "U" * 30]

@@ -13,42 +13,84 @@ from conftest import (
 )
 
 from rbpgia.errors import InputError
-from rbpgia.gia import EXPERIMENTS
+from rbpgia.gia import EXPERIMENTS, MOTIF_EXPERIMENTS
+from rbpgia.gia.embed import real_regions, resolve_starts
 from rbpgia.gia.experiments import (
     feasible_spacings,
     flanks,
     gc_bias,
     hairpin,
-    hairpin_layout,
     kmer_mutagenesis,
     motif_count,
     positional,
-    site_starts,
     spacing,
 )
+from rbpgia.gia.experiments.hairpin import CONDITIONS as HAIRPIN_CONDITIONS
+from rbpgia.gia.experiments.hairpin import (
+    LOOP_EFFECT,
+    LOOP_MINUS_STEM,
+    STEM_EFFECT,
+    hairpin_layout,
+)
+from rbpgia.gia.experiments.motif_count import paper_site_starts, random_site_starts
+from rbpgia.gia.predictor import Predictor
+from rbpgia.gia.registry import headline
+from rbpgia.gia.stats import ROW_KINDS, STAT_COLUMNS
 
-STATS = ["importance", "ci_low", "ci_high", "n", "p_value", "q_value", "structure_recomputed"]
+IDENTITY = ["experiment", "motif", "condition", "kind"]
 
 
 def rng():
     return np.random.default_rng(0)
 
 
-@pytest.mark.parametrize("name", sorted(EXPERIMENTS))
+def left_half_only(x):
+    """Counts GCAUG only where it starts before frame column 15."""
+    return motif_hits(np.asarray(x), MOTIF)[:, :15].sum(axis=1)
+
+
+def by_condition(table):
+    return table.set_index("condition")
+
+
+@pytest.mark.parametrize("name", MOTIF_EXPERIMENTS)
 def test_experiments_never_modify_the_nulls_and_report_statistics(name, nulls):
     before = nulls.copy()
-    table = EXPERIMENTS[name](count_model(), nulls[:100], MOTIF, rng())
+    entry = EXPERIMENTS[name]
+    table = entry.run(count_model(), nulls[:100], MOTIF, rng=rng())
     np.testing.assert_array_equal(nulls, before)
-    assert set(STATS) <= set(table.columns)
+    # Identity columns, then the experiment's labels, then the statistics.
+    assert list(table.columns[:4]) == IDENTITY
+    assert (table["experiment"] == name).all()
+    assert (table["motif"] == MOTIF).all()
+    assert set(table["kind"]) <= set(ROW_KINDS)
+    assert "condition" in set(table["kind"])
+    assert set(entry.labels) <= set(table.columns)
+    stats_at = list(table.columns).index("importance")
+    assert list(table.columns[stats_at : stats_at + len(STAT_COLUMNS)]) == STAT_COLUMNS
+    assert set(entry.labels) <= set(table.columns[:stats_at])
+    # Contrasts are named "A - B"; nothing else is.
+    contrasts = table["kind"] == "contrast"
+    assert table.loc[contrasts, "condition"].str.contains(" - ").all()
+    assert not table.loc[~contrasts, "condition"].astype(str).str.contains(" - ").any()
     assert (table["n"] == 100).all()
     assert not table["structure_recomputed"].any()
     assert (table["ci_low"] <= table["importance"]).all()
     assert (table["importance"] <= table["ci_high"]).all()
+    line = headline(name, table)
+    assert np.isfinite(line.value)
+
+
+def test_rng_is_keyword_only(nulls):
+    with pytest.raises(TypeError):
+        flanks(count_model(), nulls[:20], MOTIF, rng())
 
 
 def test_kmer_mutagenesis_grid(nulls):
-    table = kmer_mutagenesis(count_model(), nulls, MOTIF, rng())
+    table = kmer_mutagenesis(count_model(), nulls, MOTIF, rng=rng())
     assert len(table) == 4 * len(MOTIF)
+    assert (table["kind"] == "condition").all()
+    assert (table["condition"] == table["kmer"]).all()
     wild = table[table["wild_type"]]
     assert wild["nucleotide"].tolist() == list(MOTIF)
     assert (wild["kmer"] == MOTIF).all()
@@ -61,74 +103,193 @@ def test_kmer_mutagenesis_grid(nulls):
     assert row["kmer"] == "GCGUG"
 
 
-def test_positional_finds_the_columns_a_model_reads(nulls):
-    def left_half_only(x):  # counts GCAUG only when it starts before column 15
-        return motif_hits(np.asarray(x), MOTIF)[:, :15].sum(axis=1)
+def test_positional_scans_every_start_from_both_ends(nulls):
+    table = positional(left_half_only, nulls, MOTIF, rng=rng())
+    shortest = int(real_regions(nulls)[1].min())
+    assert shortest == 30
+    offsets = list(range(shortest - len(MOTIF) + 1))  # 0..25
+    assert table["condition"].tolist() == [f"5p+{k}" for k in offsets] + [
+        f"3p+{k}" for k in offsets
+    ]
+    assert table["anchor"].tolist() == ["5p"] * len(offsets) + ["3p"] * len(offsets)
+    assert table["offset"].tolist() == offsets * 2
+    assert (table["kind"] == "condition").all()
+    # The toy counts a site started before column 15: the importance of each row is the
+    # fraction of nulls whose start lands there, and position the mean start column.
+    starts = [resolve_starts(nulls, len(MOTIF), spec) for spec in table["condition"]]
+    np.testing.assert_allclose(table["position"], [s.mean() for s in starts])
+    expected = np.array([np.mean(s < 15) for s in starts])
+    np.testing.assert_allclose(table["importance"], expected, atol=0.03)
+    # Near the 5' end every null is read, near the 3' end none (and the other way round).
+    five = table[table["anchor"] == "5p"].set_index("offset")["importance"]
+    three = table[table["anchor"] == "3p"].set_index("offset")["importance"]
+    assert five.loc[:9].min() > 0.95  # start <= 5 + 9 < 15 in every probe
+    assert five.loc[15:].abs().max() < 0.05
+    assert three.loc[:15].abs().max() < 0.05
+    assert three.loc[22:].min() > 0.95
+    best = table.loc[table["importance"].idxmax()]
+    assert best["anchor"] == "5p"
+    assert best["offset"] <= 9
 
-    table = positional(left_half_only, nulls, MOTIF, rng())
+
+def test_positional_at_absolute_columns(nulls):
+    table = positional(left_half_only, nulls, MOTIF, rng=rng(), positions=range(5, 31))
     # 30- to 41-nt probes centred in 41 columns: a 5-mer fits all of them at columns 5..30.
     assert table["position"].tolist() == list(range(5, 31))
+    assert (table["anchor"] == "frame").all()
+    assert table["offset"].tolist() == list(range(5, 31))
     inside = table["position"] < 15
     assert table.loc[inside, "importance"].min() > 0.95
     assert table.loc[~inside, "importance"].abs().max() < 0.05
+    with pytest.raises(InputError, match="padding"):
+        positional(left_half_only, nulls, MOTIF, rng=rng(), positions=[2])
+    with pytest.raises(InputError, match="anchors"):
+        positional(left_half_only, nulls, MOTIF, rng=rng(), anchors=["middle"])
 
 
 def test_motif_count_of_an_additive_model_is_a_line_of_slope_one(nulls):
-    table = motif_count(count_model(), nulls, MOTIF, rng())
-    assert table["n_sites"].tolist() == [1, 2, 3]
-    np.testing.assert_allclose(table["importance"], [1, 2, 3], atol=0.03)
+    table = motif_count(count_model(), nulls, MOTIF, rng=rng())
+    assert table["condition"].tolist() == ["1", "2", "3", "2 - 1", "3 - 2"]
+    assert table["kind"].tolist() == ["condition"] * 3 + ["contrast"] * 2
+    assert table["n_sites"].tolist() == [1, 2, 3, 2, 3]
+    assert (table["placement"] == "random").all()
+    np.testing.assert_allclose(table["importance"], [1, 2, 3, 1, 1], atol=0.03)
     assert table["slope"].iloc[0] == pytest.approx(1.0, abs=0.02)
     assert table["r2"].iloc[0] > 0.999
     assert table["slope"].nunique() == 1  # the fit is repeated on every row
+    # Each contrast is the paired difference of its two counts.
+    rows = by_condition(table)["importance"]
+    assert rows["3 - 2"] == pytest.approx(rows["3"] - rows["2"], abs=1e-12)
+    paper = motif_count(count_model(), nulls, MOTIF, rng=rng(), placement="paper")
+    assert (paper["placement"] == "paper").all()
+    np.testing.assert_allclose(paper["importance"], [1, 2, 3, 1, 1], atol=0.03)
+    with pytest.raises(InputError, match="placement"):
+        motif_count(count_model(), nulls, MOTIF, rng=rng(), placement="centre")
 
 
 def test_motif_count_saturating_model_has_lower_slope(nulls):
     def saturating(x):
         return np.minimum(motif_hits(np.asarray(x), MOTIF).sum(axis=1), 1.0)
 
-    table = motif_count(saturating, nulls, MOTIF, rng())
+    table = by_condition(motif_count(saturating, nulls, MOTIF, rng=rng()))
     assert table["slope"].iloc[0] < 0.1
-    np.testing.assert_allclose(table["importance"], 1.0, atol=0.03)
+    np.testing.assert_allclose(table.loc[["1", "2", "3"], "importance"], 1.0, atol=0.03)
+    # An added site adds nothing once one is there.
+    np.testing.assert_allclose(table.loc[["2 - 1", "3 - 2"], "importance"], 0.0, atol=0.03)
+
+
+def test_random_placement_separates_count_from_position(nulls):
+    """An additive model that reads only some columns still gives equal increments."""
+    table = by_condition(motif_count(left_half_only, nulls, MOTIF, rng=rng()))
+    one = table.loc["1", "importance"]
+    assert 0.1 < one < 0.9
+    np.testing.assert_allclose(table.loc[["2 - 1", "3 - 2"], "importance"], one, atol=0.06)
+    assert table["r2"].iloc[0] > 0.99
+    # The paper's layout (4, 12, 20 nt from the 5' end) confounds count with position:
+    # only the first site lands before column 15 in every probe, the third in none.
+    paper = by_condition(motif_count(left_half_only, nulls, MOTIF, rng=rng(), placement="paper"))[
+        "importance"
+    ]
+    assert paper["1"] == pytest.approx(1.0, abs=0.03)
+    assert paper["3 - 2"] == pytest.approx(0.0, abs=0.03)
 
 
 def test_sites_are_spread_without_overlap(nulls):
-    copies = site_starts(nulls, 5, 3)
-    starts = np.stack(copies, axis=1)
-    assert (np.diff(starts, axis=1) >= 5).all()
+    starts = random_site_starts(nulls, 5, 3, rng())
+    assert starts.shape == (len(nulls), 3)
+    ordered = np.sort(starts, axis=1)
+    assert (np.diff(ordered, axis=1) >= 5).all()
+    first, lengths = real_regions(nulls)
+    assert (starts >= first[:, None]).all()
+    assert (starts + 5 <= (first + lengths)[:, None]).all()
+    # Every site, first to last, has the same distribution over the probe.
+    relative = starts - first[:, None]
+    np.testing.assert_allclose(relative.mean(axis=0), relative.mean(), atol=1.0)
     with pytest.raises(InputError, match="do not fit"):
-        site_starts(nulls, 5, 7)
+        random_site_starts(nulls, 5, 7, rng())
+    paper = paper_site_starts(nulls, 5, 3)
+    np.testing.assert_array_equal(paper - first[:, None], np.tile([4, 12, 20], (len(nulls), 1)))
+    with pytest.raises(InputError, match="does not fit"):
+        paper_site_starts(nulls, 5, 4)
 
 
 def test_spacing_peaks_at_the_planted_distance(nulls):
     assert feasible_spacings("GCAUG", 30) == [-1, *range(0, 21)]  # G...G overlaps by 1
     assert feasible_spacings("AAAA", 10) == [-3, -2, -1, 0, 1, 2]
-    table = spacing(spacing_model(gap=4, bonus=3.0), nulls, MOTIF, rng())
-    assert table["spacing"].tolist() == [-1, *range(0, 21)]
-    best = table.loc[table["importance"].idxmax()]
+    table = spacing(spacing_model(gap=4, bonus=3.0), nulls, MOTIF, rng=rng())
+    gaps = [-1, *range(0, 21)]
+    assert table["spacing"].tolist() == [g for g in gaps for _ in range(4)]
+    assert table["condition"].tolist() == [
+        "pair",
+        "first",
+        "second",
+        "pair - first - second",
+    ] * len(gaps)
+    assert table["kind"].tolist() == ["condition", "control", "control", "contrast"] * len(gaps)
+    pairs = table[table["condition"] == "pair"]
+    best = pairs.loc[pairs["importance"].idxmax()]
     assert best["spacing"] == 4
     assert best["importance"] == pytest.approx(5.0, abs=0.05)
-    others = table[table["spacing"] != 4]
-    np.testing.assert_allclose(others["importance"], 2.0, atol=0.06)
+    np.testing.assert_allclose(pairs.loc[pairs["spacing"] != 4, "importance"], 2.0, atol=0.06)
+    singles = table[table["kind"] == "control"]
+    np.testing.assert_allclose(singles["importance"], 1.0, atol=0.03)
+    # The interaction: the bonus at the planted gap, nothing at any other.
+    interaction = table[table["condition"] == "pair - first - second"].set_index("spacing")
+    assert interaction["importance"].idxmax() == 4
+    assert interaction.loc[4, "importance"] == pytest.approx(3.0, abs=0.05)
+    assert interaction.loc[4, "ci_low"] > 2.9
+    np.testing.assert_allclose(interaction.drop(4)["importance"], 0.0, atol=0.06)
+    assert headline("spacing", table).value == 4
     with pytest.raises(InputError, match="cannot overlap"):
-        spacing(count_model(), nulls, MOTIF, rng(), spacings=[-2])
+        spacing(count_model(), nulls, MOTIF, rng=rng(), spacings=[-2])
+
+
+def test_spacing_interaction_is_zero_for_a_position_preferring_model(nulls):
+    """The pair moves with the gap; the interaction nets that out."""
+    table = spacing(left_half_only, nulls, MOTIF, rng=rng())
+    pairs = table[table["condition"] == "pair"]
+    assert pairs["importance"].max() - pairs["importance"].min() > 0.5  # position at work
+    interaction = table[table["condition"] == "pair - first - second"]
+    np.testing.assert_allclose(interaction["importance"], 0.0, atol=0.03)
 
 
 def test_gc_bias_shows_the_side_the_model_prefers(nulls):
-    table = gc_bias(gc_model(first_column=24), nulls, MOTIF, rng()).set_index("condition")
-    assert list(table.index) == ["motif", "gc_5p", "gc_3p", "motif+gc_5p", "motif+gc_3p"]
+    table = gc_bias(gc_model(first_column=24), nulls, MOTIF, rng=rng()).set_index("condition")
+    assert list(table.index) == [
+        "motif",
+        "gc_5p",
+        "gc_3p",
+        "motif+gc_5p",
+        "motif+gc_3p",
+        "motif+gc_5p - motif",
+        "motif+gc_3p - motif",
+        "motif+gc_3p - motif+gc_5p",
+    ]
+    assert table["kind"].tolist() == ["condition"] * 5 + ["contrast"] * 3
     assert table.loc["gc_3p", "ci_low"] > 1.0  # 6 GC letters x 0.5, minus the null's own GC
     assert table.loc["gc_5p", "ci_low"] <= 0.0 <= table.loc["gc_5p", "ci_high"]
     assert table.loc["motif+gc_3p", "importance"] == pytest.approx(
         table.loc["motif", "importance"] + table.loc["gc_3p", "importance"], abs=0.05
     )
+    # Beside the motif, GC at the 3' end adds what it adds alone; at the 5' end nothing.
+    effect_3p = table.loc["motif+gc_3p - motif"]
+    assert effect_3p["ci_low"] > 1.0
+    assert effect_3p["importance"] == pytest.approx(
+        table.loc["motif+gc_3p", "importance"] - table.loc["motif", "importance"], abs=1e-12
+    )
+    effect_5p = table.loc["motif+gc_5p - motif"]
+    assert effect_5p["ci_low"] <= 0.0 <= effect_5p["ci_high"]
+    assert table.loc["motif+gc_3p - motif+gc_5p", "ci_low"] > 1.0
     with pytest.raises(InputError, match="overlaps the motif"):
-        gc_bias(count_model(), nulls, MOTIF, rng(), gc_motif="GC" * 6)
+        gc_bias(count_model(), nulls, MOTIF, rng=rng(), gc_motif="GC" * 6)
 
 
 def test_flanks_find_the_preferred_pair(nulls):
-    table = flanks(flank_model(five="U", three="A"), nulls, MOTIF, rng())
+    table = flanks(flank_model(five="U", three="A"), nulls, MOTIF, rng=rng())
     assert len(table) == 16
     assert table["flank"].tolist()[:3] == ["A_A", "A_C", "A_G"]
+    assert (table["condition"] == table["flank"]).all()
+    assert (table["kind"] == "condition").all()
     best = table.loc[table["importance"].idxmax()]
     assert (best["flank"], best["five_prime"], best["three_prime"]) == ("U_A", "U", "A")
     assert best["importance"] == pytest.approx(3.0, abs=0.05)
@@ -138,26 +299,61 @@ def test_hairpin_layout_centres_a_fitting_stem_loop(nulls):
     layout = hairpin_layout(nulls, 5, stem=8, loop_margin=2)
     assert (layout["end"] - layout["arm5"] == 2 * 8 + 9).all()
     assert (layout["loop_motif"] == layout["arm5"] + 10).all()
+    # The stem's motif and its partner stretch pair column by column.
+    assert (
+        layout["stem_partner"] + 5 - 1
+        == layout["end"] - 1 - (layout["stem_motif"] - layout["arm5"])
+    ).all()
     with pytest.raises(InputError, match="does not fit"):
         hairpin_layout(nulls, 5, stem=12, loop_margin=2)
 
 
 def test_hairpin_structure_toy_prefers_the_loop(nulls):
     before = nulls.copy()
-    table = hairpin(unpaired_model(), nulls[:150], MOTIF, rng(), input_type="pu")
+    predictor = Predictor(unpaired_model(), "pu")
+    table = hairpin(predictor, nulls[:150], MOTIF, rng=rng())
     np.testing.assert_array_equal(nulls, before)
-    table = table.set_index("context")
-    assert list(table.index) == ["random", "loop", "stem"]
+    table = table.set_index("condition")
+    contrasts = [LOOP_EFFECT, STEM_EFFECT, LOOP_MINUS_STEM]
+    assert list(table.index) == [*HAIRPIN_CONDITIONS, *contrasts]
+    assert {"loop", "loop_control", "stem", "stem_control"} <= set(HAIRPIN_CONDITIONS)
+    assert LOOP_EFFECT == "loop - loop_control"
+    assert STEM_EFFECT.startswith("stem - stem_control")
+    assert LOOP_MINUS_STEM == "loop - stem"
+    kinds = ["control" if c.endswith("_control") else "condition" for c in HAIRPIN_CONDITIONS]
+    assert table["kind"].tolist() == [*kinds, *["contrast"] * 3]
     assert table["structure_recomputed"].all()
     assert table.loc["loop", "fold_fraction"] > 0.8
     assert table.loc["stem", "fold_fraction"] > 0.8
-    assert np.isnan(table.loc["random", "fold_fraction"])
+    others = [name for name in table.index if name not in ("loop", "stem")]
+    assert table.loc[others, "fold_fraction"].isna().all()
+    assert table.loc[contrasts, "motif_unpaired_fraction"].isna().all()
     assert table.loc["loop", "motif_unpaired_fraction"] > 0.9
     assert table.loc["stem", "motif_unpaired_fraction"] < 0.05
-    # The toy scores a site by its unpaired probability: loop > plain nulls > stem.
-    assert table.loc["loop", "ci_low"] > table.loc["random", "ci_high"]
-    assert table.loc["random", "ci_low"] > table.loc["stem", "ci_high"]
+    # The toy scores a site by its unpaired probability: loop > the same columns of the
+    # unfolded nulls, and the stem < its own columns there.
+    assert table.loc["loop", "ci_low"] > table.loc["loop_control", "ci_high"]
+    assert table.loc["stem_control", "ci_low"] > table.loc["stem", "ci_high"]
     assert table.loc["stem", "importance"] < 0.1
+    # Net of position, the loop helps, the stem hurts, and the loop beats the stem.
+    assert table.loc[LOOP_EFFECT, "ci_low"] > 0.0
+    assert table.loc[STEM_EFFECT, "ci_high"] < 0.0
+    assert table.loc[LOOP_MINUS_STEM, "ci_low"] > 0.0
+    assert table.loc[LOOP_MINUS_STEM, "importance"] == pytest.approx(
+        table.loc[LOOP_EFFECT, "importance"] - table.loc[STEM_EFFECT, "importance"], abs=1e-12
+    )
+
+
+def test_hairpin_of_a_structure_blind_model_is_zero_net_of_position(nulls):
+    """A sequence model that prefers some columns: the loop - stem contrast stays at 0."""
+    table = hairpin(left_half_only, nulls[:150], MOTIF, rng=rng(), check_folds=False)
+    table = table.set_index("condition")
+    assert table["fold_fraction"].isna().all()
+    assert table["motif_unpaired_fraction"].isna().all()
+    # The stem's columns lie in the half the model reads, the loop's do not.
+    assert table.loc["stem_control", "importance"] > 0.9
+    assert abs(table.loc["loop_control", "importance"]) < 0.05
+    assert abs(table.loc[LOOP_MINUS_STEM, "importance"]) < 0.05
 
 
 def test_keras_model_smoke(nulls):
@@ -189,6 +385,6 @@ def test_keras_model_smoke(nulls):
         for kmer in table["kmer"]
     }
     np.testing.assert_allclose(table["importance"], [direct[k] for k in table["kmer"]], atol=1e-5)
-    flank_table = flanks(predict, few, MOTIF, rng())
+    flank_table = flanks(Predictor(predict, "seq"), few, MOTIF, rng=rng())
     assert len(flank_table) == 16
     assert flank_table["importance"].notna().all()

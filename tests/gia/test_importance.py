@@ -7,13 +7,12 @@ from scipy import stats
 
 from rbpgia.encode.onehot import one_hot
 from rbpgia.errors import InputError
+from rbpgia.gia.embed import embed
 from rbpgia.gia.importance import (
-    bh_fdr,
     importance,
     importance_table,
+    intervention_differences,
     null_predictions,
-    summarise,
-    t_test_p,
 )
 from rbpgia.gia.kmer_search import (
     KMER_COLUMNS,
@@ -23,6 +22,15 @@ from rbpgia.gia.kmer_search import (
     contenders,
     elimination_schedule,
     kmer_search,
+)
+from rbpgia.gia.predictor import Predictor, as_predictor
+from rbpgia.gia.stats import (
+    STAT_COLUMNS,
+    bh_fdr,
+    contrast_name,
+    effects_table,
+    summarise,
+    t_test_p,
 )
 
 
@@ -103,6 +111,75 @@ def test_null_predictions_are_reused(nulls):
     assert seen == [3 * len(nulls)]  # without a baseline the nulls ride along in one call
     with pytest.raises(InputError, match="baseline has"):
         importance(predict, nulls, [("GCAUG", 10)], baseline=baseline[:-1])
+
+
+def test_intervention_differences_are_paired_per_null(nulls):
+    few = nulls[:50]
+    model = count_model()
+    differences = intervention_differences(
+        model, few, [[("GCAUG", "centre")], [("AAAAA", "centre")]]
+    )
+    assert isinstance(differences, np.ndarray)
+    assert differences.shape == (2, 50)
+    assert differences.dtype == np.float64
+    direct = model(embed(few, [("GCAUG", "centre")])) - model(few)
+    np.testing.assert_array_equal(differences[0], direct)
+    # The same numbers with the baseline given, and through a Predictor.
+    again = intervention_differences(
+        Predictor(model), few, [[("GCAUG", "centre")]], baseline=null_predictions(model, few)
+    )
+    np.testing.assert_array_equal(again[0], differences[0])
+
+
+def test_predictor_scores_onehot_and_refolds_only_structure_models(nulls):
+    few = nulls[:10]
+    seq = as_predictor(count_model())
+    assert isinstance(seq, Predictor)
+    assert seq.input_type == "seq"
+    assert not seq.refolds
+    assert as_predictor(seq) is seq
+    assert seq.model_input(few) is few  # sequence models read the one-hot rows as they are
+    scores = seq(few)
+    assert scores.dtype == np.float64
+    assert scores.shape == (10,)
+    pu = Predictor(unpaired_model(), "pu")
+    assert pu.refolds
+    x = pu.model_input(few[:3])
+    assert x.shape == (3, 41, 6)
+    np.testing.assert_array_equal(x[..., :4], few[:3])
+    assert Predictor(count_model(), "struct").model_input(few[:2]).shape == (2, 41, 9)
+    with pytest.raises(InputError, match="input_type must be one of"):
+        Predictor(count_model(), "rna")
+    with pytest.raises(InputError, match="predict must be callable"):
+        Predictor("model.keras")
+    with pytest.raises(InputError, match="predict returned 5 values for 10 sequences"):
+        Predictor(lambda x: np.zeros(5))(few)
+
+
+def test_effects_table_lays_out_conditions_controls_and_paired_contrasts():
+    rng = np.random.default_rng(0)
+    shared = rng.normal(0.0, 1.0, 400)  # what each null does to both effects
+    first = 1.0 + shared
+    second = 0.5 + shared + rng.normal(0.0, 0.01, 400)
+    name = contrast_name("first", "second")
+    assert name == "first - second"
+    rows = [
+        ("first", "condition", first),
+        ("second", "control", second),
+        (name, "contrast", first - second),
+    ]
+    table = effects_table(rows, False, rng=0)
+    assert list(table.columns) == ["condition", "kind", *STAT_COLUMNS]
+    assert table["condition"].tolist() == ["first", "second", "first - second"]
+    assert table["kind"].tolist() == ["condition", "control", "contrast"]
+    np.testing.assert_allclose(table["q_value"], bh_fdr(table["p_value"]))
+    # Paired per null, the contrast is precise though both effects spread widely.
+    width = table["ci_high"] - table["ci_low"]
+    assert table["importance"][2] == pytest.approx(0.5, abs=0.005)
+    assert width[2] < width[0] / 20
+    assert table["ci_low"][2] > 0.49
+    with pytest.raises(InputError, match="row kinds"):
+        effects_table([("first", "effect", first)], False)
 
 
 def test_callable_interventions_must_keep_the_shape(nulls):
@@ -229,7 +306,8 @@ def test_elimination_schedule_doubles_up_to_all_nulls():
 
 
 def test_kmer_search_refolds_structure_for_pu_models(nulls):
-    table = kmer_search(unpaired_model(), nulls[:20], kmers=["GCAUG", "AAAAA"], input_type="pu")
+    predictor = Predictor(unpaired_model(), "pu")
+    table = kmer_search(predictor, nulls[:20], kmers=["GCAUG", "AAAAA"])
     assert table["structure_recomputed"].all()
     assert table["kmer"][0] == "GCAUG"
     assert 0.0 < table["importance"][0] <= 1.0

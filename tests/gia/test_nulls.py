@@ -7,19 +7,18 @@ import pytest
 from scipy import stats
 
 from rbpgia.encode.onehot import decode, one_hot, pad_offsets
-from rbpgia.sequence import ALPHABET
 from rbpgia.errors import InputError
 from rbpgia.gia.embed import real_regions
 from rbpgia.gia.nulls import (
     NULL_KINDS,
     dinuc_nulls,
-    gc_content,
     gc_matched_nulls,
     make_nulls,
     profile_nulls,
     quartile_nulls,
     shuffle_nulls,
 )
+from rbpgia.sequence import ALPHABET, gc_content
 
 
 def assert_centred_padding(nulls, allowed_lengths):

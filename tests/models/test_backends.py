@@ -38,6 +38,7 @@ import numpy as np
 import keras
 from rbpgia import train
 from rbpgia.gia.kmer_search import adaptive_kmer_search, kmer_search
+from rbpgia.gia.predictor import Predictor
 from rbpgia.models import build_deepbind_cnn
 
 folder = sys.argv[1]
@@ -59,10 +60,11 @@ train.save_model(model, f"{folder}/jax_model.keras")
 predict = train.make_predict_fn(model, batch_size=1024)
 np.save(f"{folder}/jax_trained_predictions.npy", predict(data["x_valid"]))
 
-# The k-mer searches on JAX.
+# The k-mer searches on JAX, through a Predictor as in the workflow.
 nulls = data["nulls"]
-exhaustive = kmer_search(predict, nulls, k=5, rng=0)
-fast = adaptive_kmer_search(predict, nulls, k=5, n_screen=20, rng=0)
+predictor = Predictor(predict, "seq")
+exhaustive = kmer_search(predictor, nulls, k=5, rng=0)
+fast = adaptive_kmer_search(predictor, nulls, k=5, n_screen=20, rng=0)
 out["exhaustive_top10"] = exhaustive["kmer"][:10].tolist()
 out["fast_top10"] = fast["kmer"][:10].tolist()
 json.dump(out, open(f"{folder}/out.json", "w"))

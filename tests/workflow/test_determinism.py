@@ -56,7 +56,7 @@ def test_same_seeds_identical_results_new_gia_seed_new_nulls(tmp_path, finished_
     assert result.returncode == 0, result.stderr[-4000:]
     assert {p: p.stat().st_mtime_ns for p in models} == models
     for rbp in ("R_ADD", "R_STRUCT"):
-        gia = Path("gia") / "residualbind_seq_clip" / rbp
+        gia = Path("gia") / "residualbind_seq_log" / rbp
         # Rows are matched by key: the feasible spacings depend on the shortest null drawn.
         for experiment, key in KEYS.items():
             new = pd.read_csv(ours / gia / f"{experiment}.tsv", sep="\t")

@@ -89,7 +89,7 @@ def test_workflow_produces_every_output(finished_run):
     assert (performance.groupby("rbp")["n_test"].nunique() == 1).all()
     assert performance["noise_ceiling_r"].between(0.3, 1).all()
     for rbp in ("R_ADD", "R_STRUCT"):
-        model_dir = out / "models" / "residualbind_seq_clip" / rbp
+        model_dir = out / "models" / "residualbind_seq_log" / rbp
         history = pd.read_csv(model_dir / "history.tsv", sep="\t")
         assert list(history.columns[:5]) == ["epoch", "loss", "val_loss", "val_pearson_r", "lr"]
         assert 1 <= len(history) <= 3
@@ -100,8 +100,12 @@ def test_workflow_produces_every_output(finished_run):
     assert (out / "data" / "overview.png").stat().st_size > 10_000
     # datasets.tiny.gia.n_null (40) replaced the top-level gia.n_null (60) in the GIA jobs.
     for experiment in ("kmer_search", "positional"):
-        table = out / "gia" / "residualbind_seq_clip" / "R_ADD" / f"{experiment}.tsv"
-        assert set(pd.read_csv(table, sep="\t")["n"]) == {40}, experiment
+        path = out / "gia" / "residualbind_seq_log" / "R_ADD" / f"{experiment}.tsv"
+        table = pd.read_csv(path, sep="\t")
+        assert set(table["n"]) == {40}, experiment
+        # Every GIA table names its experiment and the nulls it was measured on.
+        assert set(table["experiment"]) == {experiment}
+        assert set(table["null"]) == {"profile"}
 
 
 @pytest.mark.slow

@@ -200,11 +200,11 @@ def test_interrupted_runs_resume_to_identical_results(tmp_path, finished_run):
 
     # 2. SIGKILL everything in the middle of a training job.
     run = start(tmp_path)
-    train_log = logs / "train" / "residualbind_seq_clip" / "R_ADD.log"
+    train_log = logs / "train" / "residualbind_seq_log" / "R_ADD.log"
     wait_for(log_says(train_log, "epoch 1/"), run, "the first training epoch")
     os.killpg(run.pid, signal.SIGKILL)
     run.wait(timeout=60)
-    model_dir = tmp_path / "results" / "tiny" / "models" / "residualbind_seq_clip" / "R_ADD"
+    model_dir = tmp_path / "results" / "tiny" / "models" / "residualbind_seq_log" / "R_ADD"
     assert not (model_dir / "model.keras").exists()
     survived = assert_nothing_half_written(tmp_path, finished_run)
     assert survived >= 3  # e.g. the synthesised table and the encoded pool, kept for the re-run

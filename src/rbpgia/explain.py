@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from rbpgia.encode.onehot import channels_for, decode, one_hot
-from rbpgia.sequence import ALPHABET
 from rbpgia.encode.structure import model_inputs, structure_profiles
+from rbpgia.sequence import ALPHABET
 
 # Mutants per call of ``predict``: large batches keep a model busy, 8192 x 41 x 9
 # float32 inputs are about 12 MB.

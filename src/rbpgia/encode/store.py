@@ -26,7 +26,6 @@ import numpy as np
 
 from rbpgia.data.probes import Probes, check_name
 from rbpgia.encode.onehot import MAX_LENGTH, channels_for, decode, one_hot
-from rbpgia.sequence import ALPHABET
 from rbpgia.encode.structure import (
     SPAN,
     STRUCTURE_CHANNELS,
@@ -37,6 +36,7 @@ from rbpgia.encode.structure import (
 )
 from rbpgia.errors import InputError
 from rbpgia.io import atomic_path
+from rbpgia.sequence import ALPHABET
 
 FORMAT_VERSION = 1
 # Rows per HDF5 chunk: about 3 MB of structure profiles.

@@ -21,9 +21,9 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse
 
-from rbpgia.sequence import ALPHABET
 from rbpgia.errors import InputError
 from rbpgia.io import atomic_open
+from rbpgia.sequence import ALPHABET
 
 # Candidate penalties; counts are O(1) per feature, so 1e-2 .. 1e4 spans from nearly
 # unpenalised to nearly constant.

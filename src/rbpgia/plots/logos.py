@@ -16,8 +16,8 @@ import pandas as pd
 
 from rbpgia.encode.onehot import pad_offsets
 from rbpgia.motifs import pwm_similarity
-from rbpgia.sequence import ALPHABET
 from rbpgia.plots.style import PALETTE, apply_style, plt, save_figure
+from rbpgia.sequence import ALPHABET
 
 COLORS = {"A": PALETTE[2], "C": PALETTE[0], "G": PALETTE[1], "U": PALETTE[3]}
 

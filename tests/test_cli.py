@@ -177,7 +177,7 @@ def test_hdf5_background_and_scored_nulls(capsys, files):
         "--motif",
         MOTIF,
         "--null",
-        "quartile4",
+        "quartile_top",
         "--n-null",
         N_NULL,
         "--out",
@@ -187,7 +187,7 @@ def test_hdf5_background_and_scored_nulls(capsys, files):
     table = pd.read_csv(out, sep="\t")
     assert len(table) == 4 * len(MOTIF)
     assert table["wild_type"].sum() == len(MOTIF)
-    assert (table["null"] == "quartile4").all()
+    assert (table["null"] == "quartile_top").all()
     wild = table.loc[table["wild_type"], "importance"]
     assert wild.iloc[0] > table.loc[~table["wild_type"], "importance"].max()
 
@@ -323,7 +323,7 @@ def test_unknown_experiment_lists_the_valid_ones(capsys, files):
     ("extra", "message"),
     [
         (["--motif", "GCAN"], "--motif: sequence 'GCAN' has 'N'"),
-        (["--null", "quartile1"], "these nulls rank probes by score"),
+        (["--null", "quartile_top"], "these nulls rank probes by score"),
         (["--model", "missing.keras"], "missing.keras: model file not found"),
     ],
 )

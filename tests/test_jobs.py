@@ -93,11 +93,11 @@ def test_gia_experiments_in_one_job_do_not_depend_on_their_order(pool, model_pat
 
 def test_gia_prepare_draws_nulls_from_measured_set_b_probes(pool, model_path):
     path, probes = pool
-    options = settings({"nulls": "quartile4", "n_null": 20, "seed": 1})
+    options = settings({"nulls": "quartile_top", "n_null": 20, "seed": 1})
     prepared = gia_prepare(path, model_path, "R2", "residualbind_seq_clip", options)
     assert isinstance(prepared, Prepared)
     assert prepared.predictor.input_type == "seq"
-    assert prepared.null_kind == "quartile4"
+    assert prepared.null_kind == "quartile_top"
     assert prepared.nulls.shape == (20, 41, 4)
     np.testing.assert_allclose(prepared.baseline, prepared.predictor(prepared.nulls), rtol=1e-6)
     # Real probes of the top quartile of R2 among the Set B probes it was measured on.

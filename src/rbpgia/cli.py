@@ -677,7 +677,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--target",
         metavar="NAME",
         default=None,
-        help="HDF5 background: experiment whose scores rank quartile1..4 and gc_matched "
+        help="HDF5 background: experiment whose scores rank the quartile_* and gc_matched "
         "nulls (default: the file's only experiment)",
     )
     gia.set_defaults(run=cmd_gia)

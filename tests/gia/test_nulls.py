@@ -150,10 +150,21 @@ def test_bad_requests_raise_input_errors(pool):
     with pytest.raises(InputError, match="unknown null kind"):
         make_nulls("uniform", pool, 10, rng)
     with pytest.raises(InputError, match="measured scores"):
-        make_nulls("quartile2", pool, 10, rng)
+        make_nulls("quartile_lower_mid", pool, 10, rng)
     with pytest.raises(InputError, match="quartile must be"):
         quartile_nulls(pool, np.zeros(len(pool)), 5, 10, rng)
     with pytest.raises(InputError, match="measured values"):
         quartile_nulls(pool, np.zeros(3), 1, 10, rng)
     with pytest.raises(InputError, match="one-hot"):
         profile_nulls(np.full((3, 41, 4), 0.5), 10, rng)
+
+
+def test_numbered_quartiles_are_refused_with_the_unambiguous_names(pool):
+    measured = np.arange(len(pool), dtype=float)
+    with pytest.raises(InputError, match="ambiguous.*quartile_top"):
+        make_nulls("quartile1", pool, 10, np.random.default_rng(0), measured=measured)
+    top = make_nulls("quartile_top", pool, 50, np.random.default_rng(0), measured=measured)
+    bottom = make_nulls("quartile_bottom", pool, 50, np.random.default_rng(0), measured=measured)
+    rows = {probe.tobytes(): i for i, probe in enumerate(pool)}
+    assert min(rows[n.tobytes()] for n in top) >= 3 * len(pool) // 4 - 1
+    assert max(rows[n.tobytes()] for n in bottom) < len(pool) // 4 + 1

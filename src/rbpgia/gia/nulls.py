@@ -14,8 +14,10 @@ held-out Set B) and return ``n`` nulls ``(n, L, 4)`` float32 in the same padded 
 ``dinuc``
     A base probe shuffled so that every dinucleotide count is kept exactly (Altschul &
     Erickson 1985), uniformly among all such sequences.
-``quartile1`` .. ``quartile4``
-    Real probes from one quartile of the measured binding scores (1 = lowest).
+``quartile_bottom``, ``quartile_lower_mid``, ``quartile_upper_mid``, ``quartile_top``
+    Real probes from one quartile of the measured binding scores, from the weakest
+    binders to the strongest. (The paper's code called the top quartile ``quartile1``;
+    the numbered names were read both ways, so they are refused with this hint.)
 ``gc_matched``
     Real probes drawn so that their GC content follows a reference distribution.
 
@@ -28,22 +30,24 @@ otherwise. All randomness comes from the ``rng`` passed in; the base is never mo
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from rbpgia.errors import InputError
 from rbpgia.gia.embed import as_onehot, real_regions
 from rbpgia.sequence import gc_content
 
-NULL_KINDS = (
-    "profile",
-    "shuffle",
-    "dinuc",
-    "quartile1",
-    "quartile2",
-    "quartile3",
-    "quartile4",
-    "gc_matched",
-)
+# Quartiles of measured binding by name, weakest binders first (quartile q = 1..4).
+QUARTILES = {
+    "quartile_bottom": 1,
+    "quartile_lower_mid": 2,
+    "quartile_upper_mid": 3,
+    "quartile_top": 4,
+}
+NULL_KINDS = ("profile", "shuffle", "dinuc", *QUARTILES, "gc_matched")
+# Null kinds that rank the base probes by their measured scores.
+SCORED_NULLS = (*QUARTILES, "gc_matched")
 GC_BINS = 10
 _PAD = 4  # letter code of a padding row
 _ONEHOT_OR_PAD = np.vstack([np.eye(4, dtype=np.float32), np.zeros((1, 4), dtype=np.float32)])
@@ -319,7 +323,7 @@ def make_nulls(
     n : int
     rng : np.random.Generator
     measured : np.ndarray, shape (N,), optional
-        Measured scores of the base probes; needed by ``quartile1..4``, and by
+        Measured scores of the base probes; needed by the ``quartile_*`` kinds, and by
         ``gc_matched`` when no ``reference`` is given.
     reference : np.ndarray, optional
         GC reference for ``gc_matched`` (one-hot probes or GC fractions). Defaults to
@@ -336,10 +340,10 @@ def make_nulls(
         return shuffle_nulls(base, n, rng)
     if kind == "dinuc":
         return dinuc_nulls(base, n, rng)
-    if kind in ("quartile1", "quartile2", "quartile3", "quartile4"):
+    if kind in QUARTILES:
         if measured is None:
             raise InputError(f"null kind {kind!r} needs the measured scores of the base probes")
-        return quartile_nulls(base, measured, int(kind[-1]), n, rng)
+        return quartile_nulls(base, measured, QUARTILES[kind], n, rng)
     if kind == "gc_matched":
         if reference is None:
             if measured is None:
@@ -347,4 +351,10 @@ def make_nulls(
             base = as_onehot(base, "base")
             reference = base[quartile_members(measured, 4, len(base))]
         return gc_matched_nulls(base, reference, n, rng)
+    if re.fullmatch(r"quartile[1-4]", str(kind)):
+        raise InputError(
+            f"null kind {kind!r} is ambiguous (the paper's code called the top quartile "
+            "quartile1); use quartile_top, quartile_upper_mid, quartile_lower_mid or "
+            "quartile_bottom"
+        )
     raise InputError(f"unknown null kind {kind!r}; expected one of {', '.join(NULL_KINDS)}")

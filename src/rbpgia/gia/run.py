@@ -31,12 +31,10 @@ from rbpgia.errors import InputError
 from rbpgia.gia import registry
 from rbpgia.gia.importance import null_predictions
 from rbpgia.gia.kmer_search import adaptive_kmer_search, kmer_search
-from rbpgia.gia.nulls import make_nulls
+from rbpgia.gia.nulls import SCORED_NULLS, make_nulls
 from rbpgia.gia.predictor import Predictor
 
 SECTION = "gia"
-# Null kinds that rank the background probes by their measured scores.
-SCORED_NULLS = ("quartile1", "quartile2", "quartile3", "quartile4", "gc_matched")
 
 
 def settings(overrides: Mapping | None = None) -> dict:

@@ -16,9 +16,11 @@ function of one-hot input.
 * :mod:`~rbpgia.gia.registry`: one entry per experiment (function, headline, figure);
 * :mod:`~rbpgia.gia.run`: the one run path of the command line and the workflow.
 
-The functions named like their modules (``embed``, ``importance``, ``kmer_search``)
-are not re-exported here, so ``rbpgia.gia.embed`` etc. stay the modules: import them
-from their modules, e.g. ``from rbpgia.gia.kmer_search import kmer_search``.
+The experiments are reached through :mod:`~rbpgia.gia.registry`
+(``registry.get(name).run``) or their modules. The functions named like their modules
+(``embed``, ``importance``, ``kmer_search``) are not re-exported here, so
+``rbpgia.gia.embed`` etc. stay the modules: import them from their modules, e.g.
+``from rbpgia.gia.kmer_search import kmer_search``.
 """
 
 from rbpgia.gia.embed import (
@@ -28,16 +30,6 @@ from rbpgia.gia.embed import (
     real_regions,
     resolve_starts,
     with_structure,
-)
-from rbpgia.gia.experiments import (
-    feasible_spacings,
-    flanks,
-    gc_bias,
-    hairpin,
-    kmer_mutagenesis,
-    motif_count,
-    positional,
-    spacing,
 )
 from rbpgia.gia.importance import importance_table, intervention_differences, null_predictions
 from rbpgia.gia.kmer_search import adaptive_kmer_search, all_kmers
@@ -67,24 +59,16 @@ __all__ = [
     "common_starts",
     "dinuc_nulls",
     "embed_per_sequence",
-    "feasible_spacings",
-    "flanks",
-    "gc_bias",
     "gc_matched_nulls",
-    "hairpin",
     "importance_table",
     "intervention_differences",
-    "kmer_mutagenesis",
     "make_nulls",
-    "motif_count",
     "null_predictions",
-    "positional",
     "profile_nulls",
     "quartile_nulls",
     "real_regions",
     "resolve_starts",
     "shuffle_nulls",
-    "spacing",
     "summarise",
     "with_structure",
 ]

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from rbpgia.gia.embed import pattern_codes
-from rbpgia.gia.experiments.design import Headline, Predict, measure, table
+from rbpgia.gia.experiments import design
 from rbpgia.gia.predictor import as_predictor
 from rbpgia.gia.stats import CONFIDENCE, N_BOOT
 from rbpgia.sequence import ALPHABET
@@ -15,7 +15,7 @@ NAME = "flanks"
 
 
 def flanks(
-    predict: Predict,
+    predict: design.Predict,
     nulls: np.ndarray,
     motif: str,
     *,
@@ -44,19 +44,19 @@ def flanks(
     interventions = {
         name: [(x + motif + y, position)] for name, (x, y) in zip(names, pairs, strict=True)
     }
-    effects = measure(predict, nulls, interventions, baseline=baseline)
+    effects = design.measure(predict, nulls, interventions, baseline=baseline)
     labels = {
         "flank": names,
         "five_prime": [x for x, _ in pairs],
         "three_prime": [y for _, y in pairs],
     }
     rows = [(name, "condition", effects[name]) for name in names]
-    return table(
+    return design.table(
         NAME, motif, rows, predict, rng, labels=labels, n_boot=n_boot, confidence=confidence
     )
 
 
-def headline(result: pd.DataFrame) -> Headline:
+def headline(result: pd.DataFrame) -> design.Headline:
     """The best flanking pair's importance; detail: the pair."""
     best = result.loc[result["importance"].idxmax()]
-    return Headline.of_row("best flanks importance", best, str(best["flank"]))
+    return design.Headline.of_row("best flanks importance", best, str(best["flank"]))

@@ -7,14 +7,7 @@ import pandas as pd
 
 from rbpgia.errors import InputError
 from rbpgia.gia.embed import as_onehot, resolve_starts
-from rbpgia.gia.experiments.design import (
-    Headline,
-    Predict,
-    contrast,
-    measure,
-    row_named,
-    table,
-)
+from rbpgia.gia.experiments import design
 from rbpgia.gia.predictor import as_predictor
 from rbpgia.gia.stats import CONFIDENCE, N_BOOT, contrast_name
 
@@ -34,7 +27,7 @@ THREE_MINUS_FIVE = contrast_name(*CONTRASTS[2])
 
 
 def gc_bias(
-    predict: Predict,
+    predict: design.Predict,
     nulls: np.ndarray,
     motif: str,
     *,
@@ -84,18 +77,18 @@ def gc_bias(
                 "nulls; use a shorter gc_motif or smaller gc_offset"
             )
     interventions = {name: [placed[part] for part in name.split("+")] for name in CONDITIONS}
-    effects = measure(predict, nulls, interventions, baseline=baseline)
+    effects = design.measure(predict, nulls, interventions, baseline=baseline)
     rows = [(name, "condition", effects[name]) for name in CONDITIONS]
-    rows += [contrast(effects, first, second) for first, second in CONTRASTS]
-    return table(NAME, motif, rows, predict, rng, n_boot=n_boot, confidence=confidence)
+    rows += [design.contrast(effects, first, second) for first, second in CONTRASTS]
+    return design.table(NAME, motif, rows, predict, rng, n_boot=n_boot, confidence=confidence)
 
 
-def headline(result: pd.DataFrame) -> Headline:
+def headline(result: pd.DataFrame) -> design.Headline:
     """The mean of the two ends' GC effects beside the motif; detail: each end's."""
-    five, three = row_named(result, EFFECT_5P), row_named(result, EFFECT_3P)
+    five, three = design.row_named(result, EFFECT_5P), design.row_named(result, EFFECT_3P)
     value = float((five["importance"] + three["importance"]) / 2)
     detail = (
         f"5' {five['importance']:+.3g} [{five['ci_low']:.3g}, {five['ci_high']:.3g}], "
         f"3' {three['importance']:+.3g} [{three['ci_low']:.3g}, {three['ci_high']:.3g}]"
     )
-    return Headline("GC k-mer effect beside the motif (mean of ends)", value, detail)
+    return design.Headline("GC k-mer effect beside the motif (mean of ends)", value, detail)

@@ -8,15 +8,7 @@ import pandas as pd
 from rbpgia.encode.onehot import decode as decode_onehot
 from rbpgia.errors import InputError
 from rbpgia.gia.embed import as_onehot, embed_per_sequence, pattern_codes, real_regions
-from rbpgia.gia.experiments.design import (
-    Headline,
-    Predict,
-    at_starts,
-    contrast,
-    measure,
-    row_named,
-    table,
-)
+from rbpgia.gia.experiments import design
 from rbpgia.gia.predictor import as_predictor
 from rbpgia.gia.stats import CONFIDENCE, N_BOOT
 from rbpgia.sequence import ALPHABET, reverse_complement
@@ -130,7 +122,7 @@ def mfe_partners(onehot: np.ndarray) -> np.ndarray:
 
 
 def hairpin(
-    predict: Predict,
+    predict: design.Predict,
     nulls: np.ndarray,
     motif: str,
     *,
@@ -199,13 +191,13 @@ def hairpin(
         stem = max(m, min(m + 3, (shortest - m - 2 * loop_margin) // 2))
     layout = hairpin_layout(nulls, m, stem, loop_margin)
     designed = design_hairpins(nulls, layout, stem, loop_margin)
-    in_loop = at_starts([motif], [layout["loop_motif"]])
+    in_loop = design.at_starts([motif], [layout["loop_motif"]])
     partner = reverse_complement(motif)
     margin = LOOP_FILLER * loop_margin
     margined = embed_per_sequence(
         nulls, [margin, margin], [layout["loop_motif"] - loop_margin, layout["loop_motif"] + m]
     )
-    in_stem = at_starts([motif, partner], [layout["stem_motif"], layout["stem_partner"]])
+    in_stem = design.at_starts([motif, partner], [layout["stem_motif"], layout["stem_partner"]])
     placed = {
         "loop": in_loop,
         "loop_control": in_loop,
@@ -215,12 +207,12 @@ def hairpin(
     controls = [name for name in CONDITIONS if name.endswith("_control")]
     # Loop and stem share the designed background, so they share one baseline.
     effects = {
-        **measure(predict, designed, {"loop": in_loop, "stem": in_stem}),
-        **measure(predict, margined, {"loop_control": in_loop}),
-        **measure(predict, nulls, {"stem_control": in_stem}, baseline=baseline),
+        **design.measure(predict, designed, {"loop": in_loop, "stem": in_stem}),
+        **design.measure(predict, margined, {"loop_control": in_loop}),
+        **design.measure(predict, nulls, {"stem_control": in_stem}, baseline=baseline),
     }
-    loop_effect = contrast(effects, "loop", "loop_control")
-    stem_effect = contrast(effects, "stem", "stem_control")
+    loop_effect = design.contrast(effects, "loop", "loop_control")
+    stem_effect = design.contrast(effects, "stem", "stem_control")
     rows = [
         (name, "control" if name in controls else "condition", effects[name]) for name in CONDITIONS
     ]
@@ -229,7 +221,7 @@ def hairpin(
         stem_effect,
         (LOOP_MINUS_STEM, "contrast", loop_effect[2] - stem_effect[2]),
     ]
-    result = table(NAME, motif, rows, predict, rng, n_boot=n_boot, confidence=confidence)
+    result = design.table(NAME, motif, rows, predict, rng, n_boot=n_boot, confidence=confidence)
     fold_fraction = [np.nan] * len(rows)
     unpaired_fraction = [np.nan] * len(rows)
     if check_folds:
@@ -257,9 +249,9 @@ def _hairpin_folds(sequences, layout, stem, width) -> dict[str, tuple[float, flo
     return out
 
 
-def headline(result: pd.DataFrame) -> Headline:
+def headline(result: pd.DataFrame) -> design.Headline:
     """``loop - stem``: the loop's structure effect minus the stem's, with its CI."""
-    row = row_named(result, LOOP_MINUS_STEM)
-    loop, stem = row_named(result, LOOP_EFFECT), row_named(result, STEM_EFFECT)
+    row = design.row_named(result, LOOP_MINUS_STEM)
+    loop, stem = design.row_named(result, LOOP_EFFECT), design.row_named(result, STEM_EFFECT)
     detail = f"loop effect {loop['importance']:.3g}, stem effect {stem['importance']:.3g}"
-    return Headline.of_row("loop minus stem, net of position", row, detail)
+    return design.Headline.of_row("loop minus stem, net of position", row, detail)

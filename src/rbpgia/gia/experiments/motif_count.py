@@ -7,15 +7,7 @@ import pandas as pd
 
 from rbpgia.errors import InputError
 from rbpgia.gia.embed import as_onehot, pattern_codes, real_regions
-from rbpgia.gia.experiments.design import (
-    Headline,
-    Predict,
-    at_starts,
-    contrast,
-    measure,
-    row_named,
-    table,
-)
+from rbpgia.gia.experiments import design
 from rbpgia.gia.predictor import as_predictor
 from rbpgia.gia.stats import CONFIDENCE, N_BOOT
 
@@ -70,7 +62,7 @@ def paper_site_starts(nulls: np.ndarray, width: int, n_sites: int) -> np.ndarray
 
 
 def motif_count(
-    predict: Predict,
+    predict: design.Predict,
     nulls: np.ndarray,
     motif: str,
     *,
@@ -118,12 +110,12 @@ def motif_count(
         sites = paper_site_starts(nulls, len(motif), max_sites)
     counts = list(range(1, max_sites + 1))
     interventions = {
-        str(n): at_starts([motif] * n, [sites[:, j] for j in range(n)]) for n in counts
+        str(n): design.at_starts([motif] * n, [sites[:, j] for j in range(n)]) for n in counts
     }
-    effects = measure(predict, nulls, interventions, baseline=baseline)
+    effects = design.measure(predict, nulls, interventions, baseline=baseline)
     rows = [(str(n), "condition", effects[str(n)]) for n in counts]
-    rows += [contrast(effects, str(n), str(n - 1)) for n in counts[1:]]
-    result = table(
+    rows += [design.contrast(effects, str(n), str(n - 1)) for n in counts[1:]]
+    result = design.table(
         NAME,
         motif,
         rows,
@@ -156,10 +148,10 @@ def increments(result: pd.DataFrame) -> pd.DataFrame:
     return result[result["kind"] == "contrast"].sort_values("n_sites")
 
 
-def headline(result: pd.DataFrame) -> Headline:
+def headline(result: pd.DataFrame) -> design.Headline:
     """Slope of the fitted line; detail: what each added site adds, and R^2."""
-    one = row_named(result, "1")
+    one = design.row_named(result, "1")
     added = [one["importance"], *increments(result)["importance"]]
     r2 = float(result["r2"].iloc[0])
     detail = "per added site " + ", ".join(f"{v:.3g}" for v in added) + f"; R^2 {r2:.3f}"
-    return Headline("slope per extra site", float(result["slope"].iloc[0]), detail)
+    return design.Headline("slope per extra site", float(result["slope"].iloc[0]), detail)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from rbpgia.gia.embed import pattern_codes
-from rbpgia.gia.experiments.design import Headline, Predict, measure, table
+from rbpgia.gia.experiments import design
 from rbpgia.gia.predictor import as_predictor
 from rbpgia.gia.stats import CONFIDENCE, N_BOOT
 from rbpgia.sequence import ALPHABET
@@ -15,7 +15,7 @@ NAME = "kmer_mutagenesis"
 
 
 def kmer_mutagenesis(
-    predict: Predict,
+    predict: design.Predict,
     nulls: np.ndarray,
     motif: str,
     *,
@@ -48,9 +48,11 @@ def kmer_mutagenesis(
         for letter in ALPHABET
     ]
     variants = list(dict.fromkeys(kmer for _, _, kmer, _ in grid))
-    effects = measure(predict, nulls, {v: [(v, position)] for v in variants}, baseline=baseline)
+    effects = design.measure(
+        predict, nulls, {v: [(v, position)] for v in variants}, baseline=baseline
+    )
     # Statistics of the distinct variants (the wild type once), then laid out as the grid.
-    distinct = table(
+    distinct = design.table(
         NAME,
         motif,
         [(v, "condition", effects[v]) for v in variants],
@@ -67,10 +69,10 @@ def kmer_mutagenesis(
     return result
 
 
-def headline(result: pd.DataFrame) -> Headline:
+def headline(result: pd.DataFrame) -> design.Headline:
     """The wild type's importance; detail: the most damaging substitution."""
     mutants = result[~result["wild_type"].astype(bool)]
     worst = mutants.loc[mutants["importance"].idxmin()]
     wild = result[result["wild_type"].astype(bool)].iloc[0]
     detail = f"most damaging: {worst['nucleotide']} at {int(worst['position'])}"
-    return Headline.of_row("wild-type importance", wild, detail)
+    return design.Headline.of_row("wild-type importance", wild, detail)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from rbpgia.errors import InputError
 from rbpgia.gia.embed import as_onehot, pattern_codes, real_regions, resolve_starts
-from rbpgia.gia.experiments.design import Headline, Predict, measure, table
+from rbpgia.gia.experiments import design
 from rbpgia.gia.predictor import as_predictor
 from rbpgia.gia.stats import CONFIDENCE, N_BOOT
 
@@ -18,7 +18,7 @@ ANCHORS = ("5p", "3p")
 
 
 def positional(
-    predict: Predict,
+    predict: design.Predict,
     nulls: np.ndarray,
     motif: str,
     *,
@@ -66,11 +66,11 @@ def positional(
         ]
     if not specs:
         raise InputError("no positions to scan")
-    effects = measure(
+    effects = design.measure(
         predict, nulls, {str(spec): [(motif, spec)] for spec, _, _ in specs}, baseline=baseline
     )
     columns = [float(resolve_starts(nulls, width, spec).mean()) for spec, _, _ in specs]
-    return table(
+    return design.table(
         NAME,
         motif,
         [(str(spec), "condition", effects[str(spec)]) for spec, _, _ in specs],
@@ -91,9 +91,9 @@ def best_row(result: pd.DataFrame) -> pd.Series:
     return result.loc[result["importance"].idxmax()]
 
 
-def headline(result: pd.DataFrame) -> Headline:
+def headline(result: pd.DataFrame) -> design.Headline:
     """Mean frame column of the best start; detail: the start from its end."""
     best = best_row(result)
     where = {"5p": "nt from the 5' end", "3p": "nt from the 3' end", "frame": "column"}
     detail = f"best at {int(best['offset'])} {where[best['anchor']]}"
-    return Headline("best motif start (mean column)", float(best["position"]), detail)
+    return design.Headline("best motif start (mean column)", float(best["position"]), detail)

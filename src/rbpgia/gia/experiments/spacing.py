@@ -10,7 +10,7 @@ import pandas as pd
 
 from rbpgia.errors import InputError
 from rbpgia.gia.embed import as_onehot, embed_per_sequence, pattern_codes, real_regions
-from rbpgia.gia.experiments.design import Headline, Predict, measure, table
+from rbpgia.gia.experiments import design
 from rbpgia.gia.predictor import as_predictor
 from rbpgia.gia.stats import CONFIDENCE, N_BOOT
 from rbpgia.sequence import ALPHABET
@@ -35,7 +35,7 @@ def feasible_spacings(motif: str, max_length: int) -> list[int]:
 
 
 def spacing(
-    predict: Predict,
+    predict: design.Predict,
     nulls: np.ndarray,
     motif: str,
     *,
@@ -98,7 +98,7 @@ def spacing(
         interventions[("pair", gap)] = partial(place, copies=(first, second))
         interventions[("first", gap)] = partial(place, copies=(first,))
         interventions[("second", gap)] = partial(place, copies=(second,))
-    effects = measure(predict, nulls, interventions, baseline=baseline)
+    effects = design.measure(predict, nulls, interventions, baseline=baseline)
     rows, gaps = [], []
     for gap in spacings:
         pair, first, second = (effects[(part, gap)] for part in ("pair", "first", "second"))
@@ -109,7 +109,7 @@ def spacing(
             (INTERACTION, "contrast", pair - first - second),
         ]
         gaps += [gap] * 4
-    return table(
+    return design.table(
         NAME,
         motif,
         rows,
@@ -165,9 +165,9 @@ def interactions(result: pd.DataFrame) -> pd.DataFrame:
     return result[result["condition"] == INTERACTION]
 
 
-def headline(result: pd.DataFrame) -> Headline:
+def headline(result: pd.DataFrame) -> design.Headline:
     """The gap of the strongest interaction; detail: that interaction with its CI."""
     part = interactions(result)
     best = part.loc[part["importance"].idxmax()]
     detail = f"interaction {best['importance']:.3g} [{best['ci_low']:.3g}, {best['ci_high']:.3g}]"
-    return Headline("gap of strongest cooperativity (nt)", float(best["spacing"]), detail)
+    return design.Headline("gap of strongest cooperativity (nt)", float(best["spacing"]), detail)

@@ -177,3 +177,22 @@ def test_bad_dataset_settings_name_their_key_even_when_not_selected(settings, me
     with pytest.raises(ConfigError) as info:
         validate_config(config)
     assert message in str(info.value)
+
+
+def test_gia_settings_come_from_the_schema_and_name_the_key():
+    from rbpgia.errors import InputError
+    from rbpgia.gia import registry
+    from rbpgia.gia.run import settings
+
+    options = settings()
+    assert options["experiments"] == list(registry.MOTIF_EXPERIMENTS)  # null = every one
+    assert options["n_null"] == 1000 and options["k"] == 6
+    assert settings({"experiments": ["hairpin"]})["experiments"] == ["hairpin"]
+    with pytest.raises(InputError, match=r"gia\.experiments: unknown experiment 'loops'"):
+        settings({"experiments": ["loops"]})
+    with pytest.raises(InputError, match=r"gia\.k: 9 is greater than the maximum of 8"):
+        settings({"k": 9})
+    with pytest.raises(InputError, match=r"gia\.bogus: unknown setting"):
+        settings({"bogus": 1})
+    with pytest.raises(InputError, match="quartile1"):
+        settings({"nulls": "quartile1"})

@@ -7,7 +7,7 @@ import pandas as pd
 
 from rbpgia.encode.onehot import decode as decode_onehot
 from rbpgia.errors import InputError
-from rbpgia.gia.embed import as_onehot, embed_per_sequence, pattern_codes, real_regions
+from rbpgia.gia.embed import as_onehot, pattern_codes, real_regions
 from rbpgia.gia.experiments import design
 from rbpgia.gia.predictor import as_predictor
 from rbpgia.gia.stats import CONFIDENCE, N_BOOT
@@ -99,6 +99,21 @@ def design_hairpins(nulls: np.ndarray, layout: dict, stem: int, loop_margin: int
     return out
 
 
+def unpair_hairpins(designed: np.ndarray, layout: dict, stem: int) -> np.ndarray:
+    """Copy of designed stem-loops whose 3' arm is read backwards, so the stem cannot form.
+
+    Every column keeps a letter of the design and the 3' arm keeps its letters, only in
+    reverse order: the complement of the 5' arm then runs parallel to it instead of
+    antiparallel, so the two arms no longer pair. Same letters, same composition, same
+    loop; no designed stem.
+    """
+    out = designed.copy()
+    rows = np.arange(len(out))[:, None]
+    arm3 = layout["end"][:, None] - stem + np.arange(stem)
+    out[rows, arm3] = designed[rows, arm3[:, ::-1]]
+    return out
+
+
 def mfe_partners(onehot: np.ndarray) -> np.ndarray:
     """Partner column of every column under each probe's MFE structure, -1 if unpaired.
 
@@ -141,33 +156,36 @@ def hairpin(
     is the complement of the 5' arm, around a loop of ``len(motif) + 2 * loop_margin``
     nt with A at both margins; the rest of the probe is the null's. The default stem is
     ``len(motif) + 3`` bp, shortened to what fits the shortest null (but never below
-    the motif length). Loop and stem put the motif at different columns, so each gets a
-    control that differs from it in structure only:
+    the motif length). Loop and stem put the motif at different columns, and a designed
+    hairpin differs from its null in many letters, so each context gets a control that
+    differs from it in structure only: the same letters written at the same columns of
+    the *unpaired* design (:func:`unpair_hairpins`: the same letters, the 3' arm read
+    backwards so that the stem cannot form).
 
     ``loop``
         the motif ``loop_margin`` nt into the loop, vs the designed stem-loops;
     ``loop_control``
-        the motif at the same columns of the plain nulls with the loop's A margins
-        written beside it, vs those nulls with the margins alone (so the motif's
-        neighbours are the loop's in both);
+        the same, in and vs the unpaired designs;
     ``stem``
         the motif centred in the 5' arm and its reverse complement at the partner
         columns of the 3' arm (so it stays paired), vs the designed stem-loops;
     ``stem_control``
-        the motif and its reverse complement at the same columns of the plain nulls, vs
-        the plain nulls. The reverse complement's letters can matter to a model on their
-        own (for UGCAUG, CAUGCA next to UG forms a second UGCAUG in one probe in eight),
-        so the control writes them too; without the rest of the designed stem the two
-        stretches pair far less often (``motif_unpaired_fraction`` says how often).
+        the same letters at the same columns, in and vs the unpaired designs. The
+        reverse complement's letters can matter to a model on their own (for UGCAUG,
+        CAUGCA next to UG forms a second UGCAUG in one probe in eight), so the control
+        writes them too; without the rest of the stem the two stretches pair far less
+        often (``motif_unpaired_fraction`` says how often).
 
-    Each control writes the same letters at the same columns as its condition, so the
-    contrasts, paired per null, change structure only: ``loop - loop_control`` and
-    ``stem - stem_control`` (the structure effect of each context, net of position and
-    letters), and ``loop - stem``, the difference of those two structure effects.
-    A model that reads structure (``pu``/``struct``, refolded after every change) and
-    prefers unpaired sites gives
-    ``loop - stem`` > 0; a model blind to structure gives 0 whatever its position
-    preference.
+    The contrasts, paired per null, change structure only: ``loop - loop_control`` and
+    ``stem - stem_control`` (the structure effect of each context, net of position,
+    letters and composition), and ``loop - stem``, the difference of those two. A model
+    that reads structure (``pu``/``struct``, refolded after every change) and prefers
+    unpaired sites gives ``loop - stem`` > 0; a model blind to structure gives 0
+    whatever its position preference. (Controls in the plain nulls instead leave the
+    background's composition and predicted level different, and a trained sequence
+    model's nonlinear response to its background then shows as a structure effect:
+    -0.23 [-0.28, -0.19] for a synthetic RBP with no structure rule, against -0.002
+    [-0.03, 0.03] with these controls; docs/gia.md.)
 
     Whether the designs fold as intended is checked on the motif-bearing sequences with
     ViennaRNA's MFE structure (:func:`mfe_partners`): ``fold_fraction`` is the fraction
@@ -175,6 +193,9 @@ def hairpin(
     unpaired (NaN for the controls, which have no design); ``motif_unpaired_fraction``
     is the fraction with all motif nucleotides unpaired. The check folds 4 x n probes
     (about 0.3 ms each); ``check_folds=False`` skips it and leaves both columns NaN.
+
+    ``baseline`` (the plain nulls' predictions) is accepted like every experiment's and
+    not needed: every row is measured against a design.
 
     Returns
     -------
@@ -193,10 +214,7 @@ def hairpin(
     designed = design_hairpins(nulls, layout, stem, loop_margin)
     in_loop = design.at_starts([motif], [layout["loop_motif"]])
     partner = reverse_complement(motif)
-    margin = LOOP_FILLER * loop_margin
-    margined = embed_per_sequence(
-        nulls, [margin, margin], [layout["loop_motif"] - loop_margin, layout["loop_motif"] + m]
-    )
+    unpaired = unpair_hairpins(designed, layout, stem)
     in_stem = design.at_starts([motif, partner], [layout["stem_motif"], layout["stem_partner"]])
     placed = {
         "loop": in_loop,
@@ -205,11 +223,10 @@ def hairpin(
         "stem_control": in_stem,
     }
     controls = [name for name in CONDITIONS if name.endswith("_control")]
-    # Loop and stem share the designed background, so they share one baseline.
+    # Each background's baseline is shared by the two contexts written into it.
     effects = {
         **design.measure(predict, designed, {"loop": in_loop, "stem": in_stem}),
-        **design.measure(predict, margined, {"loop_control": in_loop}),
-        **design.measure(predict, nulls, {"stem_control": in_stem}, baseline=baseline),
+        **design.measure(predict, unpaired, {"loop_control": in_loop, "stem_control": in_stem}),
     }
     loop_effect = design.contrast(effects, "loop", "loop_control")
     stem_effect = design.contrast(effects, "stem", "stem_control")
@@ -225,8 +242,9 @@ def hairpin(
     fold_fraction = [np.nan] * len(rows)
     unpaired_fraction = [np.nan] * len(rows)
     if check_folds:
-        backgrounds = {"loop_control": margined, "stem_control": nulls}
-        sequences = {name: placed[name](backgrounds.get(name, designed)) for name in CONDITIONS}
+        sequences = {
+            name: placed[name](unpaired if name in controls else designed) for name in CONDITIONS
+        }
         folds = _hairpin_folds(sequences, layout, stem, m)
         fold_fraction[: len(CONDITIONS)] = [folds[name][0] for name in CONDITIONS]
         unpaired_fraction[: len(CONDITIONS)] = [folds[name][1] for name in CONDITIONS]

@@ -1,19 +1,23 @@
 """The paper's figures (rbpgia.plots.paper) on small synthetic tables."""
 
 import itertools
+import re
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.collections import PolyCollection
+from matplotlib.colors import to_hex
+from matplotlib.patches import Rectangle
 from PIL import Image
 
 from rbpgia.gia.experiments.gc_bias import CONDITIONS as GC_CONDITIONS
 from rbpgia.gia.experiments.gc_bias import EFFECT_3P, EFFECT_5P, THREE_MINUS_FIVE
 from rbpgia.gia.experiments.hairpin import CONDITIONS as HAIRPIN_CONDITIONS
 from rbpgia.gia.experiments.hairpin import LOOP_EFFECT, LOOP_MINUS_STEM, STEM_EFFECT
-from rbpgia.plots import paper
+from rbpgia.plots import paper, style
 from rbpgia.plots.report import plot_training_history, plot_validation
 from rbpgia.sequence import ALPHABET, gc_fraction
 from rbpgia.workflow.labels import report_labels
@@ -385,6 +389,26 @@ def test_figure4_examples_and_distribution():
 
     notes = paper.not_run_notes(paper.figure4({}, None, None))
     assert sum("add gc_bias to gia.experiments" in n for n in notes) == 2
+
+
+def test_figures_draw_with_the_one_palette():
+    """Bars, logo letters and structure letters: Okabe-Ito (and its grey) only."""
+    allowed = {to_hex(colour) for colour in [*style.PALETTE, style.GREY]}
+    tables = {"RBP0": gc_table(sign=-1), "RBP5": gc_table(sign=1)}
+    fig = paper.figure4(tables, paper.gc_contrasts(tables), None)
+    bars = [patch for ax in fig.axes for patch in ax.patches if isinstance(patch, Rectangle)]
+    assert len(bars) >= 2 * len(gc_table())
+    assert {to_hex(bar.get_facecolor(), keep_alpha=False) for bar in bars} <= allowed
+    letters = [*paper.NUCLEOTIDE_COLORS.values(), *paper.STRUCTURE_COLORS.values()]
+    assert {to_hex(colour) for colour in letters} <= allowed
+
+
+def test_colours_are_defined_in_the_style_module_only():
+    for path in Path(style.__file__).parent.rglob("*.py"):
+        if path.name != "style.py":
+            text = path.read_text()
+            assert "color_palette" not in text, path
+            assert not re.search(r"#[0-9A-Fa-f]{6}\b", text), path
 
 
 def test_save_writes_valid_pdf_and_png(tmp_path):

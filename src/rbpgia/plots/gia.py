@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from rbpgia.gia import registry
-from rbpgia.plots.style import PALETTE, apply_style, plt, save_figure
+from rbpgia.plots.style import GREY, PALETTE, apply_style, plt, save_figure
 
 EFFECT_LABEL = "global importance\n(mean Δ prediction, 95% CI)"
-KIND_COLOURS = {"condition": PALETTE[1], "control": "#BBBBBB", "contrast": PALETTE[0]}
+KIND_COLOURS = {"condition": PALETTE[1], "control": GREY, "contrast": PALETTE[0]}
 
 
 def _errors(table: pd.DataFrame) -> np.ndarray:

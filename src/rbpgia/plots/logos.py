@@ -8,7 +8,7 @@ usual nucleotide hues: A green, C blue, G orange, U vermilion.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import logomaker
 import numpy as np
@@ -16,10 +16,8 @@ import pandas as pd
 
 from rbpgia.encode.onehot import pad_offsets
 from rbpgia.motifs import pwm_similarity
-from rbpgia.plots.style import PALETTE, apply_style, plt, save_figure
+from rbpgia.plots.style import NUCLEOTIDE_COLORS, apply_style, plt, save_figure
 from rbpgia.sequence import ALPHABET
-
-COLORS = {"A": PALETTE[2], "C": PALETTE[0], "G": PALETTE[1], "U": PALETTE[3]}
 
 
 def information_matrix(pwm: np.ndarray) -> np.ndarray:
@@ -47,14 +45,29 @@ def information_matrix(pwm: np.ndarray) -> np.ndarray:
     return pwm * np.clip(information, 0.0, 2.0)[:, None]
 
 
-def _draw(matrix: np.ndarray, ax, start: int = 0) -> None:
-    """Draw letter heights (L, 4) on ``ax`` at x = start, start + 1, ..."""
+def draw_logo(ax, frame: pd.DataFrame, colors: Mapping[str, str] = NUCLEOTIDE_COLORS) -> None:
+    """Draw ``frame``'s letter heights (rows = positions, columns = letters) on ``ax``."""
+    logomaker.Logo(
+        frame, ax=ax, color_scheme=dict(colors), font_name="DejaVu Sans", baseline_width=0.5
+    )
+
+
+def shared_ylim(matrices: Sequence[np.ndarray]) -> tuple[float, float]:
+    """One y range for logos of ``matrices`` (each (L, 4)): every stack fits, 5% padding."""
+    top = max(float(np.clip(m, 0, None).sum(axis=1).max()) for m in matrices)
+    bottom = min(float(np.clip(m, None, 0).sum(axis=1).min()) for m in matrices)
+    pad = 0.05 * max(top - bottom, 1e-12)
+    return bottom - pad, top + pad
+
+
+def draw_heights(matrix: np.ndarray, ax, start: int = 0) -> None:
+    """Draw nucleotide letter heights (L, 4) on ``ax`` at x = start, start + 1, ..."""
     frame = pd.DataFrame(
         np.asarray(matrix, dtype=np.float64),
         columns=list(ALPHABET),
         index=np.arange(start, start + len(matrix)),
     )
-    logomaker.Logo(frame, ax=ax, color_scheme=COLORS, font_name="DejaVu Sans", baseline_width=0.5)
+    draw_logo(ax, frame)
 
 
 def plot_pwm_logo(pwm: np.ndarray, path: str | os.PathLike, title: str = "") -> None:
@@ -62,7 +75,7 @@ def plot_pwm_logo(pwm: np.ndarray, path: str | os.PathLike, title: str = "") -> 
     apply_style()
     pwm = np.asarray(pwm, dtype=np.float64)
     fig, ax = plt.subplots(figsize=(max(3.0, 0.45 * len(pwm) + 1.0), 2.2))
-    _draw(information_matrix(pwm), ax, start=1)
+    draw_heights(information_matrix(pwm), ax, start=1)
     ax.set(ylim=(0, 2), ylabel="bits", xlabel="position", title=title)
     ax.set_xticks(np.arange(1, len(pwm) + 1))
     fig.tight_layout()
@@ -103,8 +116,8 @@ def plot_kmer_logo_with_match(
     left = min(0, offset)
     right = max(len(pwm), offset + len(match_pwm))
     fig, axes = plt.subplots(2, 1, figsize=(max(3.5, 0.45 * (right - left) + 1.2), 4.2))
-    _draw(information_matrix(pwm), axes[0], start=0)
-    _draw(information_matrix(match_pwm), axes[1], start=offset)
+    draw_heights(information_matrix(pwm), axes[0], start=0)
+    draw_heights(information_matrix(match_pwm), axes[1], start=offset)
     axes[0].set_title(title)
     axes[1].set_title(f"{match_label}  (similarity {score:.2f}, offset {offset:+d})")
     for ax in axes:
@@ -154,19 +167,17 @@ def plot_ism_logos(
     lengths = np.array([len(s) for s in sequences])
     starts = pad_offsets(lengths, matrices.shape[1])
     crops = [m[a : a + k] for m, a, k in zip(matrices, starts, lengths, strict=True)]
-    top = max(float(np.clip(c, 0, None).sum(axis=1).max()) for c in crops)
-    bottom = min(float(np.clip(c, None, 0).sum(axis=1).min()) for c in crops)
-    pad = 0.05 * max(top - bottom, 1e-12)
+    ylim = shared_ylim(crops)
     fig, axes = plt.subplots(
         n, 1, figsize=(max(6.0, 0.3 * lengths.max() + 1.5), 1.7 * n + 0.6), squeeze=False
     )
     for ax, crop, sequence, label in zip(axes[:, 0], crops, sequences, labels, strict=True):
-        _draw(crop, ax, start=1)
+        draw_heights(crop, ax, start=1)
         positions = np.arange(1, len(sequence) + 1)
         ticks = [f"{b}\n{p}" if p % 5 == 0 else b for b, p in zip(sequence, positions, strict=True)]
         ax.set_xticks(positions, ticks, fontsize=7)
         ax.tick_params(axis="x", length=0)
-        ax.set(ylim=(bottom - pad, top + pad), xlim=(0.4, lengths.max() + 0.6), ylabel="ISM")
+        ax.set(ylim=ylim, xlim=(0.4, lengths.max() + 0.6), ylabel="ISM")
         ax.set_title(label, loc="left", fontsize=9)
     axes[-1, 0].set_xlabel("probe position (5' to 3')")
     fig.suptitle(title)

@@ -39,7 +39,7 @@ def noise_ceilings(jobs: dict[str, tuple[pd.DataFrame, dict]], truth: dict) -> p
     ideal prediction is the expected measurement of each probe's noise-free log-affinity.
     """
     from rbpgia.data.normalise import apply_normaliser
-    from rbpgia.data.synthetic import expected_measurement
+    from rbpgia.simulate import expected_measurement
 
     rows = []
     for rbp, (table, normaliser) in jobs.items():

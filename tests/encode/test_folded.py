@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from rbpgia.data.synthetic import generate
 from rbpgia.encode.folded import load_folded, save_folded
 from rbpgia.encode.store import encode_probes
 from rbpgia.encode.structure import SPAN, WINDOW, structure_profiles
+from rbpgia.simulate import generate
 from rbpgia.workflow.config import validate_config
 
 

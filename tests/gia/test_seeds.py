@@ -8,7 +8,7 @@ from conftest import MOTIF, motif_hits
 
 from rbpgia.gia.predictor import Predictor
 from rbpgia.gia.run import prepare, run_experiment, search, settings
-from rbpgia.validate import validate_rbp
+from rbpgia.simulate.recovery import validate_rbp
 
 GAP = 4
 # The rules the toy model plants, in the generator's ground-truth format.

@@ -12,7 +12,7 @@ with fast_imports():
     import pandas as pd
 
     from rbpgia.io import atomic_path
-    from rbpgia.validate import validate_rbp
+    from rbpgia.simulate.recovery import validate_rbp
 
 with open(snakemake.input.truth) as handle:
     truth = json.load(handle)

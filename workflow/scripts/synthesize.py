@@ -10,9 +10,9 @@ with fast_imports():
     import json
 
     from rbpgia.data import write_rnacompete_table
-    from rbpgia.data.synthetic import generate
     from rbpgia.encode.folded import save_folded
     from rbpgia.io import atomic_open
+    from rbpgia.simulate import generate
 
 settings = snakemake.params.dataset
 log.info(

@@ -8,6 +8,7 @@ default is written in one place whether GIA runs from Snakemake, ``rbpgia gia`` 
 from __future__ import annotations
 
 import copy
+import re
 from functools import cache
 from importlib import resources
 
@@ -31,6 +32,11 @@ def load_schema() -> dict:
     return copy.deepcopy(_schema())
 
 
+def definition(name: str) -> dict:
+    """The schema of ``$defs/NAME`` (e.g. ``"synthetic_rbp"``), a fresh copy."""
+    return copy.deepcopy(_schema()["$defs"][name])
+
+
 def properties(section: str) -> dict:
     """The schema of each key of a top-level ``section`` (e.g. ``"gia"``)."""
     return copy.deepcopy(_schema()["properties"][section]["properties"])
@@ -45,3 +51,34 @@ def bounds(section: str, key: str) -> tuple[float | None, float | None]:
     """(minimum, maximum) of a numeric key of ``section``; None where unbounded."""
     spec = properties(section)[key]
     return spec.get("minimum"), spec.get("maximum")
+
+
+def _pattern(validator, pattern, instance, schema):
+    """JSON Schema ``pattern`` with ECMA-262's ``$``: the end of the string.
+
+    jsonschema uses Python's ``re.search``, whose ``$`` also matches before a final newline,
+    so ``"R1\\n"`` would pass ``^[A-Za-z0-9]+$`` (and become a path with a newline in it).
+    """
+    from jsonschema import ValidationError
+
+    if not validator.is_type(instance, "string"):
+        return
+    match = re.search(pattern, instance)
+    if match is None or (pattern.endswith("$") and match.end() != len(instance)):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@cache
+def _validator_class():
+    # Imported here: jsonschema takes 70 ms to import, which `rbpgia --help` need not pay.
+    import jsonschema
+
+    return jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _pattern})
+
+
+def validator(schema: dict):
+    """A Draft 2020-12 validator of ``schema`` whose ``pattern`` has ECMA-262's ``$``.
+
+    The workflow's config and every library check against this schema use it.
+    """
+    return _validator_class()(schema)

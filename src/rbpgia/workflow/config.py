@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import copy
 import os
-import re
 from typing import Any
 
 import jsonschema
 import yaml
 
 from rbpgia.errors import ConfigError
-from rbpgia.schema import schema_path
+from rbpgia.schema import schema_path, validator
 
 SCHEMA_PATH = schema_path()
 
@@ -65,22 +64,6 @@ def _fill_defaults(instance: Any, schema: dict, root: dict) -> Any:
             if key not in properties:
                 _fill_defaults(value, extra, root)
     return instance
-
-
-def _pattern(validator, pattern, instance, schema):
-    """JSON Schema ``pattern`` with ECMA-262's ``$``: the end of the string.
-
-    jsonschema uses Python's ``re.search``, whose ``$`` also matches before a final newline,
-    so ``"R1\\n"`` would pass ``^[A-Za-z0-9]+$`` (and become a path with a newline in it).
-    """
-    if not validator.is_type(instance, "string"):
-        return
-    match = re.search(pattern, instance)
-    if match is None or (pattern.endswith("$") and match.end() != len(instance)):
-        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
-
-
-_Validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _pattern})
 
 
 def _dotted(path) -> str:
@@ -135,7 +118,7 @@ def apply_dataset_settings(config: dict, schema: dict) -> dict:
             if section not in entry:
                 continue
             subschema = {**schema["properties"][section], "$defs": schema.get("$defs", {})}
-            errors = list(_Validator(subschema).iter_errors(entry[section]))
+            errors = list(validator(subschema).iter_errors(entry[section]))
             _raise_first(errors, prefix=f"datasets.{name}.{section}.")
     entry = datasets.get(config.get("dataset", schema["properties"]["dataset"]["default"]))
     if isinstance(entry, dict):
@@ -161,7 +144,7 @@ def validate_config(config: dict, schema: dict | None = None) -> dict:
         raise ConfigError("the configuration must be a mapping of keys to values")
     merged = apply_dataset_settings(copy.deepcopy(config), schema)
     filled = _fill_defaults(merged, schema, schema)
-    _raise_first(list(_Validator(schema).iter_errors(filled)))
+    _raise_first(list(validator(schema).iter_errors(filled)))
     check_dataset_choice(filled)
     return filled
 

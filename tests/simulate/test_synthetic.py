@@ -17,8 +17,12 @@ import scipy.sparse as sp
 import yaml
 from scipy.sparse.linalg import lsqr
 
-from rbpgia.data import synthetic
-from rbpgia.data.synthetic import (
+from rbpgia import schema
+from rbpgia.errors import ConfigError, InputError
+from rbpgia.sequence import reverse_complement
+from rbpgia.simulate import (
+    GENERATOR_VERSION,
+    SPEC_KEYS,
     check_spec,
     decode_padded,
     encode_padded,
@@ -29,7 +33,8 @@ from rbpgia.data.synthetic import (
     planted_scores,
     unpaired_from_profiles,
 )
-from rbpgia.errors import ConfigError, InputError
+from rbpgia.simulate.measurement import measure_with_normalisation
+from rbpgia.workflow.config import validate_config
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "synthetic.md"
 
@@ -337,7 +342,7 @@ def test_spacing_bonus_peaks_at_the_planted_distance():
 def test_accessibility_site_in_a_stem_scores_lower_than_in_a_loop():
     rule = DEFAULT_RBPS["SYN_STRUCTURE"]
     motif = rule["motif"]
-    stem = "AAAAA" + motif + "GAAA" + synthetic.reverse_complement(motif) + "AAAAA"
+    stem = "AAAAA" + motif + "GAAA" + reverse_complement(motif) + "AAAAA"
     loop = "AAAA" + "GCCGAC" + "A" + motif + "A" + "GUCGGC" + "AAAA"
     assert RNA.fold(stem)[0] == "....." + "(" * 6 + "...." + ")" * 6 + "....."
     assert RNA.fold(loop)[0] == "...." + "(" * 6 + "." * 8 + ")" * 6 + "...."
@@ -372,7 +377,7 @@ def test_measure_centres_on_zero_with_a_heavy_right_tail():
 def test_expected_measurement_is_the_noise_free_mean():
     scores = np.repeat([0.0, 2.0], 50000)
     rule = spec(noise_sd=0.4, nan_fraction=0.0)
-    values, median, scale = synthetic._measure(scores, rule, np.random.default_rng(2))
+    values, median, scale = measure_with_normalisation(scores, rule, np.random.default_rng(2))
     expected = expected_measurement(np.array([0.0, 2.0]), median, scale)
     observed = [values[:50000].mean(), values[50000:].mean()]
     np.testing.assert_allclose(observed, expected, rtol=0.02)
@@ -427,7 +432,7 @@ def test_ground_truth_is_json_and_matches_the_sequences(dataset):
     text = json.dumps(truth, allow_nan=False)
     assert json.loads(text)["n_probes"] == N_PROBES
     assert truth["seed"] == 1
-    assert truth["generator_version"] == synthetic.GENERATOR_VERSION
+    assert truth["generator_version"] == GENERATOR_VERSION
     assert list(truth["rbps"]) == list(DEFAULT_RBPS)
     assert truth["rbps"]["SYN_ADDITIVE"]["motif_reverse_complement"] == "CAUGCA"
     unpaired = None
@@ -514,8 +519,15 @@ def test_each_planted_motif_is_the_top_kmer(dataset):
         ("flanks", {"five_prime": "N", "three_prime": None, "strength": 1.0}),
         ("noise_sd", -0.1),
         ("nan_fraction", 1.0),
+        ("nan_fraction", 0.6),
         ("planted_fraction", 1.2),
         ("planted_fraction", True),
+        ("motif", "TGCATG"),
+        ("motif", "UGCAUG\n"),
+        ("flanks", {"five_prime": "T", "strength": 1.0}),
+        ("spacing", [5, 1.5, 1.6]),
+        ("spacing", {"distance": 3, "width": 1.0, "strength": 1.0, "gap": 2}),
+        ("site_strength", float("inf")),
     ],
 )
 def test_bad_spec_values_name_the_rbp_and_key(key, value):
@@ -528,17 +540,66 @@ def test_bad_spec_values_name_the_rbp_and_key(key, value):
 
 def test_missing_and_unknown_keys_are_named():
     rule = dict(DEFAULT_RBPS["SYN_ADDITIVE"])
-    del rule["noise_sd"]
-    with pytest.raises(ConfigError, match="RBP 'SYN_X': noise_sd"):
+    del rule["motif"]
+    with pytest.raises(ConfigError, match="RBP 'SYN_X': motif: required"):
         check_spec("SYN_X", rule)
-    with pytest.raises(ConfigError, match="RBP 'SYN_X': site_efect"):
+    with pytest.raises(ConfigError, match="RBP 'SYN_X': site_efect: unknown"):
         check_spec("SYN_X", {**DEFAULT_RBPS["SYN_ADDITIVE"], "site_efect": "additive"})
+    with pytest.raises(ConfigError, match=r"RBP 'SYN_X': spacing\.width: required"):
+        check_spec("SYN_X", spec(spacing={"distance": 3, "strength": 1.0}))
+    with pytest.raises(ConfigError, match="must be null or a mapping"):
+        check_spec("SYN_X", spec(position=0.5))
 
 
-def test_motif_in_dna_letters_is_read_as_rna():
-    assert check_spec("SYN_X", {**DEFAULT_RBPS["SYN_ADDITIVE"], "motif": "TGCATG"})["motif"] == (
-        "UGCAUG"
-    )
+def _in_config(rbps: dict) -> dict:
+    """``rbps`` as the workflow's config validation returns them (defaults filled)."""
+    config = {"dataset": "d", "datasets": {"d": {"format": "synthetic", "rbps": rbps}}}
+    return validate_config(config)["datasets"]["d"]["rbps"]
+
+
+def test_left_out_keys_take_the_schema_defaults_as_in_the_workflow():
+    definition = schema.definition("synthetic_rbp")["properties"]
+    checked = check_spec("SYN_X", {"motif": "UGCAUG"})
+    assert tuple(checked) == SPEC_KEYS == tuple(definition)
+    assert checked == {"motif": "UGCAUG"} | {
+        key: node["default"] for key, node in definition.items() if "default" in node
+    }
+    # The workflow fills the same defaults from the same schema: one rule, one meaning.
+    assert check_spec("SYN_X", _in_config({"SYN_X": {"motif": "UGCAUG"}})["SYN_X"]) == checked
+    # Nested keys left out take their defaults too.
+    flanks = check_spec("SYN_X", {"motif": "UGCAUG", "flanks": {"strength": 0.5}})["flanks"]
+    assert flanks == {"five_prime": None, "three_prime": None, "strength": 0.5}
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("motif", "TGCATG"),
+        ("nan_fraction", 0.6),
+        ("max_mismatches", 3),
+        ("spacing", {"distance": 3, "strength": 1.0}),
+        ("flanks", {"five_prime": "N", "strength": 1.0}),
+    ],
+)
+def test_the_workflow_config_rejects_the_same_rules(key, value):
+    bad = {**DEFAULT_RBPS["SYN_ADDITIVE"], key: value}
+    with pytest.raises(ConfigError, match=rf"RBP 'SYN_BAD': {key}"):
+        check_spec("SYN_BAD", bad)
+    with pytest.raises(ConfigError, match=rf"datasets\.d\.rbps\.SYN_BAD\.{key}"):
+        _in_config({"SYN_BAD": bad})
+
+
+def test_whole_numbers_and_numpy_scalars_are_accepted_and_normalised():
+    rule = spec(max_mismatches=np.int64(1), site_strength=np.float32(2.0), gc_bias=1)
+    rule["spacing"] = {"distance": 3.0, "width": 1, "strength": np.float64(0.5)}
+    checked = check_spec("SYN_X", rule)
+    assert checked["max_mismatches"] == 1
+    assert type(checked["max_mismatches"]) is int
+    assert type(checked["site_strength"]) is float
+    assert type(checked["gc_bias"]) is float
+    assert checked["spacing"] == {"distance": 3, "width": 1.0, "strength": 0.5}
+    assert type(checked["spacing"]["distance"]) is int
+    assert json.dumps(checked)
 
 
 def test_generate_rejects_bad_names_and_overfull_planting(default_rbps):
@@ -570,7 +631,7 @@ def test_docs_panel_block_matches_the_fixture(default_rbps):
 def test_real_structure_profiles_mark_a_stem_paired():
     structure = pytest.importorskip("rbpgia.encode.structure")
     motif = DEFAULT_RBPS["SYN_STRUCTURE"]["motif"]
-    stem = "AAAAA" + motif + "GAAA" + synthetic.reverse_complement(motif) + "AAAAA"
+    stem = "AAAAA" + motif + "GAAA" + reverse_complement(motif) + "AAAAA"
     profiles = structure.structure_profiles(np.array([stem]), max_length=41, threads=1)
     unpaired = unpaired_from_profiles(profiles, np.array([len(stem)]))
     np.testing.assert_allclose(unpaired, vienna_unpaired([stem]), atol=0.05)

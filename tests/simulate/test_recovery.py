@@ -8,7 +8,7 @@ import pytest
 from rbpgia.gia.experiments.hairpin import CONDITIONS as HAIRPIN_CONDITIONS
 from rbpgia.gia.experiments.hairpin import LOOP_EFFECT, LOOP_MINUS_STEM, STEM_EFFECT
 from rbpgia.gia.experiments.motif_count import line_fit
-from rbpgia.validate import (
+from rbpgia.simulate.recovery import (
     CHECKS,
     check_position,
     checked_experiments,
@@ -17,7 +17,7 @@ from rbpgia.validate import (
 )
 from rbpgia.workflow.config import load_config
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 SPEC = {
     "motif": "UGCAUG",

@@ -186,7 +186,8 @@ def test_gia_settings_come_from_the_schema_and_name_the_key():
 
     options = settings()
     assert options["experiments"] == list(registry.MOTIF_EXPERIMENTS)  # null = every one
-    assert options["n_null"] == 1000 and options["k"] == 6
+    assert options["n_null"] == 1000
+    assert options["k"] == 6
     assert settings({"experiments": ["hairpin"]})["experiments"] == ["hairpin"]
     with pytest.raises(InputError, match=r"gia\.experiments: unknown experiment 'loops'"):
         settings({"experiments": ["loops"]})

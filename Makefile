@@ -27,7 +27,8 @@ demo: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES) --show-failed-logs
 	$(BIN)/snakemake --report results/$(DATASET)/report.html
 	@if [ -f results/$(DATASET)/gia/validation.tsv ]; then \
-		$(BIN)/python -m rbpgia.simulate.recovery results/$(DATASET)/gia/validation.tsv; fi
+		$(BIN)/python -m rbpgia.simulate.recovery $(if $(STRICT),--strict) \
+			results/$(DATASET)/gia/validation.tsv; fi
 
 test: $(STAMP)
 	$(BIN)/pytest -q

@@ -274,3 +274,22 @@ def test_checked_experiments_follow_the_planted_rules():
     # Every count draws its sites from the same placements, so a position rule leaves the
     # count curve to site_effect: motif_count is checked too.
     assert checked_experiments(placed) == ["kmer_search", "motif_count", "gc_bias", "positional"]
+
+
+def test_main_reports_failing_checks_and_fails_only_when_strict(tmp_path, capsys):
+    from rbpgia.simulate.recovery import COLUMNS, main
+
+    table = pd.DataFrame(
+        [
+            ["R1", "kmer_search", "top", "UGCAUG", "UGCAUG", True],
+            ["R1", "hairpin", "loop - stem", "> 0", "-0.02 [-0.05, 0.01]", False],
+        ],
+        columns=COLUMNS,
+    )
+    path = tmp_path / "validation.tsv"
+    table.to_csv(path, sep="\t", index=False)
+    assert main([str(path)]) == 0
+    printed = capsys.readouterr().out
+    assert "1 of 2 checks against the planted truth pass." in printed
+    assert "FAILED R1 hairpin: expected > 0, observed -0.02 [-0.05, 0.01]" in printed
+    assert main([str(path), "--strict"]) == 1

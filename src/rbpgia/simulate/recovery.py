@@ -253,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     passed = int(table["passed"].sum())
     print(f"\n{passed} of {len(table)} checks against the planted truth pass.")
     for row in table[~table["passed"].astype(bool)].itertuples():
-        print(f"FAILED {row.rbp} {row.experiment}: expected {row.expected}, observed {row.observed}")
+        print(f"FAILED {row.rbp} {row.experiment}: expected {row.expected}, ", end="")
+        print(f"observed {row.observed}")
     return 1 if args.strict and passed < len(table) else 0
 
 

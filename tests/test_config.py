@@ -197,3 +197,8 @@ def test_gia_settings_come_from_the_schema_and_name_the_key():
         settings({"bogus": 1})
     with pytest.raises(InputError, match="quartile1"):
         settings({"nulls": "quartile1"})
+    assert settings({"design": {"motif_count": {"placement": "paper"}}})["design"] == {
+        "motif_count": {"placement": "paper"}
+    }
+    with pytest.raises(InputError, match=r"gia\.design: unknown experiment 'count'"):
+        settings({"design": {"count": {}}})

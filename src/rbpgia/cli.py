@@ -378,6 +378,7 @@ def gia_options(args: argparse.Namespace) -> dict:
             "screen_nulls": args.screen_nulls,
             "search_top": args.search_top,
             "miss_probability": args.miss_probability,
+            "design": {args.experiment: dict(args.design)} if args.design else {},
         }
     )
 
@@ -522,6 +523,22 @@ def _probability(text: str) -> float:
     if not 0.0 < value < 1.0:
         raise argparse.ArgumentTypeError(f"{value} is not strictly between 0 and 1")
     return value
+
+
+def _design_option(text: str) -> tuple[str, object]:
+    """argparse type: ``KEY=VALUE``, the value read as a YAML scalar (3, true, paper)."""
+    import yaml
+
+    key, sep, value = text.partition("=")
+    if not sep or not re.fullmatch(r"[a-z_]+", key):
+        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE")
+    try:
+        parsed = yaml.safe_load(value)
+    except yaml.YAMLError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a YAML scalar") from None
+    if isinstance(parsed, (dict, list)):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a scalar")
+    return key, parsed
 
 
 def _setting(parser, flag: str, key: str, metavar: str, help: str) -> None:
@@ -672,6 +689,16 @@ def build_parser() -> argparse.ArgumentParser:
         "miss_probability",
         "P",
         "bound on the chance that the adaptive search drops a k-mer of the true top",
+    )
+    gia.add_argument(
+        "--design",
+        metavar="KEY=VALUE",
+        type=_design_option,
+        action="append",
+        default=[],
+        help="an option of the experiment's design, repeatable, e.g. placement=paper for "
+        "motif_count (the paper's sites at 4, 12, 20 nt); values are read as YAML scalars "
+        "(docs/gia.md lists each experiment's options)",
     )
     gia.add_argument(
         "--target",

@@ -222,6 +222,16 @@ def test_command_line_reaches_the_same_conclusions(tmp_path, saved_models, capsy
     assert row(count, "3 - 2")["importance"] == pytest.approx(
         row(count, "1")["importance"], rel=0.35
     )
+    paper = cli_table(
+        tmp_path, "motif_count", saved_models["position"], background, "--design", "placement=paper"
+    )
+    assert (paper["placement"] == "paper").all()
+    steps = [row(paper, c)["importance"] for c in ("1", "2 - 1", "3 - 2")]
+    assert max(steps) > 1.5 * min(steps)  # the nested layout bends the line by position
+    assert main(["gia", "motif_count", "--model", str(saved_models["position"]),
+                 "--background", str(background), "--motif", MOTIF,
+                 "--design", "shape=round"]) == 2  # fmt: skip
+    assert "gia.design.motif_count: unknown option(s) shape" in capsys.readouterr().err
     spacing = cli_table(tmp_path, "spacing", saved_models["position"], background)
     assert spacing.loc[spacing["condition"] == INTERACTION, "importance"].abs().max() < NONE
     structure = cli_table(

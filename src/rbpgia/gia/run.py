@@ -19,6 +19,7 @@ one process or in a job of its own.
 from __future__ import annotations
 
 import copy
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -62,6 +63,12 @@ def settings(overrides: Mapping | None = None) -> dict:
         if name not in registry.MOTIF_EXPERIMENTS:
             raise InputError(
                 f"{SECTION}.experiments: unknown experiment {name!r}; known: "
+                f"{', '.join(registry.MOTIF_EXPERIMENTS)}"
+            )
+    for name in out["design"]:
+        if name not in registry.MOTIF_EXPERIMENTS:
+            raise InputError(
+                f"{SECTION}.design: unknown experiment {name!r}; known: "
                 f"{', '.join(registry.MOTIF_EXPERIMENTS)}"
             )
     return out
@@ -141,10 +148,23 @@ def choose_motif(kmers: pd.DataFrame, motif: str | None = None) -> tuple[str, st
 def run_experiment(
     run: Prepared, name: str, motif: str, options: Mapping, **design
 ) -> pd.DataFrame:
-    """One experiment on ``motif``, with the ``null`` kind in its table."""
+    """One experiment on ``motif``, with the ``null`` kind in its table.
+
+    Design options come from ``options["design"][name]`` (the config's ``gia.design``),
+    updated with ``design``.
+    """
     entry = registry.get(name)
     if not entry.needs_motif:
         raise InputError(f"{name} takes no motif; use search()")
+    design = {**options.get("design", {}).get(name, {}), **design}
+    accepted = inspect.signature(entry.run).parameters
+    fixed = {"predict", "nulls", "motif", "rng", "baseline", "n_boot", "confidence"}
+    unknown = sorted(set(design) - (set(accepted) - fixed))
+    if unknown:
+        allowed = ", ".join(sorted(set(accepted) - fixed)) or "none"
+        raise InputError(
+            f"{SECTION}.design.{name}: unknown option(s) {', '.join(unknown)}; it takes: {allowed}"
+        )
     result = entry.run(
         run.predictor,
         run.nulls,

@@ -200,5 +200,5 @@ def test_gia_settings_come_from_the_schema_and_name_the_key():
     assert settings({"design": {"motif_count": {"placement": "paper"}}})["design"] == {
         "motif_count": {"placement": "paper"}
     }
-    with pytest.raises(InputError, match=r"gia\.design: unknown experiment 'count'"):
+    with pytest.raises(InputError, match=r"gia\.design\.count: no experiment"):
         settings({"design": {"count": {}}})

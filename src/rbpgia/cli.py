@@ -526,7 +526,7 @@ def _probability(text: str) -> float:
 
 
 def _design_option(text: str) -> tuple[str, object]:
-    """argparse type: ``KEY=VALUE``, the value read as a YAML scalar (3, true, paper)."""
+    """argparse type: ``KEY=VALUE``, the value read as YAML (3, true, paper, [2, 5])."""
     import yaml
 
     key, sep, value = text.partition("=")
@@ -536,8 +536,8 @@ def _design_option(text: str) -> tuple[str, object]:
         parsed = yaml.safe_load(value)
     except yaml.YAMLError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a YAML scalar") from None
-    if isinstance(parsed, (dict, list)):
-        raise argparse.ArgumentTypeError(f"{value!r} is not a scalar")
+    if isinstance(parsed, dict):
+        raise argparse.ArgumentTypeError(f"{value!r} is a mapping; give a scalar or a list")
     return key, parsed
 
 
@@ -698,7 +698,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="an option of the experiment's design, repeatable, e.g. placement=paper for "
         "motif_count (the paper's sites at 4, 12, 20 nt); values are read as YAML scalars "
-        "(docs/gia.md lists each experiment's options)",
+        "or lists, e.g. spacings=[2,5] (docs/gia.md lists each experiment's options)",
     )
     gia.add_argument(
         "--target",

@@ -330,8 +330,8 @@ def test_hairpin_structure_toy_prefers_the_loop(nulls):
     assert table.loc[contrasts, "motif_unpaired_fraction"].isna().all()
     assert table.loc["loop", "motif_unpaired_fraction"] > 0.9
     assert table.loc["stem", "motif_unpaired_fraction"] < 0.05
-    # The toy scores a site by its unpaired probability: loop > the same columns of the
-    # unfolded nulls, and the stem < its own columns there.
+    # The toy scores a site by its unpaired probability: loop > the same letters in the
+    # unpaired design, and the stem < its own letters there.
     assert table.loc["loop", "ci_low"] > table.loc["loop_control", "ci_high"]
     assert table.loc["stem_control", "ci_low"] > table.loc["stem", "ci_high"]
     assert table.loc["stem", "importance"] < 0.1
@@ -388,3 +388,30 @@ def test_keras_model_smoke(nulls):
     flank_table = flanks(Predictor(predict, "seq"), few, MOTIF, rng=rng())
     assert len(flank_table) == 16
     assert flank_table["importance"].notna().all()
+
+
+def test_repetitive_motifs_add_up_in_count_and_spacing(nulls):
+    """UUUUUU beside UUUUUU spells copies no single site has: not cooperativity."""
+    from rbpgia.gia.experiments.spacing import interactions
+
+    for motif in ("UGUGUG", "UUUUUU"):
+        count = motif_count(count_model(motif), nulls, motif, rng=rng()).set_index("condition")
+        one = count.loc["1", "importance"]
+        assert count.loc["2 - 1", "importance"] == pytest.approx(one, rel=0.1)
+        assert count.loc["3 - 2", "importance"] == pytest.approx(one, rel=0.1)
+        table = spacing(count_model(motif), nulls, motif, rng=rng())
+        flagged = table[(table["condition"] == "pair - first - second")]
+        flagged = flagged[flagged["extra_copies"] > 0.05]["spacing"].tolist()
+        assert 0 in flagged  # adjacent copies spell more copies for both motifs
+        assert interactions(table)["importance"].abs().max() < 0.02
+        assert not set(flagged) & set(interactions(table)["spacing"])
+
+
+def test_non_finite_predictions_are_refused(nulls):
+    def broken(x):
+        out = np.zeros(len(x))
+        out[0] = np.nan
+        return out
+
+    with pytest.raises(InputError, match="1 non-finite scores"):
+        positional(broken, nulls[:20], MOTIF, rng=rng())

@@ -83,6 +83,9 @@ class Predictor:
         scores = np.asarray(self.predict(self.model_input(onehot)), dtype=np.float64).reshape(-1)
         if scores.shape != (len(onehot),):
             raise InputError(f"predict returned {scores.size} values for {len(onehot)} sequences")
+        bad = int(np.count_nonzero(~np.isfinite(scores)))
+        if bad:
+            raise InputError(f"predict returned {bad} non-finite scores (NaN or infinite)")
         return scores
 
     def __repr__(self) -> str:

@@ -9,7 +9,7 @@ report caption ``workflow/report/gia/<name>.rst``. Nothing else.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -59,7 +59,8 @@ class Experiment:
     """A GIA experiment: its function, the columns naming its rows, headline and figure.
 
     ``run`` is None for the k-mer search, which takes no motif and runs through
-    :mod:`rbpgia.gia.kmer_search`; ``summary`` is one line for help texts.
+    :mod:`rbpgia.gia.kmer_search`; ``labels`` are the columns that name a row, before the
+    statistics; ``summary`` is one line for help texts.
     """
 
     name: str
@@ -68,7 +69,6 @@ class Experiment:
     headline: Callable[[pd.DataFrame], Headline]
     figure: Figure
     summary: str
-    options: dict = field(default_factory=dict)
 
     @property
     def needs_motif(self) -> bool:
@@ -81,11 +81,12 @@ _ENTRIES = [
     Experiment(SEARCH, None, ("kmer", "position"), search_headline, Figure("ranking", x="kmer"),
                "every k-mer at the nulls' centre, ranked by importance"),
     Experiment("kmer_mutagenesis", kmer_mutagenesis,
-               ("condition", "position", "nucleotide", "wild_type"), mutagenesis_headline,
+               ("condition", "position", "nucleotide", "kmer", "wild_type"), mutagenesis_headline,
                Figure("grid", rows="nucleotide", columns="position",
                       xlabel="position in the motif"),
                "every single-nucleotide variant of the motif at the same columns"),
-    Experiment("positional", positional, ("condition", "anchor", "offset"), positional_headline,
+    Experiment("positional", positional, ("condition", "anchor", "offset", "position"),
+               positional_headline,
                Figure("line", x="offset", series="anchor",
                       xlabel="motif start (nt from that end)"),
                "the motif at every start, counted from the 5' and the 3' end"),
@@ -102,7 +103,7 @@ _ENTRIES = [
                Figure("bars", x="condition"),
                "a GC-rich k-mer at either end, with and without the motif"),
     Experiment("hairpin", hairpin, ("condition",), hairpin_headline, Figure("bars", x="condition"),
-               "the motif in a hairpin loop and stem, each against the same columns unfolded"),
+               "the motif in a hairpin loop and stem, each against the same letters unpaired"),
     Experiment("flanks", flanks, ("condition", "five_prime", "three_prime"), flanks_headline,
                Figure("grid", rows="five_prime", columns="three_prime",
                       xlabel="3' flanking nucleotide"),

@@ -65,13 +65,43 @@ def settings(overrides: Mapping | None = None) -> dict:
                 f"{SECTION}.experiments: unknown experiment {name!r}; known: "
                 f"{', '.join(registry.MOTIF_EXPERIMENTS)}"
             )
-    for name in out["design"]:
-        if name not in registry.MOTIF_EXPERIMENTS:
-            raise InputError(
-                f"{SECTION}.design: unknown experiment {name!r}; known: "
-                f"{', '.join(registry.MOTIF_EXPERIMENTS)}"
-            )
+    out["design"] = {name: design_options(name, given) for name, given in out["design"].items()}
     return out
+
+
+# Design options that take a list: a single value given alone becomes a list of one.
+LIST_OPTIONS = ("spacings", "positions", "anchors")
+# Arguments every experiment takes from the run path, never from its design options.
+RUN_ARGUMENTS = ("predict", "nulls", "motif", "rng", "baseline", "n_boot", "confidence")
+
+
+def design_options(name: str, given: Mapping) -> dict:
+    """``given`` checked against the keyword options of experiment ``name``'s function.
+
+    Raises
+    ------
+    InputError
+        Naming ``gia.design.NAME`` for an experiment without a motif, an unknown one or
+        an option its function does not take.
+    """
+    where = f"{SECTION}.design.{name}"
+    if name not in registry.MOTIF_EXPERIMENTS:
+        raise InputError(
+            f"{where}: no experiment with design options by that name; known: "
+            f"{', '.join(registry.MOTIF_EXPERIMENTS)}"
+        )
+    accepted = set(inspect.signature(registry.get(name).run).parameters) - set(RUN_ARGUMENTS)
+    unknown = sorted(set(given) - accepted)
+    if unknown:
+        raise InputError(
+            f"{where}: unknown option(s) {', '.join(unknown)}; it takes: "
+            f"{', '.join(sorted(accepted)) or 'none'}"
+        )
+    options = dict(given)
+    for key in LIST_OPTIONS:
+        if key in options and not isinstance(options[key], (list, tuple)):
+            options[key] = [options[key]]
+    return options
 
 
 @dataclass
@@ -156,15 +186,7 @@ def run_experiment(
     entry = registry.get(name)
     if not entry.needs_motif:
         raise InputError(f"{name} takes no motif; use search()")
-    design = {**options.get("design", {}).get(name, {}), **design}
-    accepted = inspect.signature(entry.run).parameters
-    fixed = {"predict", "nulls", "motif", "rng", "baseline", "n_boot", "confidence"}
-    unknown = sorted(set(design) - (set(accepted) - fixed))
-    if unknown:
-        allowed = ", ".join(sorted(set(accepted) - fixed)) or "none"
-        raise InputError(
-            f"{SECTION}.design.{name}: unknown option(s) {', '.join(unknown)}; it takes: {allowed}"
-        )
+    design = design_options(name, {**options.get("design", {}).get(name, {}), **design})
     result = entry.run(
         run.predictor,
         run.nulls,

@@ -152,7 +152,10 @@ def check_position(rbp: str, spec: dict, table: pd.DataFrame, probe_length: int 
     best = best_row(table)
     width = len(str(best["motif"])) if "motif" in table else len(spec["motif"])
     offset = float(best["offset"]) + width / 2
-    centre = offset if best["anchor"] == "5p" else probe_length - offset
+    if best["anchor"] == "frame":  # an absolute column of the 41-nt frame
+        centre = offset - (41 - probe_length) // 2
+    else:
+        centre = offset if best["anchor"] == "5p" else probe_length - offset
     planted = spec["position"]["centre"] * probe_length
     tolerance = spec["position"]["width"] * probe_length
     return _row(
@@ -208,8 +211,6 @@ CHECKS = {
 def checked_experiments(spec: dict) -> list[str]:
     """The GIA experiments whose table a planted rule ``spec`` is checked against."""
     checked = ["kmer_search"]
-    # Accessibility scales each site by its local fold, so site_effect alone does not fix the
-    # shape of the count curve there; spacing and position rules change it too.
     # A planted spacing or accessibility rule shapes the count curve itself (sites that
     # happen to fall at the gap, or in folded stretches); a position rule does not, since
     # every count draws its sites from the same placements.

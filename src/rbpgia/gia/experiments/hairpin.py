@@ -155,12 +155,13 @@ def hairpin(
     :func:`design_hairpins`), centred in the probe: a stem of ``stem`` bp whose 3' arm
     is the complement of the 5' arm, around a loop of ``len(motif) + 2 * loop_margin``
     nt with A at both margins; the rest of the probe is the null's. The default stem is
-    ``len(motif) + 3`` bp, shortened to what fits the shortest null (but never below
-    the motif length). Loop and stem put the motif at different columns, and a designed
-    hairpin differs from its null in many letters, so each context gets a control that
-    differs from it in structure only: the same letters written at the same columns of
-    the *unpaired* design (:func:`unpair_hairpins`: the same letters, the 3' arm read
-    backwards so that the stem cannot form).
+    ``len(motif) + 4`` bp, shortened to what fits the shortest null while keeping an
+    even surplus over the motif (never below the motif length). Loop and stem put the
+    motif at different columns, and a designed hairpin differs from its null in many
+    letters, so each context gets a control that differs from it in structure only:
+    the same letters written at the same columns of the *unpaired* design
+    (:func:`unpair_hairpins`: the same letters, the 3' arm read backwards so that the
+    stem cannot form).
 
     ``loop``
         the motif ``loop_margin`` nt into the loop, vs the designed stem-loops;
@@ -208,8 +209,12 @@ def hairpin(
     pattern_codes(motif)
     m = len(motif)
     if stem is None:
+        # Up to 4 bp more than the motif, with an even surplus: the motif then sits in the
+        # middle of the 5' arm, and its partner at the mirror place of the 3' arm in the
+        # design and the unpaired design alike.
         shortest = int(real_regions(nulls)[1].min())
-        stem = max(m, min(m + 3, (shortest - m - 2 * loop_margin) // 2))
+        longest = min(m + 4, (shortest - m - 2 * loop_margin) // 2)
+        stem = max(m, longest - (longest - m) % 2)
     layout = hairpin_layout(nulls, m, stem, loop_margin)
     designed = design_hairpins(nulls, layout, stem, loop_margin)
     in_loop = design.at_starts([motif], [layout["loop_motif"]])

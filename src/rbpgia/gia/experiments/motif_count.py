@@ -18,14 +18,15 @@ PAPER_FIRST, PAPER_STEP = 4, 8
 
 
 def random_site_starts(
-    nulls: np.ndarray, width: int, n_sites: int, rng: np.random.Generator
+    nulls: np.ndarray, width: int, n_sites: int, rng: np.random.Generator, min_gap: int = 0
 ) -> np.ndarray:
-    """``n_sites`` non-overlapping starts per null, uniform over all such placements.
+    """``n_sites`` starts per null, at least ``min_gap`` nt apart, uniform over placements.
 
-    Placements are drawn uniformly among every way of fitting ``n_sites`` disjoint
-    ``width``-nt copies into the null's real region (stars and bars: the starts minus
-    ``j (width - 1)`` are a uniform sorted subset of ``length - n_sites (width - 1)``
-    slots), then put in random order per null. The copies used for a count of ``n`` are
+    Placements are drawn uniformly among every way of fitting ``n_sites`` ``width``-nt
+    copies, each at least ``min_gap`` nt from the next, into the null's real region
+    (stars and bars: the starts minus ``j (width + min_gap - 1)`` are a uniform sorted
+    subset of ``length - n_sites (width + min_gap - 1) + min_gap`` slots), then put in
+    random order per null. The copies used for a count of ``n`` are
     the first ``n`` of that order, so every site, whatever the count, is a uniform draw
     from the same placement: each added site has the same positional distribution.
 
@@ -35,18 +36,28 @@ def random_site_starts(
         Absolute start columns, in the random order.
     """
     starts, lengths = real_regions(nulls)
-    slots = lengths - n_sites * (width - 1)
+    step = width + min_gap - 1
+    slots = lengths - n_sites * step + min_gap
     if np.any(slots < n_sites):
         raise InputError(
-            f"{n_sites} non-overlapping copies of a {width}-nt motif do not fit in "
+            f"{n_sites} copies of a {width}-nt motif {min_gap} nt apart do not fit in "
             f"probes of {int(lengths.min())} nt"
         )
     keys = rng.random((len(nulls), int(slots.max())))
     keys[np.arange(keys.shape[1])[None, :] >= slots[:, None]] = np.inf
     chosen = np.sort(np.argsort(keys, axis=1)[:, :n_sites], axis=1)
-    placed = starts[:, None] + chosen + np.arange(n_sites)[None, :] * (width - 1)
+    placed = starts[:, None] + chosen + np.arange(n_sites)[None, :] * step
     order = np.argsort(rng.random(placed.shape), axis=1)
     return np.take_along_axis(placed, order, axis=1).astype(np.int64)
+
+
+def widest_gap(nulls: np.ndarray, width: int, n_sites: int) -> int:
+    """``width - 1``, or the largest gap below it at which ``n_sites`` copies still fit."""
+    shortest = int(real_regions(nulls)[1].min())
+    for gap in range(width - 1, 0, -1):
+        if shortest - n_sites * (width + gap - 1) + gap >= n_sites:
+            return gap
+    return 0
 
 
 def paper_site_starts(nulls: np.ndarray, width: int, n_sites: int) -> np.ndarray:
@@ -69,6 +80,7 @@ def motif_count(
     rng: np.random.Generator | int | None = None,
     max_sites: int = 3,
     placement: str = "random",
+    min_gap: int | None = None,
     baseline: np.ndarray | None = None,
     n_boot: int = N_BOOT,
     confidence: float = CONFIDENCE,
@@ -82,8 +94,12 @@ def motif_count(
     are nested (each count adds one copy to the previous count's) and every added copy
     has the same positional distribution. An additive model, whatever its position
     preference, then gives equal increments in expectation: a straight line.
-    ``placement="paper"`` uses the original code's nested layout, sites at 4, 12, 20 nt
-    from the 5' end (:func:`paper_site_starts`), to reproduce Figure 2.
+    Copies are kept ``min_gap`` nt apart (default ``len(motif) - 1``, or less where that
+    does not fit the shortest null): then no copy of the motif can be spelled by the
+    letters of two copies (UGUGUG + UG + UGUGUG, or UUUUUU beside UUUUUU, would add copies
+    that no single site has, and a model that merely counts copies would look
+    super-additive). ``placement="paper"`` uses the original code's nested layout, sites
+    at 4, 12, 20 nt from the 5' end (:func:`paper_site_starts`), to reproduce Figure 2.
 
     Contrasts ``n - (n-1)`` (n >= 2) give each added site's effect, paired per null. A
     line fitted by least squares to the counts' importance (``slope``, ``intercept``,
@@ -105,7 +121,9 @@ def motif_count(
         raise InputError(f"placement must be one of {PLACEMENTS}, got {placement!r}")
     rng = np.random.default_rng(0 if rng is None else rng)
     if placement == "random":
-        sites = random_site_starts(nulls, len(motif), max_sites, rng)
+        if min_gap is None:
+            min_gap = widest_gap(nulls, len(motif), max_sites)
+        sites = random_site_starts(nulls, len(motif), max_sites, rng, int(min_gap))
     else:
         sites = paper_site_starts(nulls, len(motif), max_sites)
     counts = list(range(1, max_sites + 1))

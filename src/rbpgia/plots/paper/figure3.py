@@ -26,9 +26,9 @@ STRUCTURE_COLORS = dict(
 )
 HAIRPIN_LABELS = {
     "loop": "loop",
-    "loop_control": "loop cols,\nunfolded",
+    "loop_control": "loop,\nunpaired design",
     "stem": "stem",
-    "stem_control": "stem cols,\nunfolded",
+    "stem_control": "stem,\nunpaired design",
     "partner_control": "partner\nalone",
     LOOP_EFFECT: "Δ loop",
     STEM_EFFECT: "Δ stem",
@@ -62,7 +62,7 @@ def figure3(
         panel B's title gives their Pearson r against ``seq``.
 
     Panels: A importance of the motif in a hairpin loop and a stem, each beside its
-    control at the same columns of the unfolded nulls, and the paired structure effects;
+    control (the same letters in the unpaired design), and the paired structure effects;
     B loop minus stem (net of position) across RBPs, with 95% CIs; C, D logos of the mean
     structure profile (P paired, H hairpin loop, I interior loop, M multi-loop, E exterior)
     around the motif in strongly and weakly bound probes.

@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from rbpgia.encode.onehot import decode as decode_onehot
 from rbpgia.errors import InputError
 from rbpgia.gia.embed import as_onehot, pattern_codes, real_regions
 from rbpgia.gia.experiments import design
+from rbpgia.gia.experiments.spacing import MAX_REDRAWS, count_occurrences
 from rbpgia.gia.predictor import as_predictor
 from rbpgia.gia.stats import CONFIDENCE, N_BOOT
 
@@ -51,13 +53,51 @@ def random_site_starts(
     return np.take_along_axis(placed, order, axis=1).astype(np.int64)
 
 
-def widest_gap(nulls: np.ndarray, width: int, n_sites: int) -> int:
-    """``width - 1``, or the largest gap below it at which ``n_sites`` copies still fit."""
-    shortest = int(real_regions(nulls)[1].min())
-    for gap in range(width - 1, 0, -1):
-        if shortest - n_sites * (width + gap - 1) + gap >= n_sites:
-            return gap
-    return 0
+def joined_copies(null: str, motif: str, starts: np.ndarray) -> int:
+    """Copies the nested sites spell beyond their single sites, summed over the counts.
+
+    For each count n, ``occ(first n copies) - occ(null) - sum_j (occ(copy j alone) -
+    occ(null))`` in the null's letters (``starts`` relative to its first real letter):
+    0 when the copies add up, so that a model that only counts exact copies gives equal
+    increments.
+    """
+    m = len(motif)
+
+    def occurrences(*copies: int) -> int:
+        letters = list(null)
+        for at in copies:
+            letters[at : at + m] = motif
+        return count_occurrences("".join(letters), motif)
+
+    background = occurrences()
+    alone = [occurrences(int(at)) - background for at in starts]
+    return sum(
+        abs(occurrences(*(int(at) for at in starts[:n])) - background - sum(alone[:n]))
+        for n in range(2, len(starts) + 1)
+    )
+
+
+def separate_copies(
+    nulls: np.ndarray, motif: str, sites: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """``sites`` with each null's placement redrawn while its copies spell extra copies.
+
+    Copies close together can spell another copy with the letters between them
+    (UGCAUG + CA + UGCAUG; UUUUUU beside UUUUUU): such placements are drawn again, from
+    the same distribution, until the copies add up (:func:`joined_copies`), at most
+    :data:`MAX_REDRAWS` times. Returns the number of nulls still joined, per null 0/1
+    (a motif made of one letter repeated may never separate in a short probe).
+    """
+    starts, _ = real_regions(nulls)
+    joined = np.zeros(len(nulls), dtype=np.int64)
+    for i, null in enumerate(decode_onehot(nulls)):
+        for _ in range(MAX_REDRAWS):
+            if joined_copies(null, motif, sites[i] - starts[i]) == 0:
+                break
+            sites[i] = random_site_starts(nulls[i : i + 1], len(motif), sites.shape[1], rng)[0]
+        else:
+            joined[i] = 1
+    return joined
 
 
 def paper_site_starts(nulls: np.ndarray, width: int, n_sites: int) -> np.ndarray:
@@ -80,7 +120,6 @@ def motif_count(
     rng: np.random.Generator | int | None = None,
     max_sites: int = 3,
     placement: str = "random",
-    min_gap: int | None = None,
     baseline: np.ndarray | None = None,
     n_boot: int = N_BOOT,
     confidence: float = CONFIDENCE,
@@ -94,12 +133,13 @@ def motif_count(
     are nested (each count adds one copy to the previous count's) and every added copy
     has the same positional distribution. An additive model, whatever its position
     preference, then gives equal increments in expectation: a straight line.
-    Copies are kept ``min_gap`` nt apart (default ``len(motif) - 1``, or less where that
-    does not fit the shortest null): then no copy of the motif can be spelled by the
-    letters of two copies (UGUGUG + UG + UGUGUG, or UUUUUU beside UUUUUU, would add copies
-    that no single site has, and a model that merely counts copies would look
-    super-additive). ``placement="paper"`` uses the original code's nested layout, sites
-    at 4, 12, 20 nt from the 5' end (:func:`paper_site_starts`), to reproduce Figure 2.
+    A placement whose copies spell copies that no single site has (the letters between
+    two close copies completing a third, as UGCAUG + CA + UGCAUG does, or repeats such as
+    UUUUUU beside UUUUUU) is drawn again (:func:`separate_copies`), or a model that merely
+    counts copies would look super-additive; ``joined_copies`` gives the fraction of
+    nulls where that could not be avoided. ``placement="paper"`` uses the original
+    code's nested layout, sites at 4, 12, 20 nt from the 5' end
+    (:func:`paper_site_starts`), to reproduce Figure 2.
 
     Contrasts ``n - (n-1)`` (n >= 2) give each added site's effect, paired per null. A
     line fitted by least squares to the counts' importance (``slope``, ``intercept``,
@@ -120,10 +160,10 @@ def motif_count(
     if placement not in PLACEMENTS:
         raise InputError(f"placement must be one of {PLACEMENTS}, got {placement!r}")
     rng = np.random.default_rng(0 if rng is None else rng)
+    joined = np.zeros(len(nulls), dtype=np.int64)
     if placement == "random":
-        if min_gap is None:
-            min_gap = widest_gap(nulls, len(motif), max_sites)
-        sites = random_site_starts(nulls, len(motif), max_sites, rng, int(min_gap))
+        sites = random_site_starts(nulls, len(motif), max_sites, rng)
+        joined = separate_copies(nulls, motif, sites, rng)
     else:
         sites = paper_site_starts(nulls, len(motif), max_sites)
     counts = list(range(1, max_sites + 1))
@@ -145,7 +185,13 @@ def motif_count(
     )
     conditions = result[result["kind"] == "condition"]
     slope, intercept, r2 = line_fit(conditions["n_sites"], conditions["importance"])
-    return result.assign(placement=placement, slope=slope, intercept=intercept, r2=r2)
+    return result.assign(
+        placement=placement,
+        joined_copies=float(joined.mean()),
+        slope=slope,
+        intercept=intercept,
+        r2=r2,
+    )
 
 
 def line_fit(x, y) -> tuple[float, float, float]:

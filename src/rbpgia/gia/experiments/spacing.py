@@ -178,8 +178,11 @@ def gap_fillers(
     m = len(motif)
     rows = np.arange(len(nulls))[:, None]
     codes = nulls[rows, first[:, None] + m + np.arange(max(gap, 0))].argmax(axis=-1)
-    starts, _ = real_regions(nulls)
     extra = np.zeros(len(nulls), dtype=np.int64)
+    if gap > m - 2:
+        # No window of m letters reaches both copies, so the copies always add up.
+        return codes, extra
+    starts, _ = real_regions(nulls)
     for i, sequence in enumerate(decode_onehot(nulls)):
         at = int(first[i] - starts[i])
         for _ in range(MAX_REDRAWS):

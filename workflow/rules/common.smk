@@ -131,6 +131,13 @@ def all_targets(wildcards):
 
 GIA_PER_RBP = ["motif_logo.png", "ism_logos.png"]
 GIA_EXPERIMENTS = config["gia"]["experiments"]
+# What the k-mer search, motif logo and ISM jobs depend on: choosing experiments, their
+# designs or motifs must not re-run every RBP's search.
+GIA_SHARED_SETTINGS = {
+    key: value
+    for key, value in config["gia"].items()
+    if key not in ("experiments", "design", "motifs")
+}
 GIA_DIR = f"{OUT}/gia/{{model}}/{{rbp}}"
 
 

@@ -24,7 +24,7 @@ rule gia_kmer_search:
         **sized(2000, 60),
         gpu=gpu("gia"),
     params:
-        settings=config["gia"],
+        settings=GIA_SHARED_SETTINGS,
     script:
         "../scripts/gia_kmer_search.py"
 
@@ -89,7 +89,7 @@ rule gia_motif:
     resources:
         **sized(1000, 10),
     params:
-        settings=config["gia"],
+        settings=GIA_SHARED_SETTINGS,
     script:
         "../scripts/gia_motif.py"
 
@@ -119,7 +119,7 @@ rule gia_ism:
         **sized(2000, 60),
         gpu=gpu("gia"),
     params:
-        settings=config["gia"],
+        settings=GIA_SHARED_SETTINGS,
     script:
         "../scripts/gia_ism.py"
 

@@ -26,6 +26,8 @@ from rbpgia.gia.predictor import Predictor
 from rbpgia.gia.stats import CONFIDENCE, N_BOOT, contrast_name, effects_table
 
 Predict = Predictor | Callable[[np.ndarray], np.ndarray]
+# Redraws of a placement or of gap letters before giving up on keeping copies apart.
+MAX_REDRAWS = 1000
 
 
 class Headline(NamedTuple):
@@ -79,6 +81,19 @@ def at_starts(patterns: Sequence[str], starts: Sequence[np.ndarray]) -> Interven
 
 def _embed_at(nulls, patterns, starts):
     return embed_per_sequence(nulls, patterns, starts)
+
+
+def count_occurrences(text: str, motif: str) -> int:
+    """Occurrences of ``motif`` in ``text``, overlapping ones included."""
+    return sum(text.startswith(motif, i) for i in range(len(text) - len(motif) + 1))
+
+
+def spelled(letters: str, motif: str, starts) -> str:
+    """``letters`` with ``motif`` written at each of ``starts`` (indices into ``letters``)."""
+    out = list(letters)
+    for at in starts:
+        out[int(at) : int(at) + len(motif)] = motif
+    return "".join(out)
 
 
 def contrast(effects: Mapping[str, np.ndarray], first: str, second: str):

@@ -9,7 +9,6 @@ from rbpgia.encode.onehot import decode as decode_onehot
 from rbpgia.errors import InputError
 from rbpgia.gia.embed import as_onehot, pattern_codes, real_regions
 from rbpgia.gia.experiments import design
-from rbpgia.gia.experiments.spacing import MAX_REDRAWS, count_occurrences
 from rbpgia.gia.predictor import as_predictor
 from rbpgia.gia.stats import CONFIDENCE, N_BOOT
 
@@ -20,15 +19,14 @@ PAPER_FIRST, PAPER_STEP = 4, 8
 
 
 def random_site_starts(
-    nulls: np.ndarray, width: int, n_sites: int, rng: np.random.Generator, min_gap: int = 0
+    nulls: np.ndarray, width: int, n_sites: int, rng: np.random.Generator
 ) -> np.ndarray:
-    """``n_sites`` starts per null, at least ``min_gap`` nt apart, uniform over placements.
+    """``n_sites`` non-overlapping starts per null, uniform over all such placements.
 
-    Placements are drawn uniformly among every way of fitting ``n_sites`` ``width``-nt
-    copies, each at least ``min_gap`` nt from the next, into the null's real region
-    (stars and bars: the starts minus ``j (width + min_gap - 1)`` are a uniform sorted
-    subset of ``length - n_sites (width + min_gap - 1) + min_gap`` slots), then put in
-    random order per null. The copies used for a count of ``n`` are
+    Placements are drawn uniformly among every way of fitting ``n_sites`` disjoint
+    ``width``-nt copies into the null's real region (stars and bars: the starts minus
+    ``j (width - 1)`` are a uniform sorted subset of ``length - n_sites (width - 1)``
+    slots), then put in random order per null. The copies used for a count of ``n`` are
     the first ``n`` of that order, so every site, whatever the count, is a uniform draw
     from the same placement: each added site has the same positional distribution.
 
@@ -38,11 +36,11 @@ def random_site_starts(
         Absolute start columns, in the random order.
     """
     starts, lengths = real_regions(nulls)
-    step = width + min_gap - 1
-    slots = lengths - n_sites * step + min_gap
+    step = width - 1
+    slots = lengths - n_sites * step
     if np.any(slots < n_sites):
         raise InputError(
-            f"{n_sites} copies of a {width}-nt motif {min_gap} nt apart do not fit in "
+            f"{n_sites} non-overlapping copies of a {width}-nt motif do not fit in "
             f"probes of {int(lengths.min())} nt"
         )
     keys = rng.random((len(nulls), int(slots.max())))
@@ -61,18 +59,14 @@ def joined_copies(null: str, motif: str, starts: np.ndarray) -> int:
     0 when the copies add up, so that a model that only counts exact copies gives equal
     increments.
     """
-    m = len(motif)
 
     def occurrences(*copies: int) -> int:
-        letters = list(null)
-        for at in copies:
-            letters[at : at + m] = motif
-        return count_occurrences("".join(letters), motif)
+        return design.count_occurrences(design.spelled(null, motif, copies), motif)
 
     background = occurrences()
-    alone = [occurrences(int(at)) - background for at in starts]
+    alone = [occurrences(at) - background for at in starts]
     return sum(
-        abs(occurrences(*(int(at) for at in starts[:n])) - background - sum(alone[:n]))
+        abs(occurrences(*starts[:n]) - background - sum(alone[:n]))
         for n in range(2, len(starts) + 1)
     )
 
@@ -80,13 +74,13 @@ def joined_copies(null: str, motif: str, starts: np.ndarray) -> int:
 def separate_copies(
     nulls: np.ndarray, motif: str, sites: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
-    """``sites`` with each null's placement redrawn while its copies spell extra copies.
+    """Redraw, in ``sites`` itself, each null's placement while its copies spell extra copies.
 
     Copies close together can spell another copy with the letters between them
     (UGCAUG + CA + UGCAUG; UUUUUU beside UUUUUU): such placements are drawn again, from
     the same distribution, until the copies add up (:func:`joined_copies`), at most
-    :data:`MAX_REDRAWS` times. Returns the number of nulls still joined, per null 0/1
-    (a motif made of one letter repeated may never separate in a short probe).
+    ``design.MAX_REDRAWS`` times. Returns 1 for each null whose copies still join, else
+    0 (a motif made of one letter repeated may never separate in a short probe).
     """
     starts, _ = real_regions(nulls)
     joined = np.zeros(len(nulls), dtype=np.int64)
@@ -95,7 +89,7 @@ def separate_copies(
     close = (np.diff(np.sort(sites, axis=1), axis=1) < 2 * m - 1).any(axis=1)
     sequences = decode_onehot(nulls[close]) if close.any() else []
     for i, null in zip(np.flatnonzero(close), sequences, strict=True):
-        for _ in range(MAX_REDRAWS):
+        for _ in range(design.MAX_REDRAWS):
             if joined_copies(null, motif, sites[i] - starts[i]) == 0:
                 break
             sites[i] = random_site_starts(nulls[i : i + 1], len(motif), sites.shape[1], rng)[0]

@@ -18,7 +18,6 @@ from rbpgia.sequence import ALPHABET
 
 NAME = "spacing"
 INTERACTION = "pair - first - second"
-MAX_REDRAWS = 1000
 # Gaps where more nulls than this spell extra copies are not read as cooperativity.
 MAX_EXTRA_COPIES = 0.05
 
@@ -130,11 +129,6 @@ def spacing(
     return result.assign(extra_copies=[float(np.mean(extra[gap] != 0)) for gap in gaps])
 
 
-def count_occurrences(text: str, motif: str) -> int:
-    """Occurrences of ``motif`` in ``text``, overlapping ones included."""
-    return sum(text.startswith(motif, i) for i in range(len(text) - len(motif) + 1))
-
-
 def extra_copies(null: str, motif: str, first: int, gap: int, fill: str) -> int:
     """Exact copies of ``motif`` the pair spells beyond its two single sites, in one null.
 
@@ -146,20 +140,16 @@ def extra_copies(null: str, motif: str, first: int, gap: int, fill: str) -> int:
     m = len(motif)
     second = first + m + gap
     lo, hi = max(0, first - m + 1), min(len(null), second + 2 * m - 1)
+    filled = null[: first + m] + fill + null[second:] if gap > 0 else null
 
-    def written(*copies: int) -> str:
-        letters = list(null)
-        if gap > 0:
-            letters[first + m : second] = fill
-        for at in copies:
-            letters[at : at + m] = motif
-        return "".join(letters[lo:hi])
+    def occurrences(*copies: int) -> int:
+        return design.count_occurrences(design.spelled(filled, motif, copies)[lo:hi], motif)
 
     return (
-        count_occurrences(written(first, second), motif)
-        - count_occurrences(written(first), motif)
-        - count_occurrences(written(second), motif)
-        + count_occurrences(null[lo:hi], motif)
+        occurrences(first, second)
+        - occurrences(first)
+        - occurrences(second)
+        + design.count_occurrences(null[lo:hi], motif)
     )
 
 
@@ -185,7 +175,7 @@ def gap_fillers(
     starts, _ = real_regions(nulls)
     for i, sequence in enumerate(decode_onehot(nulls)):
         at = int(first[i] - starts[i])
-        for _ in range(MAX_REDRAWS):
+        for _ in range(design.MAX_REDRAWS):
             fill = "".join(ALPHABET[c] for c in codes[i])
             extra[i] = extra_copies(sequence, motif, at, gap, fill)
             if extra[i] == 0 or gap <= 0:

@@ -17,6 +17,11 @@ from rbpgia.gia import registry
 from rbpgia.plots.style import GREY, PALETTE, apply_style, plt, save_figure
 
 EFFECT_LABEL = "global importance\n(mean Δ prediction, 95% CI)"
+KIND_LABELS = {
+    "condition": "condition",
+    "control": "control (differs in one thing)",
+    "contrast": "paired difference",
+}
 KIND_COLOURS = {"condition": PALETTE[1], "control": GREY, "contrast": PALETTE[0]}
 
 
@@ -81,18 +86,12 @@ def plot_bars(table: pd.DataFrame, x: str, path, title: str, note: str | None = 
     ax.set_xticks(positions, table[x].astype(str), rotation=35, ha="right")
     ax.axhline(0, color="black", lw=0.6)
     ax.set(ylabel=EFFECT_LABEL, title=title)
+    shown = [kind for kind in KIND_LABELS if (kinds == kind).any()]
     handles = [
-        plt.Rectangle(
-            (0, 0), 1, 1, color=KIND_COLOURS[kind], hatch="//" if kind == "contrast" else ""
-        )
-        for kind in ("condition", "control", "contrast")
-        if (kinds == kind).any()
+        plt.Rectangle((0, 0), 1, 1, color=KIND_COLOURS[k], hatch="//" if k == "contrast" else "")
+        for k in shown
     ]
-    labels = [
-        {"condition": "vs nulls", "control": "control vs nulls", "contrast": "paired difference"}[k]
-        for k in ("condition", "control", "contrast")
-        if (kinds == k).any()
-    ]
+    labels = [KIND_LABELS[k] for k in shown]
     ax.legend(handles, labels, frameon=False, fontsize=8, loc="best")
     if note:
         ax.text(0.01, 0.98, note, transform=ax.transAxes, va="top", fontsize=8)

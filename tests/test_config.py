@@ -161,9 +161,23 @@ def test_dataset_settings_replace_only_their_keys_for_the_selected_dataset():
     assert validate_config({**config, "dataset": "other"})["gia"]["screen_nulls"] == 100
 
 
+def test_published_results_are_joined_for_the_rnacompete_data_sets_only():
+    shipped = "resources/published_performance/rnacompete2013_pearson.tsv"
+    path = REPO / "config" / "config.yaml"
+    for name, published in (
+        ("rnacompete2013", shipped),
+        ("rnacompete2013_subset", shipped),
+        ("synthetic", None),
+        ("synthetic_panel", None),
+    ):
+        assert load_config(path, {"dataset": name})["benchmark"]["published"] == published, name
+    assert (REPO / shipped).is_file()
+
+
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
+        ({"benchmark": {"published": 3}}, "config key datasets.other.benchmark.published"),
         ({"training": {"epochs": 0}}, "config key datasets.other.training.epochs"),
         ({"training": {"epoch": 5}}, "unknown config key datasets.other.training.epoch"),
         ({"gia": {"nulls": "random"}}, "config key datasets.other.gia.nulls"),

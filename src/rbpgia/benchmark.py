@@ -52,14 +52,99 @@ def noise_ceilings(jobs: dict[str, tuple[pd.DataFrame, dict]], truth: dict) -> p
     return pd.DataFrame(rows, columns=["rbp", "noise_ceiling_r"])
 
 
-def read_published(path: str | os.PathLike) -> pd.DataFrame:
-    """A user's table of published per-experiment Pearson r (``rbp, model, pearson_r``)."""
-    table = pd.read_csv(path, sep=None, engine="python")
-    missing = {"rbp", "model", "pearson_r"} - set(table.columns)
-    if missing:
-        raise InputError(f"published table lacks columns {sorted(missing)}", path)
-    table = table.assign(input="published", norm="published", spearman_r=np.nan, n_test=np.nan)
-    return table[COLUMNS]
+# Identity columns of the wide published layout: one row per experiment, one column per method.
+WIDE_ID_COLUMNS = ("experiment", "protein", "species")
+# The smallest two-sided p a Wilcoxon signed-rank test of n pairs can give is 2 / 2^n: below 6
+# pairs it cannot reach 0.05, so a p-value would only look like evidence.
+SIGNIFICANCE = 0.05
+
+
+def read_published(path: str | os.PathLike, rbps: Iterable[str] | None = None) -> pd.DataFrame:
+    """Published per-experiment Set B Pearson r as benchmark rows (``input == "published"``).
+
+    Two layouts are read: long (columns ``rbp, model, pearson_r``) or wide (an
+    ``experiment`` column, optionally ``protein`` and ``species``, and one column of
+    Pearson r per method, as ``resources/published_performance/rnacompete2013_pearson.tsv``).
+    Empty cells are missing values. ``rbps`` keeps the experiments a run modelled, so the
+    published methods are compared over the same experiments.
+
+    Raises
+    ------
+    InputError
+        Naming the file, line and column of a value that is not a Pearson r, or the
+        columns a layout lacks.
+    """
+    table = pd.read_csv(path, sep=None, engine="python", dtype=str, keep_default_na=False)
+    columns = set(table.columns)
+    if {"rbp", "model", "pearson_r"} <= columns:
+        values = table[["rbp", "model", "pearson_r"]].copy()
+        values["line"] = np.arange(len(table)) + 2
+        values["column"] = "pearson_r"
+    elif "experiment" in columns:
+        methods = [c for c in table.columns if c not in WIDE_ID_COLUMNS]
+        if not methods:
+            raise InputError("published table has an experiment column but no method columns", path)
+        values = table.assign(line=np.arange(len(table)) + 2).melt(
+            id_vars=["experiment", "line"], value_vars=methods, var_name="model",
+            value_name="pearson_r",
+        ).rename(columns={"experiment": "rbp"})  # fmt: skip
+        values["column"] = values["model"]
+    else:
+        raise InputError(
+            "published table needs columns rbp, model, pearson_r (long) or experiment and "
+            f"one column per method (wide); it has {', '.join(table.columns)}",
+            path,
+        )
+    values["pearson_r"] = [
+        _pearson_cell(cell, path, line, column)
+        for cell, line, column in zip(
+            values["pearson_r"], values["line"], values["column"], strict=True
+        )
+    ]
+    repeated = values.duplicated(["rbp", "model"], keep="first")
+    if repeated.any():
+        first = values[repeated].iloc[0]
+        raise InputError(
+            f"{first['model']} of {first['rbp']} is given twice", path, int(first["line"])
+        )
+    if rbps is not None:
+        values = values[values["rbp"].isin(list(rbps))]
+    values = values.dropna(subset=["pearson_r"])
+    values = values.assign(input="published", norm="published", spearman_r=np.nan, n_test=np.nan)
+    return values[COLUMNS].reset_index(drop=True)
+
+
+def _pearson_cell(cell: str, path, line: int, column: str) -> float:
+    """One Pearson r of a published table (NaN when empty)."""
+    text = str(cell).strip()
+    if text in ("", "NA", "NaN", "nan"):
+        return np.nan
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"column {column}: {text!r} is not a number", path, line) from None
+    if not -1.0 <= value <= 1.0:
+        raise InputError(f"column {column}: Pearson r {value} lies outside [-1, 1]", path, line)
+    return value
+
+
+def signed_rank(delta) -> tuple[float, str]:
+    """Two-sided Wilcoxon signed-rank p of paired differences, and why it is NaN when it is.
+
+    No p is given for fewer pairs than can reach :data:`SIGNIFICANCE` (the smallest p of
+    n pairs is ``2 / 2^n``: 0.5 for 2 pairs) or when every difference is zero.
+    """
+    delta = np.asarray(delta, dtype=np.float64)
+    delta = delta[np.isfinite(delta)]
+    n = len(delta)
+    smallest = 2.0 / 2.0**n if n else 1.0
+    if smallest > SIGNIFICANCE:
+        return np.nan, (
+            f"n = {n}: too few pairs for a signed-rank test (its smallest p is {smallest:.2g})"
+        )
+    if not np.any(delta != 0):
+        return np.nan, f"n = {n}: every difference is zero"
+    return float(stats.wilcoxon(delta).pvalue), ""
 
 
 def model_label(table: pd.DataFrame) -> pd.Series:
@@ -79,8 +164,8 @@ def paired_differences(table: pd.DataFrame, reference: str) -> pd.DataFrame:
     """Per RBP, Pearson r of ``reference`` minus each other model's, with a Wilcoxon test.
 
     Returns one row per (RBP, other model) with ``delta``, plus the columns ``n_rbps``,
-    ``median_delta`` and ``wilcoxon_p`` repeated for each other model (NaN below 2 RBPs or
-    when every difference is zero).
+    ``median_delta`` and ``wilcoxon_p`` repeated for each other model (NaN when too few RBPs
+    can make the test significant, or when every difference is zero: :func:`signed_rank`).
     """
     labelled = table.assign(label=model_label(table))
     wide = labelled.pivot_table(index="rbp", columns="label", values="pearson_r")
@@ -89,9 +174,7 @@ def paired_differences(table: pd.DataFrame, reference: str) -> pd.DataFrame:
     rows = []
     for other in wide.columns.drop(reference):
         delta = (wide[reference] - wide[other]).dropna()
-        p_value = np.nan
-        if len(delta) >= 2 and np.any(delta != 0):
-            p_value = float(stats.wilcoxon(delta).pvalue)
+        p_value, _ = signed_rank(delta)
         for rbp, value in delta.items():
             rows.append(
                 {
@@ -106,3 +189,60 @@ def paired_differences(table: pd.DataFrame, reference: str) -> pd.DataFrame:
             )
     columns = ["rbp", "reference", "other", "delta", "n_rbps", "median_delta", "wilcoxon_p"]
     return pd.DataFrame(rows, columns=columns)
+
+
+COMPARISON_COLUMNS = [
+    "reference",
+    "method",
+    "n",
+    "reference_mean_r",
+    "method_mean_r",
+    "median_delta",
+    "n_better",
+    "wilcoxon_p",
+    "strongest",
+    "note",
+]
+
+
+def published_comparison(table: pd.DataFrame, reference: str) -> pd.DataFrame:
+    """The ``reference`` model against each published method, over the experiments of both.
+
+    ``table`` holds benchmark rows, the published ones with ``input == "published"``
+    (:func:`read_published`); ``reference`` is a :func:`model_label` of a trained model.
+    One row per published method: ``n`` experiments with both values, the mean Pearson r
+    of each over them, the median of reference minus method, ``n_better`` experiments where
+    the reference is higher, the Wilcoxon signed-rank p (:func:`signed_rank`, with its
+    ``note`` when there is none), and ``strongest``: the method with the highest mean r over
+    those experiments, the one the paper tests against (ThermoNet over all 244).
+    """
+    labelled = table.assign(label=model_label(table))
+    published = labelled.loc[labelled["input"] == "published", "label"].unique()
+    wide = labelled.pivot_table(index="rbp", columns="label", values="pearson_r")
+    if not len(published):
+        return pd.DataFrame(columns=COMPARISON_COLUMNS)
+    if reference not in wide.columns:
+        raise InputError(f"reference model {reference!r} not in the benchmark ({list(wide)})")
+    rows = []
+    for method in published:
+        pairs = wide[[reference, method]].dropna()
+        delta = pairs[reference] - pairs[method]
+        p_value, note = signed_rank(delta)
+        rows.append(
+            {
+                "reference": reference,
+                "method": method,
+                "n": len(pairs),
+                "reference_mean_r": pairs[reference].mean(),
+                "method_mean_r": pairs[method].mean(),
+                "median_delta": delta.median(),
+                "n_better": int((delta > 0).sum()),
+                "wilcoxon_p": p_value,
+                "strongest": False,
+                "note": note,
+            }
+        )
+    result = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+    if result["n"].gt(0).any():
+        result.loc[result["method_mean_r"].idxmax(), "strongest"] = True
+    return result.sort_values("method_mean_r", ascending=False, ignore_index=True)

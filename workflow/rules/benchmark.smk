@@ -33,6 +33,13 @@ rule benchmark:
             subcategory="Across RBPs",
             labels={"RBP": "all", "figure": "paired differences", "format": "figure"},
         ),
+        published=report(
+            f"{OUT}/benchmark/published_comparison.tsv",
+            caption="../report/published_comparison.rst",
+            category="Benchmark",
+            subcategory="Across RBPs",
+            labels={"RBP": "all", "figure": "vs published methods", "format": "table"},
+        ),
     log:
         f"{LOGS}/benchmark.log",
     benchmark:

@@ -17,6 +17,7 @@ with fast_imports():
         model_label,
         noise_ceilings,
         paired_differences,
+        published_comparison,
         read_published,
     )
     from rbpgia.io import atomic_path
@@ -37,7 +38,15 @@ if snakemake.input.truth:
     ceilings = noise_ceilings(first_job, truth)
     table = table.merge(ceilings, on="rbp", how="left")
 if snakemake.input.published:
-    table = pd.concat([table, read_published(snakemake.input.published[0])], ignore_index=True)
+    # Only the experiments this run modelled: the methods are compared over the same ones.
+    published = read_published(snakemake.input.published[0], rbps=set(table["rbp"]))
+    log.info(
+        "published results: %d values of %d methods joined from %s",
+        len(published),
+        published["model"].nunique(),
+        snakemake.input.published[0],
+    )
+    table = pd.concat([table, published], ignore_index=True)
 with atomic_path(snakemake.output.table) as tmp:
     table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
 
@@ -47,6 +56,19 @@ reference_label = labels[trained["model"] == snakemake.params.reference].iloc[0]
 differences = paired_differences(table, reference_label)
 with atomic_path(snakemake.output.differences) as tmp:
     differences.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+comparison = published_comparison(table, reference_label)
+with atomic_path(snakemake.output.published) as tmp:
+    comparison.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+for row in comparison[comparison["strongest"]].itertuples():
+    log.info(
+        "%s vs %s (strongest published): mean r %.4f vs %.4f over %d experiments; Wilcoxon p %s",
+        row.reference,
+        row.method,
+        row.reference_mean_r,
+        row.method_mean_r,
+        row.n,
+        f"{row.wilcoxon_p:.3g}" if row.note == "" else f"none ({row.note})",
+    )
 plot_performance(table, snakemake.output.performance, ceilings)
 plot_paired_differences(differences, snakemake.output.paired)
 for model, part in table.groupby("model"):

@@ -43,10 +43,12 @@ def plot_paired_differences(diffs: pd.DataFrame, path: str | os.PathLike) -> Non
         ax.hist(part["delta"], bins=min(30, max(5, len(part))), color=PALETTE[0])
         ax.axvline(0, color="black", lw=0.8)
         p_value = part["wilcoxon_p"].iloc[0]
+        # No p below 6 RBPs (signed_rank): a NaN there means "too few to test".
+        test = f"Wilcoxon p = {p_value:.2g}" if np.isfinite(p_value) else "too few to test"
         ax.set(
             xlabel=f"Δ Pearson r ({part['reference'].iloc[0]} − {other})",
             ylabel="RBPs",
-            title=f"median {part['median_delta'].iloc[0]:+.3f}, Wilcoxon p = {p_value:.2g}",
+            title=f"median {part['median_delta'].iloc[0]:+.3f} (n = {len(part)}), {test}",
         )
     if not others:
         axes[0].text(0.5, 0.5, "a single model: nothing to compare", ha="center")

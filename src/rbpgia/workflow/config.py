@@ -80,8 +80,9 @@ def _deepest(error):
     return best
 
 
-# Top-level sections a data set entry may change for itself (e.g. a short demo schedule).
-DATASET_SECTIONS = ("training", "gia")
+# Top-level sections a data set entry may change for itself (e.g. a short demo schedule, the
+# published results that belong to its experiments).
+DATASET_SECTIONS = ("training", "gia", "benchmark")
 
 
 def _raise_first(errors: list, prefix: str = "") -> None:
@@ -102,7 +103,7 @@ def _raise_first(errors: list, prefix: str = "") -> None:
 
 
 def apply_dataset_settings(config: dict, schema: dict) -> dict:
-    """Merge the selected data set's own ``training``/``gia`` keys over the top-level ones.
+    """The selected data set's own ``training``/``gia``/``benchmark`` keys over the top level's.
 
     Every data set's settings are checked against the section's schema first, so a bad
     key is named where it is written (``datasets.NAME.training.epochs``). The data set's
@@ -134,7 +135,7 @@ def apply_dataset_settings(config: dict, schema: dict) -> dict:
 def validate_config(config: dict, schema: dict | None = None) -> dict:
     """Return a validated copy of ``config`` with the schema's defaults filled in.
 
-    The selected data set's own ``training`` and ``gia`` keys are merged over the
+    The selected data set's own ``training``, ``gia`` and ``benchmark`` keys are merged over the
     top-level sections first (:func:`apply_dataset_settings`). Raises
     :class:`ConfigError` naming the key (as a dotted path such as
     ``datasets.synthetic.n_probes``) for an unknown key, a wrong type or a bad value.

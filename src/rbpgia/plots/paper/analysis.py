@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from rbpgia.benchmark import published_comparison, signed_rank
 from rbpgia.encode.onehot import pad_offsets
 from rbpgia.gia.experiments.gc_bias import EFFECT_3P, EFFECT_5P, THREE_MINUS_FIVE
 from rbpgia.sequence import ALPHABET
@@ -252,10 +252,23 @@ def baseline_delta(
 
 
 def wilcoxon_p(delta: pd.Series) -> float:
-    """Wilcoxon signed-rank p of paired differences (NaN with fewer than 2 or all zero)."""
-    if len(delta) >= 2 and np.any(delta != 0):
-        return float(stats.wilcoxon(delta.to_numpy()).pvalue)
-    return np.nan
+    """Wilcoxon signed-rank p of paired differences (NaN where the test cannot tell:
+    :func:`rbpgia.benchmark.signed_rank`)."""
+    return signed_rank(delta)[0]
+
+
+def published_test(performance: pd.DataFrame, rows: pd.DataFrame, main_model: str) -> dict | None:
+    """The main model against the strongest published method (highest mean r over the
+    experiments both have), as :func:`rbpgia.benchmark.published_comparison` gives it;
+    None without published rows. ``rows`` are :func:`variant_rows` of ``performance``.
+    """
+    published = performance[performance["input"] == "published"]
+    if not len(published) or main_model not in set(rows["model"]):
+        return None
+    main_rows = rows[rows["model"] == main_model]
+    comparison = published_comparison(pd.concat([main_rows, published]), main_model)
+    strongest = comparison[comparison["strongest"]]
+    return strongest.iloc[0].to_dict() if len(strongest) else None
 
 
 def norm_pairs(performance: pd.DataFrame, main_input: str) -> pd.DataFrame:

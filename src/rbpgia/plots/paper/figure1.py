@@ -18,6 +18,7 @@ from rbpgia.plots.paper.analysis import (
     input_comparison,
     model_distribution,
     norm_pairs,
+    published_test,
     variant_rows,
     wilcoxon_p,
 )
@@ -52,8 +53,10 @@ def figure1(
         empty.
 
     Panels: A Pearson r per model across RBPs (box/violin; noise ceiling and published
-    results when present), B per-RBP Δ Pearson r of the main model minus the strongest
-    baseline, C clip vs log normalisation, D seq vs pu vs struct inputs.
+    results when present, with the paired Wilcoxon test of the main model against the
+    strongest published method over the experiments both have), B per-RBP Δ Pearson r of
+    the main model minus the strongest baseline, C clip vs log normalisation, D seq vs pu
+    vs struct inputs.
     """
     main_model, main_input, main_norm = main
     rows = variant_rows(performance, main)
@@ -61,7 +64,12 @@ def figure1(
         fig = plt.figure(figsize=(PAPER_WIDTH, 5.8), layout="constrained")
         grid = GridSpec(2, 2, figure=fig, width_ratios=[1.1, 1])
         axes = [fig.add_subplot(grid[i, j]) for i in range(2) for j in range(2)]
-        panel_models(axes[0], *model_distribution(performance, rows), main_norm)
+        panel_models(
+            axes[0],
+            *model_distribution(performance, rows),
+            main_norm,
+            published_test(performance, rows, main_model),
+        )
         panel_baseline(axes[1], main_model, baseline_delta(rows, main_model, baselines))
         panel_norms(axes[2], norm_pairs(performance, main_input), main_input)
         panel_inputs(axes[3], *input_comparison(performance, main_norm), main_norm)
@@ -70,8 +78,14 @@ def figure1(
     return fig
 
 
-def panel_models(ax, data: pd.DataFrame, order: list[str], main_norm: str) -> None:
-    """A: Pearson r per model (and published model, noise ceiling) across RBPs."""
+def panel_models(
+    ax, data: pd.DataFrame, order: list[str], main_norm: str, published: dict | None = None
+) -> None:
+    """A: Pearson r per model (and published model, noise ceiling) across RBPs.
+
+    ``published``: the main model against the strongest published method
+    (:func:`~rbpgia.plots.paper.analysis.published_test`), written under the title.
+    """
     if missing(ax, data, "not run: no model metrics in performance.tsv"):
         return
     palette = {
@@ -80,7 +94,24 @@ def panel_models(ax, data: pd.DataFrame, order: list[str], main_norm: str) -> No
     }
     _distribution(ax, data, "pearson_r", "label", order, palette)
     ax.set(xlabel=PEARSON, ylabel="model")
-    ax.set_title(f"Performance across {data['rbp'].nunique()} RBPs ({main_norm})")
+    title = f"Performance across {data['rbp'].nunique()} RBPs ({main_norm})"
+    if published is not None:
+        title += "\n" + published_line(published)
+    ax.set_title(title)
+
+
+def published_line(test: dict) -> str:
+    """The test against the strongest published method, in one line: n and p, or why no p."""
+    p_value = test["wilcoxon_p"]
+    verdict = (
+        f"Wilcoxon p = {p_value:.2g}"
+        if np.isfinite(p_value)
+        else "too few to test"  # a p of 0.5 from 2 pairs would read as evidence
+    )
+    return (
+        f"vs {test['method']} (strongest published): mean Δ "
+        f"{test['reference_mean_r'] - test['method_mean_r']:+.3f}, n = {test['n']}, {verdict}"
+    )
 
 
 def _distribution(ax, data: pd.DataFrame, x: str, y: str, order: list, palette) -> None:

@@ -60,7 +60,7 @@ from rbpgia.gia.embed import resolve_starts  # noqa: E402
 from rbpgia.gia.experiments import hairpin  # noqa: E402
 from rbpgia.gia.kmer_search import adaptive_kmer_search, all_kmers, kmer_search  # noqa: E402
 from rbpgia.gia.nulls import NULL_KINDS, make_nulls  # noqa: E402
-from rbpgia.gia.registry import EXPERIMENTS, MOTIF_EXPERIMENTS  # noqa: E402
+from rbpgia.gia.registry import DEFAULT_EXPERIMENTS, EXPERIMENTS  # noqa: E402
 from rbpgia.gia.run import settings as gia_settings  # noqa: E402
 from rbpgia.models import build_residualbind  # noqa: E402
 from rbpgia.sequence import ALPHABET  # noqa: E402
@@ -183,7 +183,7 @@ def bench_experiments(predict, nulls: np.ndarray, motif: str, repeats: int) -> d
 
     runs = {
         name: (lambda p, e=EXPERIMENTS[name].run: e(p, nulls, motif, rng=np.random.default_rng(0)))
-        for name in MOTIF_EXPERIMENTS
+        for name in DEFAULT_EXPERIMENTS  # patterns: the user's list, a few rows
     }
     runs["hairpin"] = lambda p: hairpin(
         p, nulls, motif, rng=np.random.default_rng(0), check_folds=False

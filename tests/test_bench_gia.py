@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from rbpgia.encode.onehot import one_hot
-from rbpgia.gia import MOTIF_EXPERIMENTS
+from rbpgia.gia import DEFAULT_EXPERIMENTS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 bench_gia = pytest.importorskip("bench_gia")
@@ -23,7 +23,7 @@ def test_bench_experiments_reports_every_experiment_and_its_overhead():
         return np.tanh(x.reshape(len(x), -1) @ hidden).mean(axis=1)
 
     out = bench_gia.bench_experiments(predict, nulls, "UGCAUG", 2)
-    assert set(out) == set(MOTIF_EXPERIMENTS)
+    assert set(out) == set(DEFAULT_EXPERIMENTS)
     # motif_count: the nulls themselves, then 1, 2 and 3 copies of the motif
     assert out["motif_count"]["sequences"] == 4 * len(nulls)
     for name, row in out.items():

@@ -199,7 +199,10 @@ def test_gia_settings_come_from_the_schema_and_name_the_key():
     from rbpgia.gia.run import settings
 
     options = settings()
-    assert options["experiments"] == list(registry.MOTIF_EXPERIMENTS)  # null = every one
+    # null = every one but those waiting for the user's input (patterns: its list)
+    assert options["experiments"] == list(registry.DEFAULT_EXPERIMENTS)
+    assert "patterns" in registry.MOTIF_EXPERIMENTS
+    assert "patterns" not in registry.DEFAULT_EXPERIMENTS
     assert options["n_null"] == 1000
     assert options["k"] == 6
     assert settings({"experiments": ["hairpin"]})["experiments"] == ["hairpin"]

@@ -364,10 +364,14 @@ def _name_from(path: str | os.PathLike) -> str:
 
 def gia_options(args: argparse.Namespace) -> dict:
     """The run path's settings (:func:`rbpgia.gia.run.settings`) from the options given."""
+    from rbpgia.gia import registry
     from rbpgia.gia.run import settings
 
+    # The one experiment asked for, so its design is checked before any prediction.
+    experiments = [args.experiment] if registry.get(args.experiment).needs_motif else None
     return settings(
         {
+            "experiments": experiments,
             "nulls": args.null,
             "n_null": args.n_null,
             "seed": args.seed,

@@ -109,3 +109,27 @@ def cooperative_model(motif: str = "UGCAUG", gap: int = 4, bonus: float = 2.0):
     pair_layer.set_weights([kernel, np.array([-1.0], dtype=np.float32)])
     pair_term = _weighted_sum(pairs, np.full(LENGTH - m + 1 - span, bonus), "pair_bonus")
     return keras.Model(x, keras.layers.Add(name="score")([sites, pair_term]), name="cooperative")
+
+
+# Per-position weight of the consensus letter in weighted_site_model: a mismatch at
+# position t leaves 1 - w_t of the site (all w_t >= 0.5, so two mismatches leave nothing).
+SITE_WEIGHTS = (0.6, 0.92, 0.9, 0.9, 0.6, 0.99, 0.9)
+
+
+def weighted_site_model(consensus: str = "UGCAUGU", weights=SITE_WEIGHTS):
+    """Sites scored by how well they match ``consensus``, position by position.
+
+    Each window scores ``relu(sum_t w_t [letter t matches] - (sum_t w_t - 1))``: 1 for the
+    consensus, ``1 - w_t`` with one mismatch at position t, 0 with two or more; the
+    prediction is the sum over windows. An affinity ladder whose order is written down.
+    """
+    m = len(consensus)
+    x = keras.Input((LENGTH, 4))
+    kernel = np.zeros((m, 4, 1), dtype=np.float32)
+    for t, letter in enumerate(consensus):
+        kernel[t, ALPHABET.index(letter), 0] = weights[t]
+    layer = keras.layers.Conv1D(1, m, activation="relu", name="weighted_sites")
+    hits = layer(x)
+    layer.set_weights([kernel, np.array([1.0 - float(np.sum(weights))], dtype=np.float32)])
+    total = _weighted_sum(hits, np.ones(LENGTH - m + 1), "total")
+    return keras.Model(x, total, name="weighted_site")

@@ -15,14 +15,17 @@ import numpy as np
 import pandas as pd
 import pytest
 from exact_models import (
+    SITE_WEIGHTS,
     cooperative_model,
     gc_3prime_model,
     position_model,
     saturating_model,
     unpaired_model,
+    weighted_site_model,
 )
 
 from rbpgia.cli import main
+from rbpgia.errors import InputError
 from rbpgia.gia import registry
 from rbpgia.gia.experiments.gc_bias import EFFECT_3P, EFFECT_5P, THREE_MINUS_FIVE
 from rbpgia.gia.experiments.hairpin import LOOP_EFFECT, LOOP_MINUS_STEM, STEM_EFFECT
@@ -52,6 +55,7 @@ def predictors():
         "unpaired": (unpaired_model(MOTIF), "pu"),
         "gc_3prime": (gc_3prime_model(MOTIF), "seq"),
         "cooperative": (cooperative_model(MOTIF, gap=4, bonus=2.0), "seq"),
+        "weighted_site": (weighted_site_model(), "seq"),
     }
     return {
         name: Predictor(make_predict_fn(model), input_type, threads=2)
@@ -199,6 +203,80 @@ def test_cooperative_model_peaks_at_its_gap(predictors, exact_nulls):
     assert covers_zero(row(hairpin, LOOP_MINUS_STEM))
 
 
+# ----------------------------------------------------------------------- patterns
+
+RBFOX1_KD = REPO / "resources" / "rbfox1_kd" / "rbfox1_auweter2006_kd.tsv"
+# The score weighted_site_model gives each RBFOX1 7-mer: 1, or 1 - w of its one mismatch.
+LADDER = {
+    "UGCAUGU": 1.0,
+    "AGCAUGU": 1 - SITE_WEIGHTS[0],
+    "CGCAUGU": 1 - SITE_WEIGHTS[0],
+    "UGUAUGU": 1 - SITE_WEIGHTS[2],
+    "UACAUGU": 1 - SITE_WEIGHTS[1],
+    "UGCACGU": 1 - SITE_WEIGHTS[4],
+    "UGCAUAU": 1 - SITE_WEIGHTS[5],
+}
+
+
+def test_patterns_give_the_written_scores_and_follow_affinity(predictors, exact_nulls):
+    # K_D = exp(-4 x score): ln K_D falls by 4 per unit of score, so the fitted slope of
+    # importance on ln K_D is -1/4 and r is -1 up to the nulls' noise.
+    kd = {pattern: float(np.exp(-4 * score)) for pattern, score in LADDER.items()}
+    table = run("patterns", predictors["weighted_site"], exact_nulls, affinity=kd)
+    # Called directly, without the run path's `null` column (the CLI test has it).
+    assert list(table.columns[:6]) == [
+        "experiment",
+        "motif",
+        "condition",
+        "kind",
+        "pattern",
+        "length",
+    ]
+    assert (table["kind"] == "condition").all()
+    assert list(table["pattern"]) == list(LADDER)
+    importance = table.set_index("pattern")["importance"]
+    for pattern, score in LADDER.items():
+        assert importance[pattern] == pytest.approx(score, abs=0.02), pattern
+    assert table["fit_n"].iloc[0] == 7
+    assert table["slope"].iloc[0] == pytest.approx(-0.25, abs=0.01)
+    assert table["log_affinity_slope"].iloc[0] == pytest.approx(-4.0, abs=0.2)
+    assert table["pearson_r"].iloc[0] < -0.999
+    np.testing.assert_allclose(table["log_affinity"], [-4 * s for s in LADDER.values()])
+    line = registry.headline("patterns", table)
+    assert line.value == pytest.approx(table["pearson_r"].iloc[0])
+    assert line.detail.startswith("n = 7, slope -0.2")
+
+
+def test_patterns_of_any_length_that_fits(predictors, exact_nulls):
+    table = run(
+        "patterns", predictors["weighted_site"], exact_nulls,
+        patterns=["auGCAUGUa", "UGC", "ugcatgt"],  # T read as U, any case
+    )  # fmt: skip
+    importance = table.set_index("pattern")["importance"]
+    assert list(table["length"]) == [9, 3, 7]
+    assert importance["AUGCAUGUA"] == pytest.approx(1.0, abs=0.02)
+    assert importance["UGCAUGU"] == pytest.approx(1.0, abs=0.02)
+    assert abs(importance["UGC"]) < NONE
+    assert table["fit_n"].iloc[0] == 0
+    assert table["pearson_r"].isna().all()
+    assert registry.headline("patterns", table).what == "best pattern importance"
+    with pytest.raises(InputError, match="padding"):
+        run("patterns", predictors["weighted_site"], exact_nulls, patterns=["A" * 31])
+
+
+def test_patterns_against_the_rbfox1_affinities(predictors, exact_nulls):
+    """The measured RBFOX1 ladder (Auweter et al. 2006) on a model whose ladder is written."""
+    table = run("patterns", predictors["weighted_site"], exact_nulls, affinity=str(RBFOX1_KD))
+    assert list(table["pattern"]) == list(LADDER)
+    assert table.set_index("pattern")["affinity"]["UGCAUAU"] == 1830
+    # The fit is the one of the written scores on the measured ln K_D (r = -0.89 here).
+    kd = pd.read_csv(RBFOX1_KD, sep="\t").set_index("pattern")["kd_ratio"]
+    expected = np.corrcoef(list(LADDER.values()), np.log(kd[list(LADDER)]))[0, 1]
+    assert table["pearson_r"].iloc[0] == pytest.approx(expected, abs=0.01)
+    assert table["pearson_r"].iloc[0] < -0.85
+    assert table["fit_p"].iloc[0] < 0.01
+
+
 # ----------------------------------------------------------------------- the command line
 
 
@@ -247,3 +325,29 @@ def test_command_line_reaches_the_same_conclusions(tmp_path, saved_models, capsy
     assert row(structure, LOOP_MINUS_STEM)["ci_low"] > 0.3
     printed = capsys.readouterr().out
     assert "loop minus stem, net of position" in printed
+
+
+def test_command_line_runs_patterns_with_an_affinity_table(tmp_path, capsys):
+    model = tmp_path / "weighted_site.keras"
+    weighted_site_model().save(model)
+    background = REPO / "resources" / "rnacompete2013_subset" / "RNCMPT00001_setB.txt.gz"
+    table = cli_table(
+        tmp_path, "patterns", model, background, "--design", f"affinity={RBFOX1_KD}",
+        "--figure", str(tmp_path / "patterns.png"),
+    )  # fmt: skip
+    assert list(table.columns[:5]) == ["experiment", "motif", "null", "condition", "kind"]
+    assert (table["experiment"] == "patterns").all()
+    importance = table.set_index("pattern")["importance"]
+    for pattern, score in LADDER.items():
+        assert importance[pattern] == pytest.approx(score, abs=0.03), pattern
+    assert table["fit_n"].iloc[0] == 7
+    assert table["pearson_r"].iloc[0] < -0.85
+    assert "importance vs ln affinity, r" in capsys.readouterr().out
+    assert (tmp_path / "patterns.png").stat().st_size > 0
+    listed = cli_table(
+        tmp_path, "patterns", model, background, "--design", "patterns=[UGCAUGU,UGCAUAU]"
+    )
+    assert list(listed["pattern"]) == ["UGCAUGU", "UGCAUAU"]
+    argv = ["gia", "patterns", "--model", str(model), "--background", str(background)]
+    assert main([*argv, "--motif", MOTIF]) == 2  # no patterns: stopped before predicting
+    assert "gia.design.patterns: no patterns given" in capsys.readouterr().err

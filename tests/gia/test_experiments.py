@@ -1,5 +1,7 @@
 """The paper's GIA experiments on toy models whose answers are known, and on a Keras model."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from conftest import (
@@ -44,6 +46,10 @@ def rng():
     return np.random.default_rng(0)
 
 
+# Design options of the experiments that run only when given them (registry by_default).
+GIVEN_DESIGN = {"patterns": {"patterns": [MOTIF, "GCAUGA", "AAAAAAAA"]}}
+
+
 def left_half_only(x):
     """Counts GCAUG only where it starts before frame column 15."""
     return motif_hits(np.asarray(x), MOTIF)[:, :15].sum(axis=1)
@@ -57,7 +63,7 @@ def by_condition(table):
 def test_experiments_never_modify_the_nulls_and_report_statistics(name, nulls):
     before = nulls.copy()
     entry = EXPERIMENTS[name]
-    table = entry.run(count_model(), nulls[:100], MOTIF, rng=rng())
+    table = entry.run(count_model(), nulls[:100], MOTIF, rng=rng(), **GIVEN_DESIGN.get(name, {}))
     np.testing.assert_array_equal(nulls, before)
     # Identity columns, then the experiment's labels, then the statistics.
     assert list(table.columns[:4]) == IDENTITY
@@ -415,3 +421,39 @@ def test_non_finite_predictions_are_refused(nulls):
 
     with pytest.raises(InputError, match="1 non-finite scores"):
         positional(broken, nulls[:20], MOTIF, rng=rng())
+
+
+def test_patterns_affinity_table_errors_name_file_and_line(tmp_path):
+    from rbpgia.gia.experiments.patterns import read_affinity
+
+    path = tmp_path / "kd.tsv"
+    path.write_text("pattern\tkd\nUGCAUG\t1.5\nugcatg\t2\n")
+    with pytest.raises(InputError, match=r"kd\.tsv:3: pattern UGCAUG given twice"):
+        read_affinity(path)
+    path.write_text("pattern\tkd\nUGCAUG\t0\n")
+    with pytest.raises(InputError, match=r"kd\.tsv:2: column kd: 0\.0 is not positive"):
+        read_affinity(path)
+    path.write_text("pattern\tkd\tsd\nUGCAUG\t1\t0.1\n")
+    with pytest.raises(InputError, match="value columns kd, sd: name one with affinity_column"):
+        read_affinity(path)
+    assert read_affinity(path, "sd") == {"UGCAUG": 0.1}
+    path.write_text("kmer,kd\nUGCANG,1\n")
+    with pytest.raises(InputError, match=r"kd\.tsv:2: "):
+        read_affinity(path)
+
+
+def test_patterns_run_only_when_configured():
+    from rbpgia.gia.run import settings
+
+    assert "patterns" not in settings()["experiments"]
+    kd = str(Path(__file__).parents[2] / "resources" / "rbfox1_kd" / "rbfox1_auweter2006_kd.tsv")
+    options = settings({"design": {"patterns": {"affinity": kd}}})
+    assert options["experiments"][-1] == "patterns"
+    assert options["design"]["patterns"]["affinity"]["UGCAUGU"] == 0.83  # read once, here
+    assert settings({"design": {"patterns": {"patterns": "UGCAUGU"}}})["design"] == {
+        "patterns": {"patterns": ["UGCAUGU"]}
+    }
+    with pytest.raises(InputError, match=r"gia\.design\.patterns: no patterns given"):
+        settings({"experiments": ["patterns"]})
+    with pytest.raises(InputError, match=r"gia\.design\.patterns: .*missing\.tsv"):
+        settings({"design": {"patterns": {"affinity": "missing.tsv"}}})

@@ -43,10 +43,11 @@ from rbpgia.gia.nulls import (
     shuffle_nulls,
 )
 from rbpgia.gia.predictor import Predictor, as_predictor
-from rbpgia.gia.registry import EXPERIMENTS, MOTIF_EXPERIMENTS
+from rbpgia.gia.registry import DEFAULT_EXPERIMENTS, EXPERIMENTS, MOTIF_EXPERIMENTS
 from rbpgia.gia.stats import bh_fdr, summarise
 
 __all__ = [
+    "DEFAULT_EXPERIMENTS",
     "EXPERIMENTS",
     "MOTIF_EXPERIMENTS",
     "NULL_KINDS",

@@ -8,7 +8,7 @@ report caption ``workflow/report/gia/<name>.rst``. Nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -25,6 +25,9 @@ from rbpgia.gia.experiments.motif_count import headline as motif_count_headline
 from rbpgia.gia.experiments.motif_count import motif_count
 from rbpgia.gia.experiments.mutagenesis import headline as mutagenesis_headline
 from rbpgia.gia.experiments.mutagenesis import kmer_mutagenesis
+from rbpgia.gia.experiments.patterns import headline as patterns_headline
+from rbpgia.gia.experiments.patterns import load_design as patterns_design
+from rbpgia.gia.experiments.patterns import patterns
 from rbpgia.gia.experiments.positional import headline as positional_headline
 from rbpgia.gia.experiments.positional import positional
 from rbpgia.gia.experiments.search import headline as search_headline
@@ -60,7 +63,10 @@ class Experiment:
 
     ``run`` is None for the k-mer search, which takes no motif and runs through
     :mod:`rbpgia.gia.kmer_search`; ``labels`` are the columns that name a row, before the
-    statistics; ``summary`` is one line for help texts.
+    statistics; ``summary`` is one line for help texts. ``by_default``: whether
+    ``gia.experiments: null`` runs it (an experiment that needs the user's input, such as
+    a list of patterns, runs only when its design is configured). ``load_design`` turns
+    design options that name files into values and checks them, before any prediction.
     """
 
     name: str
@@ -69,6 +75,8 @@ class Experiment:
     headline: Callable[[pd.DataFrame], Headline]
     figure: Figure
     summary: str
+    by_default: bool = True
+    load_design: Callable[[Mapping], dict] | None = None
 
     @property
     def needs_motif(self) -> bool:
@@ -108,11 +116,19 @@ _ENTRIES = [
                Figure("grid", rows="five_prime", columns="three_prime",
                       xlabel="3' flanking nucleotide"),
                "the motif with every pair of flanking nucleotides"),
+    Experiment("patterns", patterns, ("condition", "pattern", "length"), patterns_headline,
+               Figure("bars", x="condition"),
+               "each of a list of patterns at the centre, against measured affinity if given",
+               by_default=False, load_design=patterns_design),
 ]  # fmt: skip
 
 EXPERIMENTS: dict[str, Experiment] = {entry.name: entry for entry in _ENTRIES}
 # Experiments on a motif, in the order the workflow runs them.
 MOTIF_EXPERIMENTS: tuple[str, ...] = tuple(e.name for e in _ENTRIES if e.needs_motif)
+# Those that `gia.experiments: null` runs; the others only when their design is configured.
+DEFAULT_EXPERIMENTS: tuple[str, ...] = tuple(
+    e.name for e in _ENTRIES if e.needs_motif and e.by_default
+)
 
 
 def get(name: str) -> Experiment:
@@ -142,6 +158,7 @@ def headline(name: str, result: pd.DataFrame) -> Headline:
 
 
 __all__ = [
+    "DEFAULT_EXPERIMENTS",
     "EXPERIMENTS",
     "MOTIF_EXPERIMENTS",
     "SEARCH",

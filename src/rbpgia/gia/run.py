@@ -58,7 +58,12 @@ def settings(overrides: Mapping | None = None) -> dict:
             raise InputError(f"{SECTION}.{key}: {err.message}") from None
         out[key] = value
     if out["experiments"] is None:
-        out["experiments"] = list(registry.MOTIF_EXPERIMENTS)
+        # Every experiment, less those waiting for input of the user's they were not given.
+        out["experiments"] = [
+            name
+            for name in registry.MOTIF_EXPERIMENTS
+            if name in registry.DEFAULT_EXPERIMENTS or name in out["design"]
+        ]
     for name in out["experiments"]:
         if name not in registry.MOTIF_EXPERIMENTS:
             raise InputError(
@@ -66,11 +71,14 @@ def settings(overrides: Mapping | None = None) -> dict:
                 f"{', '.join(registry.MOTIF_EXPERIMENTS)}"
             )
     out["design"] = {name: design_options(name, given) for name, given in out["design"].items()}
+    for name in out["experiments"]:
+        if registry.get(name).load_design is not None and name not in out["design"]:
+            out["design"][name] = design_options(name, {})  # names what it lacks
     return out
 
 
 # Design options that take a list: a single value given alone becomes a list of one.
-LIST_OPTIONS = ("spacings", "positions", "anchors")
+LIST_OPTIONS = ("spacings", "positions", "anchors", "patterns")
 # Arguments every experiment takes from the run path, never from its design options.
 RUN_ARGUMENTS = ("predict", "nulls", "motif", "rng", "baseline", "n_boot", "confidence")
 
@@ -101,6 +109,12 @@ def design_options(name: str, given: Mapping) -> dict:
     for key in LIST_OPTIONS:
         if key in options and not isinstance(options[key], (list, tuple)):
             options[key] = [options[key]]
+    load = registry.get(name).load_design
+    if load is not None:
+        try:
+            options = load(options)
+        except InputError as error:
+            raise InputError(f"{where}: {error}") from None
     return options
 
 

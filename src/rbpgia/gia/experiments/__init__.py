@@ -15,6 +15,7 @@ from rbpgia.gia.experiments.gc_bias import gc_bias
 from rbpgia.gia.experiments.hairpin import hairpin
 from rbpgia.gia.experiments.motif_count import motif_count
 from rbpgia.gia.experiments.mutagenesis import kmer_mutagenesis
+from rbpgia.gia.experiments.patterns import patterns
 from rbpgia.gia.experiments.positional import positional
 from rbpgia.gia.experiments.spacing import feasible_spacings, spacing
 
@@ -25,6 +26,7 @@ __all__ = [
     "hairpin",
     "kmer_mutagenesis",
     "motif_count",
+    "patterns",
     "positional",
     "spacing",
 ]

@@ -311,6 +311,31 @@ def test_figure2_with_affinity_has_every_panel():
     }
 
 
+def test_figure2_draws_the_patterns_table_against_affinity():
+    from rbpgia.gia.experiments.patterns import affinity_fit
+
+    kd = pd.read_csv(
+        Path(__file__).parents[1] / "resources" / "rbfox1_kd" / "rbfox1_auweter2006_kd.tsv",
+        sep="\t",
+    )
+    importance = 3.0 - 0.4 * np.log(kd["kd_ratio"].to_numpy())
+    table = pd.DataFrame(
+        {
+            "experiment": "patterns",
+            "pattern": kd["pattern"],
+            **stat_columns(importance),
+            "affinity": kd["kd_ratio"],
+            "log_affinity": np.log(kd["kd_ratio"]),
+        }
+    )
+    table = table.assign(**affinity_fit(table["log_affinity"], table["importance"]))
+    fig = paper.figure2("RNCMPT00168", "UGCAUG", patterns=table, **figure2_inputs())
+    assert paper.not_run_notes(fig) == []
+    title = paper.panel_title(fig.axes[-1])
+    assert title.startswith("GIA vs measured affinity\n7 patterns: r = -1.00")
+    assert "UGCAUAU" in {t.get_text() for t in fig.axes[-1].texts}
+
+
 def test_figure2_without_affinity_or_experiments_shows_notes():
     inputs = figure2_inputs()
     inputs.update(kmer_mutagenesis=None, motif_count=None, spacing=None, ism=())

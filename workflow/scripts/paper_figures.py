@@ -111,6 +111,7 @@ fig = paper.figure2(
     spacing=tables.get((rbp, "spacing")),
     affinity=affinity,
     affinity_label=affinity_label,
+    patterns=tables.get((rbp, "patterns")),
 )
 selection["figure2"] = {"rbp": rbp, "motif": motif, "how": how, "notes": paper.not_run_notes(fig)}
 paper.save_paper_figure(fig, stems[2])

@@ -11,6 +11,7 @@ from matplotlib.gridspec import GridSpec
 from matplotlib.ticker import MaxNLocator
 from scipy import stats
 
+from rbpgia.gia.experiments.patterns import MIN_FIT as PATTERNS_MIN_FIT
 from rbpgia.gia.experiments.spacing import INTERACTION
 from rbpgia.plots.logos import draw_heights, draw_logo, shared_ylim
 from rbpgia.plots.paper.analysis import affinity_join, mutagenesis_logo_matrix
@@ -24,7 +25,7 @@ from rbpgia.plots.paper.common import (
     panel_labels,
     zero_line,
 )
-from rbpgia.plots.style import GREY, PALETTE, PAPER_WIDTH, paper_style, plt
+from rbpgia.plots.style import GREY, PALETTE, PAPER_MIN_FONT, PAPER_WIDTH, paper_style, plt
 
 MATCH_COLORS = {"≥2 mismatches": GREY, "1 mismatch": PALETTE[1], "exact match": PALETTE[0]}
 
@@ -41,6 +42,7 @@ def figure2(
     affinity: pd.DataFrame | None = None,
     affinity_label: str = "measured affinity",
     top_kmers: int = 10,
+    patterns: pd.DataFrame | None = None,
 ) -> Figure:
     """Figure 2: a motif-driven RBP.
 
@@ -60,6 +62,10 @@ def figure2(
         Measured affinities (``kmer``, ``affinity``), joined to the k-mer search.
     affinity_label : str
         Axis label of the measured affinity, with its unit.
+    patterns : pd.DataFrame or None
+        The GIA ``patterns`` table; with measured values for at least 3 patterns (an
+        affinity table in ``gia.design.patterns``) panel G shows it instead of the k-mer
+        join: importance against ln affinity, as the paper's RBFOX1 panel.
 
     Panels: A prediction scatter coloured by best motif match, B top k-mers, C GIA
     mutagenesis logo of the motif, D ISM logos of the top probes, E motif count effect,
@@ -82,7 +88,10 @@ def figure2(
         panel_ism(ism_axes, ism)
         panel_motif_count(ax_count, motif_count, motif)
         panel_spacing(ax_spacing, spacing)
-        panel_affinity(ax_affinity, kmer_search, affinity, affinity_label)
+        if patterns is not None and patterns["fit_n"].iloc[0] >= PATTERNS_MIN_FIT:
+            panel_patterns(ax_affinity, patterns)
+        else:
+            panel_affinity(ax_affinity, kmer_search, affinity, affinity_label)
         panel_labels([ax_scatter, ax_kmers, ax_mut, ism_axes[0], ax_count, ax_spacing, ax_affinity])
         fig.suptitle(f"Figure 2. A motif-driven RBP: {rbp} ({motif})")
     return fig
@@ -254,3 +263,25 @@ def panel_affinity(
             "(a TSV with columns kmer,\naffinity) to compare",
             title="GIA vs measured affinity",
         )
+
+
+def panel_patterns(ax, table: pd.DataFrame) -> None:
+    """G: GIA importance of each configured pattern against its ln measured affinity."""
+    measured = table[np.isfinite(table["log_affinity"])].sort_values("log_affinity")
+    ax.errorbar(
+        measured["log_affinity"], measured["importance"], yerr=ci_errors(measured),
+        fmt="o", ms=4, color=PALETTE[0], capsize=2, lw=0.8,
+    )  # fmt: skip
+    first = table.iloc[0]
+    x = measured["log_affinity"].to_numpy()
+    ax.plot(x, first["slope"] * x + first["intercept"], color=PALETTE[1], lw=0.9)
+    for row in measured.itertuples():
+        ax.annotate(row.pattern, (row.log_affinity, row.importance), fontsize=PAPER_MIN_FONT,
+                    xytext=(3, 3), textcoords="offset points")  # fmt: skip
+    zero_line(ax)
+    ax.set(
+        xlabel="ln measured affinity (e.g. ln K_D)",
+        ylabel=f"GIA {IMPORTANCE}",
+        title=f"GIA vs measured affinity\n{int(first['fit_n'])} patterns: "
+        f"r = {first['pearson_r']:.2f}, p = {first['fit_p']:.2g}",
+    )

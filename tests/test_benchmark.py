@@ -159,5 +159,5 @@ def test_figure1_shows_the_published_methods_and_the_test():
     labels = {t.get_text() for t in fig.axes[0].get_yticklabels()}
     assert labels == {"residualbind", "deepbind_cnn"} | {f"{m} (published)" for m in METHODS}
     title = fig.axes[0].get_title(loc="left")
-    assert "vs ThermoNet (strongest published): mean Δ +0.003, n = 2, too few to test" in title
-    assert "Wilcoxon p = n/a" in fig.axes[1].get_title(loc="left")
+    assert "vs ThermoNet (strongest published):\nmean Δ +0.003, n = 2, too few to test" in title
+    assert "2/2 better; too few to test" in fig.axes[1].get_title(loc="left")

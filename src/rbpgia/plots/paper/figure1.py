@@ -109,7 +109,7 @@ def published_line(test: dict) -> str:
         else "too few to test"  # a p of 0.5 from 2 pairs would read as evidence
     )
     return (
-        f"vs {test['method']} (strongest published): mean Δ "
+        f"vs {test['method']} (strongest published):\nmean Δ "
         f"{test['reference_mean_r'] - test['method_mean_r']:+.3f}, n = {test['n']}, {verdict}"
     )
 
@@ -152,12 +152,13 @@ def panel_baseline(ax, main_model: str, compared: tuple[str, pd.Series] | None) 
     else:
         ax.set_xticks([])
     p_value = wilcoxon_p(delta)
+    test = f"Wilcoxon p = {p_value:.2g}" if np.isfinite(p_value) else "too few to test"
     ax.set(
         xlabel="RBPs, ranked by Δ" if len(delta) > 20 else "RBP (ranked by Δ)",
         ylabel=f"Δ {PEARSON}\n({main_model} − {strongest})",
         title=f"{main_model} vs strongest baseline ({strongest})\n"
         f"median Δ {delta.median():+.3f}; {int((delta > 0).sum())}/{len(delta)} "
-        f"better; Wilcoxon p = {'n/a' if not np.isfinite(p_value) else f'{p_value:.2g}'}",
+        f"better; {test}",
     )
 
 

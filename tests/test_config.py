@@ -208,6 +208,10 @@ def test_gia_settings_come_from_the_schema_and_name_the_key():
     assert settings({"experiments": ["hairpin"]})["experiments"] == ["hairpin"]
     with pytest.raises(InputError, match=r"gia\.experiments: unknown experiment 'loops'"):
         settings({"experiments": ["loops"]})
+    motifs = {"RNCMPT00168": "UGCAUG"}  # its schema refers to $defs (safe names)
+    assert settings({"motifs": motifs})["motifs"] == motifs
+    with pytest.raises(InputError, match=r"gia\.motifs: '\.\./x' does not match"):
+        settings({"motifs": {"../x": "UGCAUG"}})
     with pytest.raises(InputError, match=r"gia\.k: 9 is greater than the maximum of 8"):
         settings({"k": 9})
     with pytest.raises(InputError, match=r"gia\.bogus: unknown setting"):

@@ -53,7 +53,8 @@ def settings(overrides: Mapping | None = None) -> dict:
         if key not in keys:
             raise InputError(f"{SECTION}.{key}: unknown setting; known: {', '.join(keys)}")
         try:
-            jsonschema.validate(value, keys[key])
+            # With the schema's $defs, which keys such as `motifs` refer to.
+            jsonschema.validate(value, {**keys[key], "$defs": schema.load_schema()["$defs"]})
         except jsonschema.ValidationError as err:
             raise InputError(f"{SECTION}.{key}: {err.message}") from None
         out[key] = value

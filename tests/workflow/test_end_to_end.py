@@ -40,7 +40,15 @@ TINY = {
     },
     "encode": {"threads": 2},
     "training": {"epochs": 30, "patience": 2, "lr_patience": 1, "threads": 1},
-    "gia": {"n_null": 60, "n_boot": 200, "k": 4, "ism_probes": 2, "threads": 1},
+    "gia": {
+        "n_null": 60,
+        "n_boot": 200,
+        "k": 4,
+        "ism_probes": 2,
+        "threads": 1,
+        # R_STRUCT's hairpin experiment is asked of a pu model too (trained for it alone).
+        "structure_models": {"R_STRUCT": "pu"},
+    },
 }
 
 
@@ -106,6 +114,54 @@ def test_workflow_produces_every_output(finished_run):
         # Every GIA table names its experiment and the nulls it was measured on.
         assert set(table["experiment"]) == {experiment}
         assert set(table["null"]) == {"profile"}
+
+
+@pytest.mark.slow
+def test_structure_model_answers_the_hairpin_check(finished_run):
+    """gia.structure_models: a pu model for R_STRUCT only, its hairpin table used downstream."""
+    out = finished_run / "results" / "tiny"
+    assert sorted(p.parent.name for p in out.glob("models/residualbind_pu_log/*/model.keras")) == [
+        "R_STRUCT"
+    ]
+    structure = pd.read_csv(out / "gia" / "residualbind_pu_log" / "R_STRUCT" / "hairpin.tsv", sep="\t")
+    sequence = pd.read_csv(out / "gia" / "residualbind_seq_log" / "R_STRUCT" / "hairpin.tsv", sep="\t")
+    # Same motif (the main model's search), same design rows; the pu model refolded them.
+    assert structure["motif"].tolist() == sequence["motif"].tolist()
+    assert structure["condition"].tolist() == sequence["condition"].tolist()
+    assert structure["structure_recomputed"].all() and not sequence["structure_recomputed"].any()
+    assert not np.allclose(structure["importance"], sequence["importance"])
+    summary = pd.read_csv(out / "gia" / "summary.tsv", sep="\t")
+    models = dict(zip(zip(summary["rbp"], summary["experiment"]), summary["model"], strict=True))
+    assert models["R_STRUCT", "hairpin"] == "residualbind_pu_log"
+    assert models["R_ADD", "hairpin"] == models["R_STRUCT", "motif_count"] == "residualbind_seq_log"
+    validation = pd.read_csv(out / "gia" / "validation.tsv", sep="\t")
+    hairpin = validation[(validation["rbp"] == "R_STRUCT") & (validation["experiment"] == "hairpin")]
+    assert hairpin["model"].tolist() == ["residualbind_pu_log"]
+    loop_minus_stem = structure.loc[structure["condition"] == "loop - stem", "importance"].item()
+    assert f"{loop_minus_stem:+.4f}" in hairpin["observed"].item()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("gia", "message"),
+    [
+        ({"structure_models": {"R_NONE": "pu"}}, "R_NONE not among the modelled RBPs"),
+        (
+            {"structure_models": {"R_STRUCT": "pu"}, "experiments": ["motif_count"]},
+            "the hairpin experiment is not run",
+        ),
+        ({"structure_models": {"R_STRUCT": "seq"}}, "config key gia.structure_models"),
+    ],
+)
+def test_bad_structure_models_are_named(finished_run, gia, message):
+    config = copy.deepcopy(TINY)
+    config["gia"].update(gia)
+    try:
+        result = snakemake(finished_run, "--cores", "1", "--dry-run", config=config)
+    finally:
+        (finished_run / "config" / "config.yaml").write_text(yaml.safe_dump(TINY))
+    assert result.returncode != 0
+    assert message in result.stdout + result.stderr
 
 
 @pytest.mark.slow

@@ -1,3 +1,4 @@
+import re
 import sys
 from pathlib import Path
 
@@ -112,6 +113,7 @@ def job_files(name, rbps=None):
 
 def all_targets(wildcards):
     rbps = selected_rbps()
+    check_structure_models(rbps)
     model = gia_model()
     targets = [
         f"{OUT}/data/summary.tsv",
@@ -136,8 +138,13 @@ GIA_EXPERIMENTS = config["gia"]["experiments"]
 GIA_SHARED_SETTINGS = {
     key: value
     for key, value in config["gia"].items()
-    if key not in ("experiments", "design", "motifs")
+    if key not in ("experiments", "design", "motifs", "structure_models")
 }
+# What the experiments depend on: which RBPs also get a structure model does not change them.
+GIA_EXPERIMENT_SETTINGS = {
+    key: value for key, value in config["gia"].items() if key != "structure_models"
+}
+STRUCTURE_MODELS = config["gia"]["structure_models"]
 GIA_DIR = f"{OUT}/gia/{{model}}/{{rbp}}"
 
 
@@ -163,11 +170,54 @@ def training_priority(wildcards):
     return 20 if variant == gia_model() else BASELINE_PRIORITY
 
 
+def structure_model(rbp):
+    """The structure-reading model the hairpin experiment runs on for ``rbp``, or None."""
+    if rbp not in STRUCTURE_MODELS:
+        return None
+    training = config["training"]
+    return f"{training['models'][0]}_{STRUCTURE_MODELS[rbp]}_{training['norms'][0]}"
+
+
+def check_structure_models(rbps):
+    """gia.structure_models names modelled RBPs, a structure input and a run hairpin."""
+    if not STRUCTURE_MODELS:
+        return
+    unknown = sorted(set(STRUCTURE_MODELS) - set(rbps))
+    if unknown:
+        raise WorkflowError(
+            f"config key gia.structure_models: {', '.join(unknown)} not among the modelled "
+            f"RBPs ({', '.join(rbps)})"
+        )
+    if "hairpin" not in GIA_EXPERIMENTS:
+        raise WorkflowError(
+            "config key gia.structure_models: the hairpin experiment is not run; add it to "
+            "gia.experiments (or leave gia.experiments null)"
+        )
+    main_input = config["training"]["inputs"][0]
+    same = sorted(rbp for rbp, kind in STRUCTURE_MODELS.items() if kind == main_input)
+    if same:
+        raise WorkflowError(
+            f"config key gia.structure_models: {', '.join(same)} already analysed with "
+            f"{main_input} input (training.inputs[0])"
+        )
+
+
+def gia_table_model(rbp, experiment):
+    """The model whose table answers ``experiment`` for ``rbp``."""
+    if experiment == "hairpin" and rbp in STRUCTURE_MODELS:
+        return structure_model(rbp)
+    return gia_model()
+
+
 def gia_tables(rbps=None):
-    """Every GIA table of the main model: (rbp, experiment, path)."""
+    """Every GIA table the summary, validation and figures read: (rbp, experiment, path).
+
+    The main model's, except the hairpin table of an RBP in gia.structure_models, which
+    comes from its structure-reading model.
+    """
     rbps = selected_rbps() if rbps is None else rbps
     return [
-        (rbp, experiment, f"{OUT}/gia/{gia_model()}/{rbp}/{experiment}.tsv")
+        (rbp, experiment, f"{OUT}/gia/{gia_table_model(rbp, experiment)}/{rbp}/{experiment}.tsv")
         for rbp in rbps
         for experiment in ["kmer_search", *GIA_EXPERIMENTS]
     ]

@@ -60,8 +60,50 @@ if GIA_EXPERIMENTS:
             **sized(2000, 60 + 20 * len(GIA_EXPERIMENTS)),
             gpu=gpu("gia"),
         params:
-            settings=config["gia"],
+            settings=GIA_EXPERIMENT_SETTINGS,
             experiments=GIA_EXPERIMENTS,
+        wildcard_constraints:
+            model=re.escape(gia_model()),
+        script:
+            "../scripts/gia_experiments.py"
+
+
+if STRUCTURE_MODELS:
+
+    # The hairpin experiment on an RBP's structure-reading model (gia.structure_models),
+    # with the motif the main model's k-mer search chose, so both models answer the same
+    # question about the same motif.
+    rule gia_structure:
+        input:
+            h5=f"{OUT}/encoded/probes.h5",
+            model=f"{OUT}/models/{{model}}/{{rbp}}/model.keras",
+            kmers=f"{OUT}/gia/{gia_model()}/{{rbp}}/kmer_search.tsv",
+        output:
+            tables=[f"{GIA_DIR}/hairpin.tsv"],
+            figures=[
+                report(
+                    f"{GIA_DIR}/hairpin.png",
+                    caption="../report/gia/hairpin.rst",
+                    category="GIA",
+                    subcategory="hairpin",
+                    labels={"RBP": "{rbp}", "figure": "hairpin", "model": "{model}"},
+                )
+            ],
+        log:
+            f"{LOGS}/gia/{{model}}/{{rbp}}/experiments.log",
+        benchmark:
+            f"{TIMINGS}/gia_experiments/{{model}}/{{rbp}}.tsv"
+        conda:
+            ENV
+        threads: config["gia"]["threads"]
+        resources:
+            **sized(2000, 80),
+            gpu=gpu("gia"),
+        params:
+            settings=GIA_EXPERIMENT_SETTINGS,
+            experiments=["hairpin"],
+        wildcard_constraints:
+            model="|".join(re.escape(structure_model(rbp)) for rbp in STRUCTURE_MODELS),
         script:
             "../scripts/gia_experiments.py"
 
@@ -151,8 +193,10 @@ rule gia_summary:
     resources:
         **sized(2000, 15),
     params:
-        model=gia_model(),
-        labels=lambda w: [(rbp, experiment) for rbp, experiment, _ in gia_tables()],
+        labels=lambda w: [
+            (rbp, gia_table_model(rbp, experiment), experiment)
+            for rbp, experiment, _ in gia_tables()
+        ],
     script:
         "../scripts/gia_summary.py"
 
@@ -180,6 +224,9 @@ if FORMAT == "synthetic":
         resources:
             **sized(1000, 10),
         params:
-            labels=lambda w: [(rbp, experiment) for rbp, experiment, _ in gia_tables()],
+            labels=lambda w: [
+                (rbp, gia_table_model(rbp, experiment), experiment)
+                for rbp, experiment, _ in gia_tables()
+            ],
         script:
             "../scripts/gia_validation.py"

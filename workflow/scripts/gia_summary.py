@@ -13,10 +13,10 @@ with fast_imports():
     from rbpgia.io import atomic_path
     from rbpgia.plots.gia import plot_summary
 
-model = snakemake.params.model
+# (rbp, model, experiment): a structure model answers the hairpin table of some RBPs.
 tables = {
-    (rbp, model, experiment): pd.read_csv(path, sep="\t")
-    for (rbp, experiment), path in zip(snakemake.params.labels, snakemake.input.tables, strict=True)
+    tuple(label): pd.read_csv(path, sep="\t")
+    for label, path in zip(snakemake.params.labels, snakemake.input.tables, strict=True)
 }
 summary = summarise(tables)
 with atomic_path(snakemake.output.table) as tmp:

@@ -16,11 +16,18 @@ with fast_imports():
 
 with open(snakemake.input.truth) as handle:
     truth = json.load(handle)
-tables = {}
-for (rbp, experiment), path in zip(snakemake.params.labels, snakemake.input.tables, strict=True):
+tables, models = {}, {}
+for (rbp, model, experiment), path in zip(
+    snakemake.params.labels, snakemake.input.tables, strict=True
+):
     tables.setdefault(rbp, {})[experiment] = pd.read_csv(path, sep="\t")
+    models[rbp, experiment] = model
 verdicts = pd.concat(
     [validate_rbp(rbp, truth["rbps"][rbp], tables[rbp]) for rbp in tables], ignore_index=True
+)
+# Which model answered each check: a structure model answers some RBPs' hairpin check.
+verdicts.insert(
+    2, "model", [models[row.rbp, row.experiment] for row in verdicts.itertuples()]
 )
 with atomic_path(snakemake.output[0]) as tmp:
     verdicts.to_csv(tmp, sep="\t", index=False)

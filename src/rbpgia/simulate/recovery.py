@@ -250,7 +250,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     table = pd.read_csv(args.table, sep="\t")
     with pd.option_context("display.width", 160, "display.max_colwidth", 60):
-        print(table[["rbp", "experiment", "expected", "observed", "passed"]].to_string(index=False))
+        # `model` is there when the workflow wrote the table (which model answered each check).
+        shown = ["rbp", "model", "experiment", "expected", "observed", "passed"]
+        print(table[[c for c in shown if c in table]].to_string(index=False))
     passed = int(table["passed"].sum())
     print(f"\n{passed} of {len(table)} checks against the planted truth pass.")
     for row in table[~table["passed"].astype(bool)].itertuples():

@@ -7,6 +7,7 @@ import pandas as pd
 
 from rbpgia.encode.onehot import decode as decode_onehot
 from rbpgia.errors import InputError
+from rbpgia.gia import support
 from rbpgia.gia.embed import as_onehot, pattern_codes, real_regions
 from rbpgia.gia.experiments import design
 from rbpgia.gia.predictor import as_predictor
@@ -190,6 +191,18 @@ def motif_count(
         intercept=intercept,
         r2=r2,
     )
+
+
+def count_support(training: support.Training, table: pd.DataFrame, design_options) -> pd.DataFrame:
+    """Support of ``n`` sites: training probes with at least ``n`` non-overlapping copies."""
+    motif = str(table["motif"].iloc[0])
+    found = support.mismatches(training, motif)
+    copies = [support.non_overlapping(found <= mm, len(motif)) for mm in (0, 1)]
+    counts = {
+        str(n): (support.count(copies[0] >= n), support.count(copies[1] >= n))
+        for n in table.loc[table["kind"] == "condition", "n_sites"].astype(int)
+    }
+    return support.rows_support(table, counts)
 
 
 def line_fit(x, y) -> tuple[float, float, float]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from rbpgia.gia import support
 from rbpgia.gia.embed import pattern_codes
 from rbpgia.gia.experiments import design
 from rbpgia.gia.predictor import as_predictor
@@ -67,6 +68,12 @@ def kmer_mutagenesis(
     for offset, (column, values) in enumerate(labels.items()):
         result.insert(4 + offset, column, list(values))
     return result
+
+
+def count_support(training: support.Training, table: pd.DataFrame, design_options) -> pd.DataFrame:
+    """Support of a variant: training probes holding it (anywhere)."""
+    counts = {kmer: support.counted(training, kmer) for kmer in table["kmer"].unique()}
+    return support.rows_support(table, counts)
 
 
 def headline(result: pd.DataFrame) -> design.Headline:

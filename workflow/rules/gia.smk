@@ -36,6 +36,8 @@ if GIA_EXPERIMENTS:
         input:
             h5=f"{OUT}/encoded/probes.h5",
             model=f"{OUT}/models/{{model}}/{{rbp}}/model.keras",
+            # Its normaliser: how many training probes of the motif sit at the clip cap.
+            metrics=f"{OUT}/models/{{model}}/{{rbp}}/metrics.json",
             kmers=f"{GIA_DIR}/kmer_search.tsv",
         output:
             tables=[f"{GIA_DIR}/{experiment}.tsv" for experiment in GIA_EXPERIMENTS],

@@ -294,3 +294,33 @@ def test_min_support_is_a_checked_setting():
     assert settings()["min_support"] == 10
     with pytest.raises(InputError, match="gia.min_support"):
         settings({"min_support": -1})
+
+
+def test_headlines_name_the_extrapolated_rows_they_read(nulls):
+    from rbpgia.headlines import COLUMNS, summarise
+
+    options = settings({"n_null": 10, "n_boot": 100, "min_support": 2})
+    run = prepare(Predictor(count_copies, "seq"), nulls, options)
+    pool = training(POOL)
+    tables = {
+        ("R", "m", name): run_experiment(run, name, MOTIF, options, training=pool, **design)
+        for name, design in [
+            ("motif_count", {}),
+            ("flanks", {}),
+            ("spacing", {"spacings": [4, 8]}),
+            ("hairpin", {"check_folds": False}),
+        ]
+    }
+    summary = summarise(tables)
+    assert list(summary.columns) == COLUMNS
+    summary = summary.set_index("experiment")
+    # The slope is read from every count: 2 and 3 copies (support 1 < 2) are extrapolated.
+    assert summary.loc["motif_count", "extrapolated"] == (
+        "2 (1 probes), 3 (1 probes), 2 - 1 (1 probes), 3 - 2 (1 probes)"
+    )
+    flank_table = tables[("R", "m", "flanks")]
+    best_flank = flank_table.loc[flank_table["importance"].idxmax()]  # as the headline reads
+    expected = "" if best_flank["support"] >= 2 else f"{best_flank['condition']} ("
+    assert summary.loc["flanks", "extrapolated"].startswith(expected)
+    # Hairpin support is unknown without structure profiles: nothing is claimed.
+    assert summary.loc["hairpin", "extrapolated"] == ""

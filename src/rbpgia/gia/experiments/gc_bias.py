@@ -149,4 +149,5 @@ def headline(result: pd.DataFrame) -> design.Headline:
         f"5' {five['importance']:+.3g} [{five['ci_low']:.3g}, {five['ci_high']:.3g}], "
         f"3' {three['importance']:+.3g} [{three['ci_low']:.3g}, {three['ci_high']:.3g}]"
     )
-    return design.Headline("GC k-mer effect beside the motif (mean of ends)", value, detail)
+    line = design.Headline("GC k-mer effect beside the motif (mean of ends)", value, detail)
+    return line.reading(pd.DataFrame([five, three]))

@@ -299,4 +299,5 @@ def headline(result: pd.DataFrame) -> design.Headline:
     row = design.row_named(result, LOOP_MINUS_STEM)
     loop, stem = design.row_named(result, LOOP_EFFECT), design.row_named(result, STEM_EFFECT)
     detail = f"loop effect {loop['importance']:.3g}, stem effect {stem['importance']:.3g}"
-    return design.Headline.of_row("loop minus stem, net of position", row, detail)
+    line = design.Headline.of_row("loop minus stem, net of position", row, detail)
+    return line.reading(pd.DataFrame([row, loop, stem]))

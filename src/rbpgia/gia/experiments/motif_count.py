@@ -229,4 +229,5 @@ def headline(result: pd.DataFrame) -> design.Headline:
     added = [one["importance"], *increments(result)["importance"]]
     r2 = float(result["r2"].iloc[0])
     detail = "per added site " + ", ".join(f"{v:.3g}" for v in added) + f"; R^2 {r2:.3f}"
-    return design.Headline("slope per extra site", float(result["slope"].iloc[0]), detail)
+    line = design.Headline("slope per extra site", float(result["slope"].iloc[0]), detail)
+    return line.reading(result)

@@ -82,4 +82,5 @@ def headline(result: pd.DataFrame) -> design.Headline:
     worst = mutants.loc[mutants["importance"].idxmin()]
     wild = result[result["wild_type"].astype(bool)].iloc[0]
     detail = f"most damaging: {worst['nucleotide']} at {int(worst['position'])}"
-    return design.Headline.of_row("wild-type importance", wild, detail)
+    line = design.Headline.of_row("wild-type importance", wild, detail)
+    return line.reading(pd.DataFrame([wild, worst]))

@@ -122,4 +122,5 @@ def headline(result: pd.DataFrame) -> design.Headline:
     best = best_row(result)
     where = {"5p": "nt from the 5' end", "3p": "nt from the 3' end", "frame": "column"}
     detail = f"best at {int(best['offset'])} {where[best['anchor']]}"
-    return design.Headline("best motif start (mean column)", float(best["position"]), detail)
+    line = design.Headline("best motif start (mean column)", float(best["position"]), detail)
+    return line.reading(best.to_frame().T)

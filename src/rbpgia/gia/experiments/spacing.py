@@ -225,4 +225,5 @@ def headline(result: pd.DataFrame) -> design.Headline:
     part = interactions(result)
     best = part.loc[part["importance"].idxmax()]
     detail = f"interaction {best['importance']:.3g} [{best['ci_low']:.3g}, {best['ci_high']:.3g}]"
-    return design.Headline("gap of strongest cooperativity (nt)", float(best["spacing"]), detail)
+    line = design.Headline("gap of strongest cooperativity (nt)", float(best["spacing"]), detail)
+    return line.reading(best.to_frame().T)

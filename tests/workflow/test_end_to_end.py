@@ -106,6 +106,30 @@ def test_workflow_produces_every_output(finished_run):
         # Every GIA table names its experiment and the nulls it was measured on.
         assert set(table["experiment"]) == {experiment}
         assert set(table["null"]) == {"profile"}
+    # Every experiment's conditions carry their training support, counted over R_ADD's
+    # measured Set A probes (with their structure profiles: hairpin too).
+    gia_dir = out / "gia" / "residualbind_seq_log" / "R_ADD"
+    n_set_a = int(experiments.set_index("experiment").loc["R_ADD", "n_set_a"])
+    for experiment in ("kmer_mutagenesis", "positional", "motif_count", "spacing"):
+        table = pd.read_csv(gia_dir / f"{experiment}.tsv", sep="\t")
+        assert list(table.columns[-3:]) == ["support", "support_1mm", "extrapolated"]
+        conditions = table[table["kind"] == "condition"]
+        assert conditions["support"].notna().all(), experiment
+        assert conditions["support"].between(0, n_set_a).all(), experiment
+        assert (conditions["support"] <= conditions["support_1mm"]).all(), experiment
+        assert (conditions["extrapolated"] == (conditions["support"] < 10)).all(), experiment
+    for experiment in ("gc_bias", "hairpin", "flanks"):
+        table = pd.read_csv(gia_dir / f"{experiment}.tsv", sep="\t")
+        assert table.loc[table["kind"] == "condition", "support"].notna().all(), experiment
+    counts = pd.read_csv(gia_dir / "motif_count.tsv", sep="\t").set_index("condition")
+    # At least n copies: never more probes for more copies.
+    assert counts.loc["1", "support"] >= counts.loc["2", "support"] >= counts.loc["3", "support"]
+    assert counts.loc["3 - 2", "support"] == counts.loc["3", "support"]
+    log = (out / "logs" / "gia" / "residualbind_seq_log" / "R_ADD" / "experiments.log").read_text()
+    assert f"support counted over {n_set_a} training probes (Set A)" in log
+    summary = pd.read_csv(out / "data" / "summary.tsv", sep="\t")
+    assert {"n_capped", "capped_fraction"} <= set(summary.columns)
+    assert "extrapolated" in pd.read_csv(out / "gia" / "summary.tsv", sep="\t").columns
 
 
 @pytest.mark.slow

@@ -176,8 +176,12 @@ def test_motif_count_of_a_dna_motif_is_additive(tables, files):
 
 
 def test_train_gives_each_condition_its_support(tables):
-    table, _, _, stderr = tables["motif_count_train"]
+    table, _, stdout, stderr = tables["motif_count_train"]
     assert "support counted over 4 training probes (no structure profiles" in stderr
+    # The summary line says what the headline (the slope, read from every count) rests on.
+    assert (
+        "; extrapolated: 2 (1 probes), 3 (0 probes), 2 - 1 (1 probes), 3 - 2 (0 probes);" in stdout
+    )
     assert table["support"].tolist() == TRAIN_SUPPORT[0]
     assert table["support_1mm"].tolist() == TRAIN_SUPPORT[1]
     # --min-support 2: one copy is supported; two and three copies, and their steps, not.
@@ -300,6 +304,7 @@ def test_report_draws_every_table(capsys, tables, files):
     assert len(stdout.strip().splitlines()) == len(paths)
     assert [registry.experiment_of(table) for table, _, _, _ in tables.values()] == [
         "kmer_search",
+        "motif_count",
         "motif_count",
         "gc_bias",
         "gc_bias",

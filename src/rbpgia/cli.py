@@ -297,7 +297,10 @@ def figure_title(experiment: str, table) -> str:
 
 
 def headline_text(experiment: str, table) -> str:
-    """The table's headline (:func:`rbpgia.gia.registry.headline`) in a few words."""
+    """The table's headline (:func:`rbpgia.gia.registry.headline`) in a few words.
+
+    It names the rows it was read from that are extrapolated, if any.
+    """
     from rbpgia.gia.registry import headline
 
     try:
@@ -305,7 +308,9 @@ def headline_text(experiment: str, table) -> str:
     except (KeyError, IndexError, ValueError, TypeError):
         return "no headline"
     ci = f" [{line.ci_low:.4g}, {line.ci_high:.4g}]" if math.isfinite(line.ci_low) else ""
-    return f"{line.what} {line.value:.4g}{ci}" + (f" ({line.detail})" if line.detail else "")
+    text = f"{line.what} {line.value:.4g}{ci}" + (f" ({line.detail})" if line.detail else "")
+    # Rows too few training probes hold: the number is then the model's extrapolation.
+    return text + (f"; extrapolated: {line.extrapolated}" if line.extrapolated else "")
 
 
 def _progress(**options):

@@ -12,13 +12,17 @@ in it, as the nulls are), with each probe's real region and, when known, its Vie
 structure profiles. Every count is a vectorised pass over all probes:
 
 * :func:`mismatches` of a pattern at every window, and :func:`hits` with at most a given
-  number of them, windows touching padding never matching;
+  number of them, windows touching padding never matching; :func:`rich_windows` (windows
+  with at least so many of some letters, e.g. G/C);
 * :func:`holding` (some window hits), :func:`non_overlapping` (the most disjoint copies),
   :func:`pair_at_gap`, :func:`at_column`, :func:`in_context` (a copy whose mean structure
-  probability over its letters reaches :data:`CONTEXT_PROBABILITY`);
+  probability over its letters reaches :data:`CONTEXT_PROBABILITY`); :func:`counted` gives
+  a pattern's (exact, one-mismatch) count in one call;
 * :func:`rows_support` lays counts out as a table's ``support`` and ``support_1mm`` columns:
   conditions counted by each experiment (``Experiment.support`` in the registry), controls
-  left empty, contrasts the least-supported condition they involve.
+  left empty, contrasts the least-supported condition they involve; :func:`with_support`
+  adds them and ``extrapolated`` to a table, :func:`extrapolated` and
+  :func:`extrapolated_note` read them back (figures, headlines, validation).
 
 How each experiment counts is written down in docs/gia.md.
 """

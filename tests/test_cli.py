@@ -26,6 +26,15 @@ from rbpgia.gia import registry
 
 MOTIF = "GCA"
 N_NULL = "20"
+# Training probes for --train: GCAT twice, once, one letter off (GCAA), and not at all.
+TRAIN = [
+    "AAGCATAAAAGCATAAAAAAAAAAAAAAAAAA",
+    "GCATAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    "GCAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC",
+]
+# Support of 1, 2 and 3 copies of GCAT in TRAIN (exact, one mismatch), and of 2 - 1, 3 - 2.
+TRAIN_SUPPORT = ([2, 1, 0, 1, 0], [3, 1, 0, 1, 0])
 
 
 def _random_probes(rng, n):
@@ -56,10 +65,12 @@ def files(tmp_path_factory):
     sequences = _random_probes(rng, 200)
     lines = [f"{s:.3f} {q}" for s, q in zip(rng.normal(size=200), sequences, strict=True)]
     (root / "probes_setB.txt").write_text("\n".join(lines) + "\n")
+    (root / "train.txt").write_text("\n".join(TRAIN) + "\n")
     return {
         "root": root,
         "model": str(root / "model.keras"),
         "background": str(root / "probes_setB.txt"),
+        "train": str(root / "train.txt"),
         "sequences": sequences,
     }
 
@@ -85,6 +96,17 @@ def tables(files):
     runs = {
         "kmer_search": ["kmer_search", "--k", "3"],
         "motif_count": ["motif_count", "--motif", "gcat", "--figure", files["root"] / "count.png"],
+        "motif_count_train": [
+            "motif_count",
+            "--motif",
+            "GCAT",
+            "--train",
+            files["train"],
+            "--min-support",
+            "2",
+            "--figure",
+            files["root"] / "count_train.png",
+        ],
         "gc_bias_searched": ["gc_bias", "--k", "3"],
         "gc_bias": ["gc_bias", "--motif", MOTIF],
     }
@@ -147,6 +169,41 @@ def test_motif_count_of_a_dna_motif_is_additive(tables, files):
     np.testing.assert_allclose(table["importance"], [1, 2, 3, 1, 1], atol=0.2)
     assert table["slope"].iloc[0] == pytest.approx(1.0, abs=0.1)
     assert (files["root"] / "count.png").stat().st_size > 0
+    # Without --train the support columns are there, empty, and the log says so once.
+    assert list(table.columns[-3:]) == ["support", "support_1mm", "extrapolated"]
+    assert table[["support", "support_1mm", "extrapolated"]].isna().all().all()
+    assert tables["motif_count"][3].count("no --train given") == 1
+
+
+def test_train_gives_each_condition_its_support(tables):
+    table, _, stdout, stderr = tables["motif_count_train"]
+    assert "support counted over 4 training probes (no structure profiles" in stderr
+    # The summary line says what the headline (the slope, read from every count) rests on.
+    assert (
+        "; extrapolated: 2 (1 probes), 3 (0 probes), 2 - 1 (1 probes), 3 - 2 (0 probes);" in stdout
+    )
+    assert table["support"].tolist() == TRAIN_SUPPORT[0]
+    assert table["support_1mm"].tolist() == TRAIN_SUPPORT[1]
+    # --min-support 2: one copy is supported; two and three copies, and their steps, not.
+    assert table["extrapolated"].tolist() == [False, True, True, True, True]
+
+
+def test_train_from_hdf5_reads_its_set_a(capsys, files, tmp_path):
+    h5 = tmp_path / "train.h5"
+    status, _, stderr = run(capsys, "encode", files["train"], "--out", h5, "--set", "A")
+    assert status == 0, stderr
+    out = tmp_path / "count.tsv"
+    argv = ["motif_count", "--model", files["model"], "--background", files["background"]]
+    argv += ["--motif", "GCAT", "--n-null", N_NULL, "--n-boot", "100", "--out", out]
+    status, _, stderr = run(capsys, "gia", *argv, "--train", h5)
+    assert status == 0, stderr
+    assert "support counted over 4 training probes\n" in stderr  # with structure profiles
+    table = pd.read_csv(out, sep="\t")
+    assert table["support"].tolist() == TRAIN_SUPPORT[0]
+    assert table["support_1mm"].tolist() == TRAIN_SUPPORT[1]
+    assert table["extrapolated"].tolist() == [True] * 5  # the default min_support: 10
+    status, _, stderr = run(capsys, "gia", *argv, "--train", tmp_path / "missing.h5")
+    assert "training file not found" in one_line_error(stderr)
 
 
 def test_without_motif_the_top_kmer_is_used_as_with_motif(tables):
@@ -247,6 +304,7 @@ def test_report_draws_every_table(capsys, tables, files):
     assert len(stdout.strip().splitlines()) == len(paths)
     assert [registry.experiment_of(table) for table, _, _, _ in tables.values()] == [
         "kmer_search",
+        "motif_count",
         "motif_count",
         "gc_bias",
         "gc_bias",

@@ -7,9 +7,17 @@ import pytest
 from rbpgia.data.probes import Probes
 from rbpgia.encode.onehot import decode
 from rbpgia.encode.store import encode_probes, write_probes_h5
+from rbpgia.gia import support
 from rbpgia.gia.nulls import quartile_members
 from rbpgia.gia.run import Prepared, run_experiment, settings
-from rbpgia.workflow.jobs import gia_prepare, load_job_data, parse_model_id, train_kmer_ridge_job
+from rbpgia.workflow.jobs import (
+    capped_motif_note,
+    gia_prepare,
+    gia_training,
+    load_job_data,
+    parse_model_id,
+    train_kmer_ridge_job,
+)
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +113,33 @@ def test_gia_prepare_draws_nulls_from_measured_set_b_probes(pool, model_path):
     set_b = np.flatnonzero((probes.sets == "B") & np.isfinite(measured))
     top = set(probes.sequences[set_b[quartile_members(measured[set_b], 4)]])
     assert set(decode(prepared.nulls)) <= top
+
+
+def test_gia_training_is_the_measured_set_a_with_its_profiles(pool):
+    path, probes = pool
+    training, targets = gia_training(path, "R2")
+    # Probes 0..249 are Set A; every 10th has no R2 measurement.
+    assert len(training) == 225
+    np.testing.assert_array_equal(
+        targets, probes.targets["R2"].to_numpy()[:250][np.arange(250) % 10 != 0]
+    )
+    assert training.has_structure
+    gca = sum("GCA" in s for i, s in enumerate(probes.sequences[:250]) if i % 10)
+    assert support.counted(training, "GCA")[0] == gca
+
+
+def test_capped_motif_note_when_the_motif_probes_sit_at_the_cap(pool):
+    path, _ = pool
+    training, _ = gia_training(path, "R1")
+    holds = support.holding(support.hits(training, "GCA"))
+    n = int(holds.sum())
+    clip = {"method": "clip", "clip_max": 1.0, "mean": 0.0, "std": 1.0}
+    # One capped probe in twenty (5%) is not more than MAX_CAPPED_SHARE: no note.
+    targets = np.zeros(len(training))
+    targets[np.flatnonzero(holds)[: n // 20]] = 2.0
+    assert capped_motif_note(training, targets, "GCA", clip) is None
+    targets[np.flatnonzero(holds)[:10]] = 2.0
+    note = capped_motif_note(training, targets, "GCA", clip)
+    assert note.startswith(f"10 of the {n} training probes holding GCA")
+    assert "training.norms: [log]" in note
+    assert capped_motif_note(training, targets, "GCA", {"method": "log"}) is None

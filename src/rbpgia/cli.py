@@ -205,6 +205,42 @@ def read_background(path: str | os.PathLike, target: str | None, need_scores: bo
     return SequenceSet(os.fspath(path), sequences, None, scores)
 
 
+def read_training(path: str | os.PathLike, target: str | None, length: int):
+    """The training probes of ``--train`` in the model's ``length``-nt frame.
+
+    A sequence file gives its probes (no structure profiles, so hairpin support stays
+    empty); an HDF5 file its Set A probes (all of them when it has no Set A), only those
+    measured for ``target`` when it has that experiment, with their structure profiles
+    when the file stores them in the model's frame.
+    """
+    from rbpgia.encode.onehot import one_hot
+    from rbpgia.gia.support import training_set
+
+    if not Path(path).is_file():
+        raise InputError("training file not found", path)
+    if not is_hdf5(path):
+        probes = read_sequence_file(path)
+        probes.check_lengths(length, "the model's input length")
+        return training_set(one_hot(probes.sequences, length))
+    from rbpgia.encode import store
+
+    sets = store.read_sets(path)
+    chosen = sets == "A" if (sets == "A").any() else np.ones(len(sets), dtype=bool)
+    if target is not None and target in store.list_experiments(path):
+        chosen &= np.isfinite(store.read_targets(path, target))
+    rows = np.flatnonzero(chosen)
+    if not rows.size:
+        raise InputError("no training probes (Set A, measured for --target) in the file", path)
+    sequences = store.read_sequences(path)[rows]
+    SequenceSet(os.fspath(path), sequences.tolist(), None, None).check_lengths(
+        length, "the model's input length"
+    )
+    structure = None
+    if store.read_attrs(path).get("max_length") == length:
+        structure = store.read_structure(path, rows)
+    return training_set(one_hot(sequences, length), structure)
+
+
 def clean_motif(motif: str) -> str:
     """``--motif`` as RNA: upper case, T read as U, nothing but ACGU."""
     from rbpgia.data.probes import clean_sequence
@@ -261,7 +297,10 @@ def figure_title(experiment: str, table) -> str:
 
 
 def headline_text(experiment: str, table) -> str:
-    """The table's headline (:func:`rbpgia.gia.registry.headline`) in a few words."""
+    """The table's headline (:func:`rbpgia.gia.registry.headline`) in a few words.
+
+    It names the rows it was read from that are extrapolated, if any.
+    """
     from rbpgia.gia.registry import headline
 
     try:
@@ -269,7 +308,9 @@ def headline_text(experiment: str, table) -> str:
     except (KeyError, IndexError, ValueError, TypeError):
         return "no headline"
     ci = f" [{line.ci_low:.4g}, {line.ci_high:.4g}]" if math.isfinite(line.ci_low) else ""
-    return f"{line.what} {line.value:.4g}{ci}" + (f" ({line.detail})" if line.detail else "")
+    text = f"{line.what} {line.value:.4g}{ci}" + (f" ({line.detail})" if line.detail else "")
+    # Rows too few training probes hold: the number is then the model's extrapolation.
+    return text + (f"; extrapolated: {line.extrapolated}" if line.extrapolated else "")
 
 
 def _progress(**options):
@@ -383,6 +424,7 @@ def gia_options(args: argparse.Namespace) -> dict:
             "search_top": args.search_top,
             "miss_probability": args.miss_probability,
             "design": {args.experiment: dict(args.design)} if args.design else {},
+            "min_support": args.min_support,
         }
     )
 
@@ -403,6 +445,16 @@ def cmd_gia(args: argparse.Namespace) -> None:
     )
     model, length, input_type = load_keras_model(args.model)
     background.check_lengths(length, "the model's input length")
+    training = None
+    if experiment.needs_motif:
+        if args.train is None:
+            _note("no --train given: the support columns (training probes per condition) are empty")
+        else:
+            training = read_training(args.train, args.target, length)
+            structure = (
+                "" if training.has_structure else " (no structure profiles: no hairpin support)"
+            )
+            _note(f"support counted over {len(training)} training probes{structure}")
 
     from rbpgia.encode.onehot import one_hot
     from rbpgia.gia.predictor import Predictor
@@ -435,7 +487,7 @@ def cmd_gia(args: argparse.Namespace) -> None:
             _note(f"motif {motif}: the top {options['k']}-mer (importance {best:.4g})")
         with _progress(desc=experiment.name.replace("_", " "), unit="seq") as bar:
             counted.bar = bar
-            table = gia_run.run_experiment(run, experiment.name, motif, options)
+            table = gia_run.run_experiment(run, experiment.name, motif, options, training)
     write_table(table, out)
     if args.figure:
         from rbpgia.plots.gia import plot_experiment
@@ -703,6 +755,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="an option of the experiment's design, repeatable, e.g. placement=paper for "
         "motif_count (the paper's sites at 4, 12, 20 nt); values are read as YAML scalars "
         "or lists, e.g. spacings=[2,5] (docs/gia.md lists each experiment's options)",
+    )
+    gia.add_argument(
+        "--train",
+        metavar="PATH",
+        default=None,
+        help="the probes the model was trained on, to count each condition's support (how "
+        "many hold its configuration; docs/gia.md): a sequence file or an HDF5 file (its Set "
+        "A probes, measured for --target; hairpin support needs its structure profiles) "
+        "(default: support columns left empty)",
+    )
+    _setting(
+        gia,
+        "--min-support",
+        "min_support",
+        "N",
+        "training probes a condition needs not to be marked extrapolated",
     )
     gia.add_argument(
         "--target",

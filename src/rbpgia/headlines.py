@@ -2,6 +2,8 @@
 
 Each experiment's headline is defined by its registry entry
 (:data:`rbpgia.gia.registry.EXPERIMENTS`); this module gathers them over RBPs.
+``extrapolated`` names the rows a headline was read from that too few training probes
+support (their support in brackets): its number is then the model's extrapolation.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ COLUMNS = [
     "ci_low",
     "ci_high",
     "detail",
+    "extrapolated",
 ]
 
 
@@ -39,6 +42,7 @@ def summarise(tables: dict[tuple[str, str, str], pd.DataFrame]) -> pd.DataFrame:
                 "ci_low": line.ci_low,
                 "ci_high": line.ci_high,
                 "detail": line.detail,
+                "extrapolated": line.extrapolated,
             }
         )
     return pd.DataFrame(rows, columns=COLUMNS)

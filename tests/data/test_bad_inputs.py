@@ -364,5 +364,5 @@ def test_all_nan_experiment_is_skipped_with_a_warning_not_a_crash(case, tmp_path
     )
     summary = pd.read_csv(tmp_path / "summary.tsv", sep="\t").set_index("experiment")
     assert summary.loc[empty, "n_missing"] == len(ALL_NAN[case][1])
-    assert summary.loc[empty, ["n_set_a", "n_set_b"]].tolist() == [0, 0]
+    assert summary.loc[empty, ["n_set_a", "n_set_b", "n_capped"]].tolist() == [0, 0, 0]
     assert (tmp_path / "overview.png").stat().st_size > 0

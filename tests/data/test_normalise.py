@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from rbpgia.data import apply_normaliser, fit_normaliser
+from rbpgia.data.normalise import at_cap
 from rbpgia.errors import ConfigError
 
 
@@ -96,3 +97,36 @@ def test_unknown_method():
         apply_normaliser(np.array([1.0]), {"method": "zscore", "mean": 0.0, "std": 1.0})
     with pytest.raises(ConfigError, match="lack clip_max"):
         apply_normaliser(np.array([1.0]), {"method": "clip", "mean": 0.0, "std": 1.0})
+
+
+def test_at_cap_marks_the_values_clip_caps():
+    # 17 zeros and one 18: only the 18 lies above 1 + 4 sqrt(17).
+    y = np.array([0.0] * 17 + [18.0, np.nan])
+    params = fit_normaliser(y[:18], "clip")
+    assert at_cap(y, params).tolist() == [False] * 17 + [True, False]
+    assert not at_cap(y, fit_normaliser(y[:18], "log")).any()
+
+
+def test_summary_counts_set_a_probes_at_the_cap(tmp_path):
+    import pandas as pd
+
+    from rbpgia.data.probes import Probes
+    from rbpgia.data.summary import summarise_h5
+    from rbpgia.encode.onehot import one_hot
+    from rbpgia.encode.store import write_probes_h5
+
+    # Set A: 17 zeros and one 18 (one probe at the cap); Set B's 100 is not counted.
+    values = [0.0] * 17 + [18.0, 100.0]
+    sequences = np.array(["ACGUACGU"] * 19)
+    probes = Probes(
+        sequences=sequences,
+        sets=np.array(["A"] * 18 + ["B"]),
+        targets=pd.DataFrame({"RBP": values}),
+        source="test",
+    )
+    onehot = one_hot(sequences, 41)
+    write_probes_h5(tmp_path / "p.h5", probes, onehot, np.zeros((19, 41, 5), np.float32))
+    table, _ = summarise_h5(tmp_path / "p.h5")
+    row = table.set_index("experiment").loc["RBP"]
+    assert row["n_capped"] == 1
+    assert row["capped_fraction"] == pytest.approx(1 / 18)

@@ -281,8 +281,8 @@ def test_main_reports_failing_checks_and_fails_only_when_strict(tmp_path, capsys
 
     table = pd.DataFrame(
         [
-            ["R1", "kmer_search", "top", "UGCAUG", "UGCAUG", True],
-            ["R1", "hairpin", "loop - stem", "> 0", "-0.02 [-0.05, 0.01]", False],
+            ["R1", "kmer_search", "top", "UGCAUG", "UGCAUG", True, ""],
+            ["R1", "hairpin", "loop - stem", "> 0", "-0.02 [-0.05, 0.01]", False, ""],
         ],
         columns=COLUMNS,
     )
@@ -293,3 +293,26 @@ def test_main_reports_failing_checks_and_fails_only_when_strict(tmp_path, capsys
     assert "1 of 2 checks against the planted truth pass." in printed
     assert "FAILED R1 hairpin: expected > 0, observed -0.02 [-0.05, 0.01]" in printed
     assert main([str(path), "--strict"]) == 1
+
+
+def test_verdicts_on_extrapolated_rows_say_so():
+    table = counts(1, 2, 3.2)
+    table["support"] = [40.0, 3.0, 0.0, 3.0, 0.0]
+    table["extrapolated"] = [False, True, True, True, True]
+    verdicts = validate_rbp("R", SPEC, {"kmer_search": kmers("UGCAUG"), "motif_count": table})
+    count = verdicts.set_index("experiment").loc["motif_count"]
+    note = "2 (3 probes), 3 (0 probes), 2 - 1 (3 probes), 3 - 2 (0 probes)"
+    assert count["extrapolated"] == note
+    assert count["observed"].endswith(f"; extrapolated: {note}")
+    assert count["passed"]  # the verdict stands; the table says what it rests on
+    # Rows with support, or tables without it, add nothing.
+    assert verdicts.set_index("experiment").loc["kmer_search", "extrapolated"] == ""
+    spacing = spacing_table([4, 5], [2.0, 2.5], [0.1, 0.5]).assign(
+        support=[20.0, None, None, 20.0, 5.0, None, None, 5.0],
+        extrapolated=[False, None, None, False, True, None, None, True],
+    )
+    spec = dict(SPEC, spacing={"distance": 5})
+    verdict = validate_rbp("R", spec, {"kmer_search": kmers("UGCAUG"), "spacing": spacing})
+    assert verdict.set_index("experiment").loc["spacing", "extrapolated"] == (
+        "pair - first - second at 5 nt (5 probes)"
+    )

@@ -114,27 +114,53 @@ def test_workflow_produces_every_output(finished_run):
         # Every GIA table names its experiment and the nulls it was measured on.
         assert set(table["experiment"]) == {experiment}
         assert set(table["null"]) == {"profile"}
+    # Every experiment's conditions carry their training support, counted over R_ADD's
+    # measured Set A probes (with their structure profiles: hairpin too).
+    gia_dir = out / "gia" / "residualbind_seq_log" / "R_ADD"
+    n_set_a = int(experiments.set_index("experiment").loc["R_ADD", "n_set_a"])
+    for experiment in ("kmer_mutagenesis", "positional", "motif_count", "spacing"):
+        table = pd.read_csv(gia_dir / f"{experiment}.tsv", sep="\t")
+        assert list(table.columns[-3:]) == ["support", "support_1mm", "extrapolated"]
+        conditions = table[table["kind"] == "condition"]
+        assert conditions["support"].notna().all(), experiment
+        assert conditions["support"].between(0, n_set_a).all(), experiment
+        assert (conditions["support"] <= conditions["support_1mm"]).all(), experiment
+        assert (conditions["extrapolated"] == (conditions["support"] < 10)).all(), experiment
+    for experiment in ("gc_bias", "hairpin", "flanks"):
+        table = pd.read_csv(gia_dir / f"{experiment}.tsv", sep="\t")
+        assert table.loc[table["kind"] == "condition", "support"].notna().all(), experiment
+    counts = pd.read_csv(gia_dir / "motif_count.tsv", sep="\t").set_index("condition")
+    # At least n copies: never more probes for more copies.
+    assert counts.loc["1", "support"] >= counts.loc["2", "support"] >= counts.loc["3", "support"]
+    assert counts.loc["3 - 2", "support"] == counts.loc["3", "support"]
+    log = (out / "logs" / "gia" / "residualbind_seq_log" / "R_ADD" / "experiments.log").read_text()
+    assert f"support counted over {n_set_a} training probes (Set A)" in log
+    summary = pd.read_csv(out / "data" / "summary.tsv", sep="\t")
+    assert {"n_capped", "capped_fraction"} <= set(summary.columns)
+    assert "extrapolated" in pd.read_csv(out / "gia" / "summary.tsv", sep="\t").columns
 
 
 @pytest.mark.slow
 def test_structure_model_answers_the_hairpin_check(finished_run):
     """gia.structure_models: a pu model for R_STRUCT only, its hairpin table used downstream."""
     out = finished_run / "results" / "tiny"
-    assert sorted(p.parent.name for p in out.glob("models/residualbind_pu_log/*/model.keras")) == [
-        "R_STRUCT"
-    ]
-    structure = pd.read_csv(out / "gia" / "residualbind_pu_log" / "R_STRUCT" / "hairpin.tsv", sep="\t")
-    sequence = pd.read_csv(out / "gia" / "residualbind_seq_log" / "R_STRUCT" / "hairpin.tsv", sep="\t")
+    trained = out.glob("models/residualbind_pu_log/*/model.keras")
+    assert sorted(path.parent.name for path in trained) == ["R_STRUCT"]
+    gia = out / "gia"
+    structure = pd.read_csv(gia / "residualbind_pu_log" / "R_STRUCT" / "hairpin.tsv", sep="\t")
+    sequence = pd.read_csv(gia / "residualbind_seq_log" / "R_STRUCT" / "hairpin.tsv", sep="\t")
     # Same motif (the main model's search), same design rows; the pu model refolded them.
     assert structure["motif"].tolist() == sequence["motif"].tolist()
     assert structure["condition"].tolist() == sequence["condition"].tolist()
-    assert structure["structure_recomputed"].all() and not sequence["structure_recomputed"].any()
+    assert structure["structure_recomputed"].all()
+    assert not sequence["structure_recomputed"].any()
     assert not np.allclose(structure["importance"], sequence["importance"])
-    summary = pd.read_csv(out / "gia" / "summary.tsv", sep="\t")
-    models = dict(zip(zip(summary["rbp"], summary["experiment"]), summary["model"], strict=True))
+    summary = pd.read_csv(gia / "summary.tsv", sep="\t")
+    models = summary.set_index(["rbp", "experiment"])["model"]
     assert models["R_STRUCT", "hairpin"] == "residualbind_pu_log"
-    assert models["R_ADD", "hairpin"] == models["R_STRUCT", "motif_count"] == "residualbind_seq_log"
-    validation = pd.read_csv(out / "gia" / "validation.tsv", sep="\t")
+    assert models["R_ADD", "hairpin"] == "residualbind_seq_log"
+    assert models["R_STRUCT", "motif_count"] == "residualbind_seq_log"
+    validation = pd.read_csv(gia / "validation.tsv", sep="\t")
     hairpin = validation[(validation["rbp"] == "R_STRUCT") & (validation["experiment"] == "hairpin")]
     assert hairpin["model"].tolist() == ["residualbind_pu_log"]
     loop_minus_stem = structure.loc[structure["condition"] == "loop - stem", "importance"].item()

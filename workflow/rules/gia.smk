@@ -36,6 +36,8 @@ if GIA_EXPERIMENTS:
         input:
             h5=f"{OUT}/encoded/probes.h5",
             model=f"{OUT}/models/{{model}}/{{rbp}}/model.keras",
+            # Its normaliser: how many training probes of the motif sit at the clip cap.
+            metrics=f"{OUT}/models/{{model}}/{{rbp}}/metrics.json",
             kmers=f"{GIA_DIR}/kmer_search.tsv",
         output:
             tables=[f"{GIA_DIR}/{experiment}.tsv" for experiment in GIA_EXPERIMENTS],
@@ -53,6 +55,8 @@ if GIA_EXPERIMENTS:
             f"{LOGS}/gia/{{model}}/{{rbp}}/experiments.log",
         benchmark:
             f"{TIMINGS}/gia_experiments/{{model}}/{{rbp}}.tsv"
+        wildcard_constraints:
+            model=re.escape(gia_model()),
         conda:
             ENV
         threads: config["gia"]["threads"]
@@ -62,8 +66,6 @@ if GIA_EXPERIMENTS:
         params:
             settings=GIA_EXPERIMENT_SETTINGS,
             experiments=GIA_EXPERIMENTS,
-        wildcard_constraints:
-            model=re.escape(gia_model()),
         script:
             "../scripts/gia_experiments.py"
 
@@ -77,6 +79,7 @@ if STRUCTURE_MODELS:
         input:
             h5=f"{OUT}/encoded/probes.h5",
             model=f"{OUT}/models/{{model}}/{{rbp}}/model.keras",
+            metrics=f"{OUT}/models/{{model}}/{{rbp}}/metrics.json",
             kmers=f"{OUT}/gia/{gia_model()}/{{rbp}}/kmer_search.tsv",
         output:
             tables=[f"{GIA_DIR}/hairpin.tsv"],
@@ -93,6 +96,8 @@ if STRUCTURE_MODELS:
             f"{LOGS}/gia/{{model}}/{{rbp}}/experiments.log",
         benchmark:
             f"{TIMINGS}/gia_experiments/{{model}}/{{rbp}}.tsv"
+        wildcard_constraints:
+            model="|".join(re.escape(structure_model(rbp)) for rbp in STRUCTURE_MODELS),
         conda:
             ENV
         threads: config["gia"]["threads"]
@@ -102,8 +107,6 @@ if STRUCTURE_MODELS:
         params:
             settings=GIA_EXPERIMENT_SETTINGS,
             experiments=["hairpin"],
-        wildcard_constraints:
-            model="|".join(re.escape(structure_model(rbp)) for rbp in STRUCTURE_MODELS),
         script:
             "../scripts/gia_experiments.py"
 

@@ -12,6 +12,7 @@ from rbpgia.workflow.startup import fast_imports
 log = setup_logging(snakemake.log[0], native_stderr=True)
 
 with fast_imports():
+    import json
     import resource
     import time
 
@@ -21,7 +22,7 @@ with fast_imports():
     from rbpgia.io import atomic_path
     from rbpgia.plots.gia import plot_experiment
     from rbpgia.train import limit_threads
-    from rbpgia.workflow.jobs import gia_prepare
+    from rbpgia.workflow.jobs import capped_motif_note, gia_prepare, gia_training
 
 limit_threads(snakemake.threads)
 
@@ -35,12 +36,18 @@ log.info("%s: experiments with motif %s (%s)", w.rbp, motif, source)
 start = time.monotonic()
 run = gia_prepare(snakemake.input.h5, snakemake.input.model, w.rbp, w.model, options)
 log.info("model and %d nulls ready in %.1f s", len(run.nulls), time.monotonic() - start)
+training, targets = gia_training(snakemake.input.h5, w.rbp)
+log.info("support counted over %d training probes (Set A)", len(training))
+with open(snakemake.input.metrics) as handle:
+    note = capped_motif_note(training, targets, motif, json.load(handle)["normaliser"])
+if note:
+    log.warning(note)
 outputs = zip(
     snakemake.params.experiments, snakemake.output.tables, snakemake.output.figures, strict=True
 )
 for experiment, table_path, figure_path in outputs:
     started = time.monotonic()
-    table = gia_run.run_experiment(run, experiment, motif, options)
+    table = gia_run.run_experiment(run, experiment, motif, options, training)
     with atomic_path(table_path) as tmp:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
     title = f"{w.rbp}: {experiment.replace('_', ' ')} ({motif})"

@@ -26,9 +26,7 @@ verdicts = pd.concat(
     [validate_rbp(rbp, truth["rbps"][rbp], tables[rbp]) for rbp in tables], ignore_index=True
 )
 # Which model answered each check: a structure model answers some RBPs' hairpin check.
-verdicts.insert(
-    2, "model", [models[row.rbp, row.experiment] for row in verdicts.itertuples()]
-)
+verdicts.insert(2, "model", [models[row.rbp, row.experiment] for row in verdicts.itertuples()])
 with atomic_path(snakemake.output[0]) as tmp:
     verdicts.to_csv(tmp, sep="\t", index=False)
 log.info("%d of %d checks pass", verdicts["passed"].sum(), len(verdicts))

@@ -25,6 +25,10 @@ from rbpgia.errors import ConfigError
 
 METHODS = ("clip", "log")
 CLIP_SDS = 4.0
+# Above this share of capped values among the probes holding a k-mer, a clip-normalised
+# model sees one value for one, two or three copies of it alike: it cannot learn how
+# binding grows with the copies.
+MAX_CAPPED_SHARE = 0.05
 _PARAMETERS = {"clip": ("clip_max", "mean", "std"), "log": ("min", "mean", "std")}
 
 
@@ -91,6 +95,17 @@ def apply_normaliser(y: np.ndarray, params: dict) -> np.ndarray:
         minimum = params["min"]
         transformed = np.log(np.maximum(y, minimum) - minimum + 1.0)
     return ((transformed - params["mean"]) / params["std"]).astype(np.float32)
+
+
+def at_cap(y: np.ndarray, params: dict) -> np.ndarray:
+    """(N,) bool: values that a ``clip`` normaliser caps (at or above ``clip_max``).
+
+    All False for ``log``, which caps nothing, and for NaN.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    if params.get("method") != "clip":
+        return np.zeros(y.shape, dtype=bool)
+    return y >= params["clip_max"]
 
 
 def _check_method(method: object) -> None:

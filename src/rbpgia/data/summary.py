@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from rbpgia.data.normalise import at_cap, fit_normaliser
 from rbpgia.data.probes import Probes
 
 
@@ -57,6 +58,11 @@ def intensity_statistics(values: np.ndarray) -> dict:
 def summarise_h5(path: str | os.PathLike) -> tuple[pd.DataFrame, dict]:
     """Summary table of every experiment in an encoded pool, plus pool-level arrays.
 
+    ``n_capped`` counts the measured Set A probes at the ``clip`` normalisation's cap
+    (:data:`rbpgia.data.normalise.CLIP_SDS` SDs above their mean; training fits it on
+    Set A less its validation probes, so its cap differs a little), ``capped_fraction``
+    their share of Set A: probes whose differences a clip-normalised model never sees.
+
     Returns the table and a dict with ``length`` and ``gc`` per probe, the per-set mean
     ``unpaired`` probability per position, and ``targets`` (finite values per experiment)
     for plotting.
@@ -75,11 +81,17 @@ def summarise_h5(path: str | os.PathLike) -> tuple[pd.DataFrame, dict]:
         values = store.read_targets(path, name)
         measured = np.isfinite(values)
         targets[name] = values[measured]
+        train = values[measured & (sets == "A")]
+        n_capped = 0
+        if train.size and np.ptp(train) > 0:  # a constant experiment has no cap to fit
+            n_capped = int(at_cap(train, fit_normaliser(train, "clip")).sum())
         row = {
             "experiment": name,
-            "n_set_a": int((measured & (sets == "A")).sum()),
+            "n_set_a": int(train.size),
             "n_set_b": int((measured & (sets == "B")).sum()),
             "n_missing": int((~measured).sum()),
+            "n_capped": n_capped,
+            "capped_fraction": n_capped / train.size if train.size else np.nan,
         }
         row.update(intensity_statistics(values))
         rows.append(row)

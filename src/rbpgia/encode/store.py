@@ -266,6 +266,20 @@ def read_inputs(
     return model_inputs(onehot, structure, input_type)
 
 
+def read_structure(path: str | os.PathLike, indices: np.ndarray | None = None) -> np.ndarray | None:
+    """Structure profiles (n, L, 5) of all or the sorted ``indices`` probes; None if absent.
+
+    ``rbpgia encode --no-structure`` writes files without them.
+    """
+    rows = None
+    if indices is not None:
+        rows = _check_indices(indices, len(_read(path, "length")), path)
+    with _open(path) as h5:
+        if "structure" not in h5:
+            return None
+    return _read(path, "structure", rows).astype(np.float32)
+
+
 def read_targets(path: str | os.PathLike, experiment: str) -> np.ndarray:
     """Targets of one experiment, float32 (N,), NaN where missing; reads only that one."""
     with _open(path) as h5:

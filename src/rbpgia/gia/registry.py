@@ -15,24 +15,36 @@ import pandas as pd
 
 from rbpgia.errors import InputError
 from rbpgia.gia.experiments.design import Headline
+from rbpgia.gia.experiments.flanks import count_support as flanks_support
 from rbpgia.gia.experiments.flanks import flanks
 from rbpgia.gia.experiments.flanks import headline as flanks_headline
+from rbpgia.gia.experiments.gc_bias import count_support as gc_bias_support
 from rbpgia.gia.experiments.gc_bias import gc_bias
 from rbpgia.gia.experiments.gc_bias import headline as gc_bias_headline
+from rbpgia.gia.experiments.hairpin import count_support as hairpin_support
 from rbpgia.gia.experiments.hairpin import hairpin
 from rbpgia.gia.experiments.hairpin import headline as hairpin_headline
+from rbpgia.gia.experiments.motif_count import count_support as motif_count_support
 from rbpgia.gia.experiments.motif_count import headline as motif_count_headline
 from rbpgia.gia.experiments.motif_count import motif_count
+from rbpgia.gia.experiments.mutagenesis import count_support as mutagenesis_support
 from rbpgia.gia.experiments.mutagenesis import headline as mutagenesis_headline
 from rbpgia.gia.experiments.mutagenesis import kmer_mutagenesis
+from rbpgia.gia.experiments.patterns import count_support as patterns_support
 from rbpgia.gia.experiments.patterns import headline as patterns_headline
 from rbpgia.gia.experiments.patterns import load_design as patterns_design
 from rbpgia.gia.experiments.patterns import patterns
+from rbpgia.gia.experiments.positional import count_support as positional_support
 from rbpgia.gia.experiments.positional import headline as positional_headline
 from rbpgia.gia.experiments.positional import positional
 from rbpgia.gia.experiments.search import headline as search_headline
 from rbpgia.gia.experiments.spacing import INTERACTION, spacing
+from rbpgia.gia.experiments.spacing import count_support as spacing_support
 from rbpgia.gia.experiments.spacing import headline as spacing_headline
+from rbpgia.gia.support import Training
+
+# (training set, an experiment's table, its design options) -> support, support_1mm.
+SupportCounter = Callable[[Training, pd.DataFrame, Mapping], pd.DataFrame]
 
 
 @dataclass(frozen=True)
@@ -63,10 +75,13 @@ class Experiment:
 
     ``run`` is None for the k-mer search, which takes no motif and runs through
     :mod:`rbpgia.gia.kmer_search`; ``labels`` are the columns that name a row, before the
-    statistics; ``summary`` is one line for help texts. ``by_default``: whether
-    ``gia.experiments: null`` runs it (an experiment that needs the user's input, such as
-    a list of patterns, runs only when its design is configured). ``load_design`` turns
-    design options that name files into values and checks them, before any prediction.
+    statistics; ``summary`` is one line for help texts; ``support`` counts the training
+    probes holding each condition's configuration, ``(training, table, design options) ->
+    support columns`` (:mod:`rbpgia.gia.support`; None for the search). ``by_default``:
+    whether ``gia.experiments: null`` runs it (an experiment that needs the user's input,
+    such as a list of patterns, runs only when its design is configured). ``load_design``
+    turns design options that name files into values and checks them, before any
+    prediction.
     """
 
     name: str
@@ -75,6 +90,7 @@ class Experiment:
     headline: Callable[[pd.DataFrame], Headline]
     figure: Figure
     summary: str
+    support: SupportCounter | None = None
     by_default: bool = True
     load_design: Callable[[Mapping], dict] | None = None
 
@@ -92,34 +108,40 @@ _ENTRIES = [
                ("condition", "position", "nucleotide", "kmer", "wild_type"), mutagenesis_headline,
                Figure("grid", rows="nucleotide", columns="position",
                       xlabel="position in the motif"),
-               "every single-nucleotide variant of the motif at the same columns"),
+               "every single-nucleotide variant of the motif at the same columns",
+               mutagenesis_support),
     Experiment("positional", positional, ("condition", "anchor", "offset", "position"),
                positional_headline,
                Figure("line", x="offset", series="anchor",
                       xlabel="motif start (nt from that end)"),
-               "the motif at every start, counted from the 5' and the 3' end"),
+               "the motif at every start, counted from the 5' and the 3' end",
+               positional_support),
     Experiment("motif_count", motif_count, ("condition", "n_sites"), motif_count_headline,
                Figure("line", x="n_sites", xlabel="copies of the motif", fit=True,
                       kinds_shown=("condition",)),
-               "1..n copies placed alike for every count, and each added copy"),
+               "1..n copies placed alike for every count, and each added copy",
+               motif_count_support),
     Experiment("spacing", spacing, ("condition", "spacing"), spacing_headline,
                Figure("line", x="spacing", series="condition",
                       xlabel="gap between the two copies (nt)",
                       rows_shown=("pair", INTERACTION)),
-               "two copies at each gap, and their interaction beyond the single sites"),
+               "two copies at each gap, and their interaction beyond the single sites",
+               spacing_support),
     Experiment("gc_bias", gc_bias, ("condition",), gc_bias_headline,
                Figure("bars", x="condition"),
-               "a GC-rich k-mer at either end, with and without the motif"),
+               "a GC-rich k-mer at either end, with and without the motif", gc_bias_support),
     Experiment("hairpin", hairpin, ("condition",), hairpin_headline, Figure("bars", x="condition"),
-               "the motif in a hairpin loop and stem, each against the same letters unpaired"),
+               "the motif in a hairpin loop and stem, each against the same letters unpaired",
+               hairpin_support),
     Experiment("flanks", flanks, ("condition", "five_prime", "three_prime"), flanks_headline,
                Figure("grid", rows="five_prime", columns="three_prime",
                       xlabel="3' flanking nucleotide"),
-               "the motif with every pair of flanking nucleotides"),
+               "the motif with every pair of flanking nucleotides", flanks_support),
     Experiment("patterns", patterns, ("condition", "pattern", "length"), patterns_headline,
                Figure("bars", x="condition"),
                "each of a list of patterns at the centre, against measured affinity if given",
-               by_default=False, load_design=patterns_design),
+               patterns_support, by_default=False,
+               load_design=patterns_design),
 ]  # fmt: skip
 
 EXPERIMENTS: dict[str, Experiment] = {entry.name: entry for entry in _ENTRIES}

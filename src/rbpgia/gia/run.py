@@ -34,6 +34,7 @@ from rbpgia.gia.importance import null_predictions
 from rbpgia.gia.kmer_search import adaptive_kmer_search, kmer_search
 from rbpgia.gia.nulls import SCORED_NULLS, make_nulls
 from rbpgia.gia.predictor import Predictor
+from rbpgia.gia.support import Training, with_support
 
 SECTION = "gia"
 
@@ -191,12 +192,19 @@ def choose_motif(kmers: pd.DataFrame, motif: str | None = None) -> tuple[str, st
 
 
 def run_experiment(
-    run: Prepared, name: str, motif: str, options: Mapping, **design
+    run: Prepared,
+    name: str,
+    motif: str,
+    options: Mapping,
+    training: Training | None = None,
+    **design,
 ) -> pd.DataFrame:
-    """One experiment on ``motif``, with the ``null`` kind in its table.
+    """One experiment on ``motif``, with the ``null`` kind and training support in its table.
 
     Design options come from ``options["design"][name]`` (the config's ``gia.design``),
-    updated with ``design``.
+    updated with ``design``. With the model's ``training`` probes every condition gets its
+    support (:mod:`rbpgia.gia.support`) and is marked extrapolated below
+    ``options["min_support"]``; without them the support columns are empty.
     """
     entry = registry.get(name)
     if not entry.needs_motif:
@@ -212,4 +220,7 @@ def run_experiment(
         **design,
     )
     result.insert(2, "null", run.null_kind)
-    return result
+    counts = None
+    if training is not None and entry.support is not None:
+        counts = entry.support(training, result, design)
+    return with_support(result, counts, options["min_support"])

@@ -3,7 +3,9 @@
 Each experiment's figure is described by its registry entry
 (:class:`rbpgia.gia.registry.Figure`); this module draws the four kinds. Contrasts are
 drawn apart from conditions (hatched bars, or their own line), so a difference is never
-mistaken for an effect against the nulls.
+mistaken for an effect against the nulls. Extrapolated rows (too few training probes hold
+their configuration, :mod:`rbpgia.gia.support`) are drawn hollow (markers and bars) or
+crossed out (grid cells), with a legend entry saying so.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from rbpgia.gia import registry
+from rbpgia.gia.support import extrapolated
 from rbpgia.plots.style import GREY, PALETTE, apply_style, plt, save_figure
 
 EFFECT_LABEL = "global importance\n(mean Δ prediction, 95% CI)"
@@ -23,6 +26,12 @@ KIND_LABELS = {
     "contrast": "paired difference",
 }
 KIND_COLOURS = {"condition": PALETTE[1], "control": GREY, "contrast": PALETTE[0]}
+EXTRAPOLATED_LABEL = "extrapolated: too few\ntraining probes hold it"
+GRID_HATCH = "xxx"
+
+
+def _extrapolated_marker():
+    return plt.Line2D([], [], ls="", marker="o", ms=5, mfc="white", mec=GREY, label="")
 
 
 def _errors(table: pd.DataFrame) -> np.ndarray:
@@ -60,12 +69,19 @@ def plot_line(
         colour = PALETTE[i % len(PALETTE)]
         ax.fill_between(part[x], part["ci_low"], part["ci_high"], color=colour, alpha=0.2)
         ax.plot(part[x], part["importance"], marker="o", ms=3.5, color=colour, label=name)
+        outside = part[extrapolated(part).to_numpy()]
+        # Hollow markers over the filled ones: the model never saw these in training.
+        ax.plot(outside[x], outside["importance"], ls="", marker="o", ms=5, mfc="white", mec=colour)
     if fit is not None:
         slope, intercept, r2 = fit
         xs = np.array([table[x].min(), table[x].max()])
         ax.plot(xs, slope * xs + intercept, ls="--", color=PALETTE[3], label=f"fit, R² = {r2:.3f}")
-    if series is not None or fit is not None:
-        ax.legend(frameon=False, fontsize=8)
+    handles, labels = ax.get_legend_handles_labels()
+    if extrapolated(table).any():
+        handles.append(_extrapolated_marker())
+        labels.append(EXTRAPOLATED_LABEL)
+    if series is not None or fit is not None or len(handles):
+        ax.legend(handles, labels, frameon=False, fontsize=8)
     ax.axhline(0, color="black", lw=0.6)
     ax.set(xlabel=xlabel, ylabel=EFFECT_LABEL, title=title)
     save_figure(fig, path)
@@ -79,10 +95,15 @@ def plot_bars(table: pd.DataFrame, x: str, path, title: str, note: str | None = 
     positions = np.arange(len(table)) + (kinds == "contrast").cumsum().clip(upper=1).to_numpy()
     colours = [KIND_COLOURS.get(kind, PALETTE[1]) for kind in kinds]
     bars = ax.bar(positions, table["importance"], yerr=_errors(table), color=colours, capsize=2)
-    for bar, kind in zip(bars, kinds, strict=True):
+    outside = extrapolated(table).to_numpy()
+    for bar, kind, colour, hollow in zip(bars, kinds, colours, outside, strict=True):
         if kind == "contrast":
             bar.set_hatch("//")
             bar.set_edgecolor("white")
+        if hollow:
+            bar.set_facecolor("white")
+            bar.set_edgecolor(colour)
+            bar.set_linewidth(1.2)
     ax.set_xticks(positions, table[x].astype(str), rotation=35, ha="right")
     ax.axhline(0, color="black", lw=0.6)
     ax.set(ylabel=EFFECT_LABEL, title=title)
@@ -92,6 +113,9 @@ def plot_bars(table: pd.DataFrame, x: str, path, title: str, note: str | None = 
         for k in shown
     ]
     labels = [KIND_LABELS[k] for k in shown]
+    if outside.any():
+        handles.append(plt.Rectangle((0, 0), 1, 1, facecolor="white", edgecolor=GREY))
+        labels.append(EXTRAPOLATED_LABEL)
     ax.legend(handles, labels, frameon=False, fontsize=8, loc="best")
     if note:
         ax.text(0.01, 0.98, note, transform=ax.transAxes, va="top", fontsize=8)
@@ -109,6 +133,23 @@ def plot_grid(table: pd.DataFrame, rows: str, cols: str, path, title: str, xlabe
     ax.set_yticks(range(grid.shape[0]), [str(r) for r in grid.index])
     ax.set(xlabel=xlabel, ylabel=rows, title=title)
     fig.colorbar(image, ax=ax, label="global importance")
+    marked = table.assign(outside=extrapolated(table).astype(float))
+    outside = marked.pivot_table(index=rows, columns=cols, values="outside", sort=False)
+    outside = outside.reindex(index=grid.index, columns=grid.columns).fillna(0).to_numpy()
+    for i, j in zip(*np.nonzero(outside), strict=True):
+        ax.add_patch(
+            plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch=GRID_HATCH, ec=GREY, lw=0)
+        )
+    if outside.any():
+        handle = plt.Rectangle((0, 0), 1, 1, fill=False, hatch=GRID_HATCH, ec=GREY)
+        ax.legend(
+            [handle],
+            [EXTRAPOLATED_LABEL.replace("\n", " ")],
+            frameon=False,
+            fontsize=8,
+            loc="upper left",
+            bbox_to_anchor=(0, -0.12),
+        )
     save_figure(fig, path)
 
 

@@ -2,7 +2,10 @@
 
 Each synthetic RBP plants one or more rules (docs/synthetic.md); :func:`validate_rbp` turns them
 into the checks a correct model and a correct GIA must pass, and reads the verdict off the
-GIA tables of that RBP. Only the checks that the planted rule implies are made.
+GIA tables of that RBP. Only the checks that the planted rule implies are made. A verdict
+read from rows that too few training probes support says so: their names go in the
+``extrapolated`` column and after the observed value (the model's answer there is an
+extrapolation, right or wrong).
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from rbpgia.gia.experiments.hairpin import LOOP_MINUS_STEM
 from rbpgia.gia.experiments.motif_count import increments
 from rbpgia.gia.experiments.positional import best_row
 from rbpgia.gia.experiments.spacing import interactions
+from rbpgia.gia.support import extrapolated_note
 
-COLUMNS = ["rbp", "experiment", "check", "expected", "observed", "passed"]
+COLUMNS = ["rbp", "experiment", "check", "expected", "observed", "passed", "extrapolated"]
 
 
 def shares_shifted_core(found: str, motif: str, max_shift: int = 1) -> bool:
@@ -39,14 +43,17 @@ def shares_shifted_core(found: str, motif: str, max_shift: int = 1) -> bool:
     return False
 
 
-def _row(rbp, experiment, check, expected, observed, passed) -> dict:
+def _row(rbp, experiment, check, expected, observed, passed, read=None) -> dict:
+    """One verdict; ``read`` are the table rows it was read from (None: no support)."""
+    note = "" if read is None else extrapolated_note(pd.DataFrame(read))
     return {
         "rbp": rbp,
         "experiment": experiment,
         "check": check,
         "expected": expected,
-        "observed": observed,
+        "observed": observed + (f"; extrapolated: {note}" if note else ""),
         "passed": bool(passed),
+        "extrapolated": note,
     }
 
 
@@ -93,6 +100,7 @@ def check_count(rbp: str, spec: dict, table: pd.DataFrame) -> dict:
             "increments > 0, not shrinking, R^2 >= 0.9",
             observed,
             monotone and level and r2 >= 0.9,
+            table,
         )
     return _row(
         rbp,
@@ -101,6 +109,7 @@ def check_count(rbp: str, spec: dict, table: pd.DataFrame) -> dict:
         "increments > 0 and shrinking",
         observed,
         monotone and bool(np.all(np.diff(steps) < 0)),
+        table,
     )
 
 
@@ -116,6 +125,7 @@ def check_spacing(rbp: str, spec: dict, table: pd.DataFrame) -> dict:
         f"{planted} nt, CI above 0",
         f"{int(best['spacing'])} nt: {_signed(best)}",
         int(best["spacing"]) == planted and best["ci_low"] > 0,
+        [best],
     )
 
 
@@ -131,6 +141,7 @@ def check_gc(rbp: str, spec: dict, table: pd.DataFrame) -> dict:
         ("negative" if sign < 0 else "positive") + " at 5' and 3', CIs excluding 0",
         f"5' {_signed(ends[0])}; 3' {_signed(ends[1])}",
         beyond_zero,
+        ends,
     )
 
 
@@ -144,6 +155,7 @@ def check_hairpin(rbp: str, spec: dict, table: pd.DataFrame) -> dict:
         "loop - stem > 0, CI above 0",
         _signed(row),
         row["ci_low"] > 0,
+        [row],
     )
 
 
@@ -165,6 +177,7 @@ def check_position(rbp: str, spec: dict, table: pd.DataFrame, probe_length: int 
         f"{planted:.1f} +- {tolerance:.1f} nt from the 5' end",
         f"{centre:.1f} ({best['condition']})",
         abs(centre - planted) <= tolerance,
+        [best],
     )
 
 
@@ -188,13 +201,14 @@ def expected_flanks(spec: dict, motif: str) -> tuple[str | None, str | None]:
 
 
 def check_flanks(rbp: str, spec: dict, table: pd.DataFrame) -> dict:
-    best = str(best_row(table)["flank"])
+    row = best_row(table)
+    best = str(row["flank"])
     five, three = best.split("_")
     motif = str(table["motif"].iloc[0]) if "motif" in table else spec["motif"]
     want5, want3 = expected_flanks(spec, motif)
     ok = want5 in (None, five) and want3 in (None, three)
     expected = f"{want5 or 'N'}_{want3 or 'N'} around {motif}"
-    return _row(rbp, "flanks", "best flanking pair is the planted one", expected, best, ok)
+    return _row(rbp, "flanks", "best flanking pair is the planted one", expected, best, ok, [row])
 
 
 CHECKS = {

@@ -192,3 +192,45 @@ def gia_prepare(
     predict = make_predict_fn(load_model(model_path))
     predictor = Predictor(predict, input_type, threads=options["threads"])
     return prepare(predictor, background, options, measured=measured[rows])
+
+
+def gia_training(h5_path: str | os.PathLike, rbp: str):
+    """The model's training probes for support counting, and their measured targets.
+
+    The Set A probes measured for ``rbp`` (the training and validation splits: the model
+    was fitted on one and stopped on the other), with their structure profiles, in the
+    pool's frame, which is the model's.
+
+    Returns
+    -------
+    training : rbpgia.gia.support.Training
+    targets : np.ndarray, shape (n,)
+    """
+    from rbpgia.gia.support import training_set
+
+    measured = store.read_targets(h5_path, rbp)
+    rows = np.flatnonzero((store.read_sets(h5_path) == "A") & np.isfinite(measured))
+    onehot = store.read_inputs(h5_path, "seq", rows)
+    return training_set(onehot, store.read_structure(h5_path, rows)), measured[rows]
+
+
+def capped_motif_note(training, targets: np.ndarray, motif: str, normaliser: dict) -> str | None:
+    """A warning when many training probes holding ``motif`` sit at the clip cap, else None.
+
+    Beyond :data:`rbpgia.data.normalise.MAX_CAPPED_SHARE` of them, the clip normalisation
+    gave one value to probes with one, two or more copies: the model cannot learn what an
+    added copy does, and motif_count reads a cap, not binding.
+    """
+    from rbpgia.data.normalise import MAX_CAPPED_SHARE, at_cap
+    from rbpgia.gia.support import hits, holding
+
+    holds = holding(hits(training, motif))
+    capped = int(np.count_nonzero(at_cap(targets, normaliser) & holds))
+    n = int(np.count_nonzero(holds))
+    if not n or capped <= MAX_CAPPED_SHARE * n:
+        return None
+    return (
+        f"{capped} of the {n} training probes holding {motif} ({capped / n:.0%}) sit at the "
+        "clip normalisation's cap: count effects (motif_count, spacing) cannot be learned "
+        "from this normalisation; train with training.norms: [log]"
+    )

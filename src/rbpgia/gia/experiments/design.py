@@ -24,6 +24,7 @@ from rbpgia.gia.embed import embed_per_sequence
 from rbpgia.gia.importance import Intervention, intervention_differences
 from rbpgia.gia.predictor import Predictor
 from rbpgia.gia.stats import CONFIDENCE, N_BOOT, contrast_name, effects_table
+from rbpgia.gia.support import extrapolated_note
 
 Predict = Predictor | Callable[[np.ndarray], np.ndarray]
 # Redraws of a placement or of gap letters before giving up on keeping copies apart.
@@ -34,7 +35,9 @@ class Headline(NamedTuple):
     """One number summarising an experiment table, for the cross-RBP summary.
 
     ``ci_low``/``ci_high`` are the number's CI when it is a (contrast of) importance,
-    NaN when it is not (a best position, a fitted slope).
+    NaN when it is not (a best position, a fitted slope). ``extrapolated`` names the rows
+    it was read from that too few training probes support (:mod:`rbpgia.gia.support`),
+    empty when there are none or their support is unknown.
     """
 
     what: str
@@ -42,13 +45,19 @@ class Headline(NamedTuple):
     detail: str = ""
     ci_low: float = float("nan")
     ci_high: float = float("nan")
+    extrapolated: str = ""
 
     @classmethod
     def of_row(cls, what: str, row: pd.Series, detail: str = "") -> Headline:
-        """The importance of a table row, with its CI."""
-        return cls(
+        """The importance of a table row, with its CI (and the row's extrapolation)."""
+        line = cls(
             what, float(row["importance"]), detail, float(row["ci_low"]), float(row["ci_high"])
         )
+        return line.reading(row.to_frame().T)
+
+    def reading(self, rows: pd.DataFrame) -> Headline:
+        """This headline, noting which of ``rows`` (those it was read from) are extrapolated."""
+        return self._replace(extrapolated=extrapolated_note(rows))
 
 
 def row_named(result: pd.DataFrame, condition: str) -> pd.Series:

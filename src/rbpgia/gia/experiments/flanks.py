@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from rbpgia.gia import support
 from rbpgia.gia.embed import pattern_codes
 from rbpgia.gia.experiments import design
 from rbpgia.gia.predictor import as_predictor
@@ -54,6 +55,18 @@ def flanks(
     return design.table(
         NAME, motif, rows, predict, rng, labels=labels, n_boot=n_boot, confidence=confidence
     )
+
+
+def count_support(training: support.Training, table: pd.DataFrame, design_options) -> pd.DataFrame:
+    """Support of a flanking pair: training probes holding the extended site ``x+motif+y``."""
+    motif = str(table["motif"].iloc[0])
+    counts = {
+        str(row["condition"]): support.counted(
+            training, row["five_prime"] + motif + row["three_prime"]
+        )
+        for _, row in table.iterrows()
+    }
+    return support.rows_support(table, counts)
 
 
 def headline(result: pd.DataFrame) -> design.Headline:

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from rbpgia.errors import InputError
+from rbpgia.gia import support
 from rbpgia.gia.embed import as_onehot, resolve_starts
 from rbpgia.gia.experiments import design
 from rbpgia.gia.predictor import as_predictor
@@ -83,6 +84,63 @@ def gc_bias(
     return design.table(NAME, motif, rows, predict, rng, n_boot=n_boot, confidence=confidence)
 
 
+def gc_windows_at_ends(
+    training: support.Training, gc_motif: str, gc_offset: int, relaxed: int
+) -> dict[str, np.ndarray]:
+    """Per end, (N, windows) bool: GC-rich windows where the design writes ``gc_motif``.
+
+    A window is GC-rich when it holds at least as many G and C as ``gc_motif`` less
+    ``relaxed``; it is at the 5' end when it starts at most ``gc_offset`` nt after the
+    probe's first letter (the design writes it exactly ``gc_offset`` nt in), at the 3' end
+    when it ends at most ``gc_offset`` nt before the last.
+    """
+    g = len(gc_motif)
+    rich = support.rich_windows(training, "GC", g, sum(c in "GC" for c in gc_motif) - relaxed)
+    columns = np.arange(rich.shape[1])[None, :]
+    first = training.starts[:, None]
+    last_start = (training.starts + training.lengths)[:, None] - g
+    return {
+        "5p": rich & (columns - first <= gc_offset),
+        "3p": rich & (last_start - columns <= gc_offset),
+    }
+
+
+def count_support(training: support.Training, table: pd.DataFrame, design_options) -> pd.DataFrame:
+    """Support of each condition: training probes with its parts (docs/gia.md).
+
+    ``motif``: probes holding the motif; ``gc_5p``/``gc_3p``: a GC-rich window at that end
+    (:func:`gc_windows_at_ends`); ``motif+gc_5p``: a copy of the motif with such a window
+    entirely on its 5' side (``motif+gc_3p``: its 3' side). The one-mismatch count lets
+    the motif differ in one letter and the window hold one G or C fewer.
+    """
+    motif = str(table["motif"].iloc[0])
+    m = len(motif)
+    gc_motif = design_options.get("gc_motif", GC_MOTIF)
+    gc_offset = int(design_options.get("gc_offset", GC_OFFSET))
+    found = support.mismatches(training, motif)
+    columns = np.arange(found.shape[1])[None, :]
+    counts: dict[str, list[int]] = {name: [] for name in CONDITIONS}
+    for mm in (0, 1):
+        copies = found <= mm
+        gc = gc_windows_at_ends(training, gc_motif, gc_offset, relaxed=mm)
+        g_columns = np.arange(gc["5p"].shape[1])[None, :]
+        # A window 5' of a copy ends at or before the copy's last possible start; 3' of
+        # one starts at or after the earliest copy's end.
+        last_copy = np.where(copies, columns, -1).max(axis=1)
+        first_copy = np.where(copies, columns, found.shape[1]).min(axis=1)
+        five = (gc["5p"] & (g_columns + len(gc_motif) <= last_copy[:, None])).any(axis=1)
+        three = (gc["3p"] & (g_columns >= first_copy[:, None] + m)).any(axis=1)
+        for name, mask in (
+            ("motif", support.holding(copies)),
+            ("gc_5p", support.holding(gc["5p"])),
+            ("gc_3p", support.holding(gc["3p"])),
+            ("motif+gc_5p", five),
+            ("motif+gc_3p", three),
+        ):
+            counts[name].append(support.count(mask))
+    return support.rows_support(table, {name: tuple(c) for name, c in counts.items()})
+
+
 def headline(result: pd.DataFrame) -> design.Headline:
     """The mean of the two ends' GC effects beside the motif; detail: each end's."""
     five, three = design.row_named(result, EFFECT_5P), design.row_named(result, EFFECT_3P)
@@ -91,4 +149,5 @@ def headline(result: pd.DataFrame) -> design.Headline:
         f"5' {five['importance']:+.3g} [{five['ci_low']:.3g}, {five['ci_high']:.3g}], "
         f"3' {three['importance']:+.3g} [{three['ci_low']:.3g}, {three['ci_high']:.3g}]"
     )
-    return design.Headline("GC k-mer effect beside the motif (mean of ends)", value, detail)
+    line = design.Headline("GC k-mer effect beside the motif (mean of ends)", value, detail)
+    return line.reading(pd.DataFrame([five, three]))

@@ -7,6 +7,7 @@ import pandas as pd
 
 from rbpgia.encode.onehot import decode as decode_onehot
 from rbpgia.errors import InputError
+from rbpgia.gia import support
 from rbpgia.gia.embed import as_onehot, pattern_codes, real_regions
 from rbpgia.gia.experiments import design
 from rbpgia.gia.predictor import as_predictor
@@ -272,9 +273,31 @@ def _hairpin_folds(sequences, layout, stem, width) -> dict[str, tuple[float, flo
     return out
 
 
+def count_support(training: support.Training, table: pd.DataFrame, design_options) -> pd.DataFrame:
+    """Support of each context: training probes with a copy of the motif in it.
+
+    ``loop``: a copy whose letters' mean probability of lying unpaired in a hairpin loop
+    (the profiles' ``hairpin`` channel: unpaired and closed by a stem) is at least
+    :data:`rbpgia.gia.support.CONTEXT_PROBABILITY`; ``stem``: a copy whose mean paired
+    probability is. Empty without structure profiles; controls get none.
+    """
+    if not training.has_structure:
+        return support.rows_support(table, {})
+    motif = str(table["motif"].iloc[0])
+    m = len(motif)
+    found = support.mismatches(training, motif)
+    contexts = {"loop": training.hairpin, "stem": training.paired}
+    counts = {
+        name: tuple(support.count(support.in_context(found <= mm, probability, m)) for mm in (0, 1))
+        for name, probability in contexts.items()
+    }
+    return support.rows_support(table, counts)
+
+
 def headline(result: pd.DataFrame) -> design.Headline:
     """``loop - stem``: the loop's structure effect minus the stem's, with its CI."""
     row = design.row_named(result, LOOP_MINUS_STEM)
     loop, stem = design.row_named(result, LOOP_EFFECT), design.row_named(result, STEM_EFFECT)
     detail = f"loop effect {loop['importance']:.3g}, stem effect {stem['importance']:.3g}"
-    return design.Headline.of_row("loop minus stem, net of position", row, detail)
+    line = design.Headline.of_row("loop minus stem, net of position", row, detail)
+    return line.reading(pd.DataFrame([row, loop, stem]))

@@ -7,6 +7,7 @@ import pandas as pd
 
 from rbpgia.encode.onehot import decode as decode_onehot
 from rbpgia.errors import InputError
+from rbpgia.gia import support
 from rbpgia.gia.embed import as_onehot, pattern_codes, real_regions
 from rbpgia.gia.experiments import design
 from rbpgia.gia.predictor import as_predictor
@@ -192,6 +193,18 @@ def motif_count(
     )
 
 
+def count_support(training: support.Training, table: pd.DataFrame, design_options) -> pd.DataFrame:
+    """Support of ``n`` sites: training probes with at least ``n`` non-overlapping copies."""
+    motif = str(table["motif"].iloc[0])
+    found = support.mismatches(training, motif)
+    copies = [support.non_overlapping(found <= mm, len(motif)) for mm in (0, 1)]
+    counts = {
+        str(n): (support.count(copies[0] >= n), support.count(copies[1] >= n))
+        for n in table.loc[table["kind"] == "condition", "n_sites"].astype(int)
+    }
+    return support.rows_support(table, counts)
+
+
 def line_fit(x, y) -> tuple[float, float, float]:
     """Least-squares slope, intercept and R^2 of y on x (NaN with fewer than two points)."""
     x = np.asarray(x, dtype=np.float64)
@@ -216,4 +229,5 @@ def headline(result: pd.DataFrame) -> design.Headline:
     added = [one["importance"], *increments(result)["importance"]]
     r2 = float(result["r2"].iloc[0])
     detail = "per added site " + ", ".join(f"{v:.3g}" for v in added) + f"; R^2 {r2:.3f}"
-    return design.Headline("slope per extra site", float(result["slope"].iloc[0]), detail)
+    line = design.Headline("slope per extra site", float(result["slope"].iloc[0]), detail)
+    return line.reading(result)

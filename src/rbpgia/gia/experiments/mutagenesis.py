@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from rbpgia.gia import support
 from rbpgia.gia.embed import pattern_codes
 from rbpgia.gia.experiments import design
 from rbpgia.gia.predictor import as_predictor
@@ -69,10 +70,17 @@ def kmer_mutagenesis(
     return result
 
 
+def count_support(training: support.Training, table: pd.DataFrame, design_options) -> pd.DataFrame:
+    """Support of a variant: training probes holding it (anywhere)."""
+    counts = {kmer: support.counted(training, kmer) for kmer in table["kmer"].unique()}
+    return support.rows_support(table, counts)
+
+
 def headline(result: pd.DataFrame) -> design.Headline:
     """The wild type's importance; detail: the most damaging substitution."""
     mutants = result[~result["wild_type"].astype(bool)]
     worst = mutants.loc[mutants["importance"].idxmin()]
     wild = result[result["wild_type"].astype(bool)].iloc[0]
     detail = f"most damaging: {worst['nucleotide']} at {int(worst['position'])}"
-    return design.Headline.of_row("wild-type importance", wild, detail)
+    line = design.Headline.of_row("wild-type importance", wild, detail)
+    return line.reading(pd.DataFrame([wild, worst]))

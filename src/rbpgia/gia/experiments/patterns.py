@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from rbpgia.errors import InputError
+from rbpgia.gia import support
 from rbpgia.gia.embed import pattern_codes
 from rbpgia.gia.experiments import design
 from rbpgia.gia.predictor import as_predictor
@@ -87,6 +88,12 @@ def patterns(
     result["affinity"] = measured
     result["log_affinity"] = np.log(measured)
     return result.assign(**affinity_fit(result["log_affinity"], result["importance"]))
+
+
+def count_support(training: support.Training, table: pd.DataFrame, design_options) -> pd.DataFrame:
+    """Support of a pattern: training probes holding it (anywhere)."""
+    counts = {name: support.counted(training, name) for name in table["pattern"].unique()}
+    return support.rows_support(table, counts)  # conditions are named by their pattern
 
 
 def checked_patterns(patterns: Sequence[str]) -> list[str]:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from rbpgia.errors import InputError
+from rbpgia.gia import support
 from rbpgia.gia.embed import as_onehot, pattern_codes, real_regions, resolve_starts
 from rbpgia.gia.experiments import design
 from rbpgia.gia.predictor import as_predictor
@@ -86,6 +87,31 @@ def positional(
     )
 
 
+def count_support(training: support.Training, table: pd.DataFrame, design_options) -> pd.DataFrame:
+    """Support of a start: training probes with the motif starting there.
+
+    ``5p+k`` starts ``k`` nt after a probe's first letter, ``3p+k`` ends ``k`` nt before
+    its last, ``frame`` rows at that column of the frame (the training probes are centred
+    in the model's frame as the nulls are).
+    """
+    motif = str(table["motif"].iloc[0])
+    m = len(motif)
+    found = support.mismatches(training, motif)
+    ends = training.starts + training.lengths
+    counts = {}
+    for _, row in table[table["kind"] == "condition"].iterrows():
+        k = int(row["offset"])
+        columns = {
+            "5p": training.starts + k,
+            "3p": ends - m - k,
+            "frame": np.full(len(training), k),
+        }[row["anchor"]]
+        counts[str(row["condition"])] = tuple(
+            support.count(support.at_column(found <= mm, columns)) for mm in (0, 1)
+        )
+    return support.rows_support(table, counts)
+
+
 def best_row(result: pd.DataFrame) -> pd.Series:
     """The row of highest importance."""
     return result.loc[result["importance"].idxmax()]
@@ -96,4 +122,5 @@ def headline(result: pd.DataFrame) -> design.Headline:
     best = best_row(result)
     where = {"5p": "nt from the 5' end", "3p": "nt from the 3' end", "frame": "column"}
     detail = f"best at {int(best['offset'])} {where[best['anchor']]}"
-    return design.Headline("best motif start (mean column)", float(best["position"]), detail)
+    line = design.Headline("best motif start (mean column)", float(best["position"]), detail)
+    return line.reading(best.to_frame().T)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from rbpgia.encode.onehot import decode as decode_onehot
 from rbpgia.errors import InputError
+from rbpgia.gia import support
 from rbpgia.gia.embed import as_onehot, embed_per_sequence, pattern_codes, real_regions
 from rbpgia.gia.experiments import design
 from rbpgia.gia.predictor import as_predictor
@@ -193,6 +194,24 @@ def _copies_and_gap(nulls, motif, copies, gap_at, fill):
     return out
 
 
+def count_support(training: support.Training, table: pd.DataFrame, design_options) -> pd.DataFrame:
+    """Support of a pair at a gap: training probes with two copies that gap apart.
+
+    The one-mismatch count lets each copy differ in one letter. The single-site controls
+    get none; the interaction has the pair's.
+    """
+    motif = str(table["motif"].iloc[0])
+    m = len(motif)
+    found = support.mismatches(training, motif)
+    counts = {
+        ("pair", gap): tuple(
+            support.count(support.pair_at_gap(found <= mm, m, gap)) for mm in (0, 1)
+        )
+        for gap in table["spacing"].astype(int).unique()
+    }
+    return support.rows_support(table, counts, key=lambda row, term: (term, int(row["spacing"])))
+
+
 def interactions(result: pd.DataFrame) -> pd.DataFrame:
     """The interaction rows, one per gap whose pairs spell no extra copies."""
     rows = result[result["condition"] == INTERACTION]
@@ -206,4 +225,5 @@ def headline(result: pd.DataFrame) -> design.Headline:
     part = interactions(result)
     best = part.loc[part["importance"].idxmax()]
     detail = f"interaction {best['importance']:.3g} [{best['ci_low']:.3g}, {best['ci_high']:.3g}]"
-    return design.Headline("gap of strongest cooperativity (nt)", float(best["spacing"]), detail)
+    line = design.Headline("gap of strongest cooperativity (nt)", float(best["spacing"]), detail)
+    return line.reading(best.to_frame().T)

@@ -160,8 +160,8 @@ def test_structure_model_answers_the_hairpin_check(finished_run):
     assert models["R_STRUCT", "hairpin"] == "residualbind_pu_log"
     assert models["R_ADD", "hairpin"] == "residualbind_seq_log"
     assert models["R_STRUCT", "motif_count"] == "residualbind_seq_log"
-    validation = pd.read_csv(gia / "validation.tsv", sep="\t")
-    hairpin = validation[(validation["rbp"] == "R_STRUCT") & (validation["experiment"] == "hairpin")]
+    validation = pd.read_csv(gia / "validation.tsv", sep="\t").set_index(["rbp", "experiment"])
+    hairpin = validation.loc[[("R_STRUCT", "hairpin")]]
     assert hairpin["model"].tolist() == ["residualbind_pu_log"]
     loop_minus_stem = structure.loc[structure["condition"] == "loop - stem", "importance"].item()
     assert f"{loop_minus_stem:+.4f}" in hairpin["observed"].item()

@@ -512,6 +512,65 @@ def test_per_rbp_no_files(tmp_path):
         read_per_rbp_files(tmp_path)
 
 
+RNACONTEXT = "{experiment}_data_full_{set}.txt"
+
+
+def test_per_rbp_rnacontext_2009_layout(tmp_path):
+    make_rnacompete.write_rnacontext(
+        tmp_path, ("HuR", "PTB", "Fusip"), n_probes=600, nan_fraction=0.1, dna=("PTB",), seed=2
+    )
+    probes = read_per_rbp_files(tmp_path, pattern=RNACONTEXT)
+    assert probes.experiments == ["Fusip", "HuR", "PTB"]
+    # One pool of 600 probes, 300 per set (less those no RBP kept); PTB's DNA letters read
+    # as the same RNA probes.
+    written = {
+        label: {
+            line.split("\t")[1].replace("T", "U")
+            for path in tmp_path.glob(f"*_data_full_{label}.txt")
+            for line in path.read_text().splitlines()
+        }
+        for label in "AB"
+    }
+    assert 590 < len(probes) <= 600
+    assert (probes.sets == "A").sum() == len(written["A"])
+    assert set(probes.sequences[probes.sets == "B"]) == written["B"]
+    assert set("".join(probes.sequences)) == set("ACGU")
+    lengths = np.char.str_len(probes.sequences)
+    assert lengths.max() <= 39
+    # A probe's score is the one on its line; left-out probes are NaN.
+    first = (tmp_path / "PTB_data_full_B.txt").read_text().splitlines()[0].split("\t")
+    row = np.flatnonzero(probes.sequences == first[1].replace("T", "U"))
+    assert probes.targets["PTB"].iloc[row].tolist() == [np.float32(first[0])]
+    assert 0.05 < probes.targets.isna().to_numpy().mean() < 0.15
+    assert read_probes("per_rbp_files", tmp_path, pattern=RNACONTEXT).experiments == [
+        "Fusip",
+        "HuR",
+        "PTB",
+    ]
+
+
+def test_per_rbp_pattern_names_files_in_messages(write_file, tmp_path):
+    write_file("d/HuR_data_full_A.txt.gz", "1\tACGU\n", gz=True)
+    with pytest.raises(InputError, match=r"has HuR_data_full_A.txt.gz but no HuR_data_full_B.txt"):
+        read_per_rbp_files(tmp_path / "d", pattern=RNACONTEXT)
+    # The default pattern does not see these files.
+    with pytest.raises(InputError) as caught:
+        read_per_rbp_files(tmp_path / "d")
+    assert "<EXPERIMENT>_setA.txt and <EXPERIMENT>_setB.txt" in str(caught.value)
+    with pytest.raises(InputError) as caught:
+        read_per_rbp_files(tmp_path, pattern=RNACONTEXT)
+    assert "<EXPERIMENT>_data_full_A.txt and <EXPERIMENT>_data_full_B.txt" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["{experiment}.txt", "{set}_{set}.txt", "{experiment}_{set}_{rbp}.txt", "a/{experiment}{set}"],
+)
+def test_per_rbp_bad_pattern(tmp_path, pattern):
+    with pytest.raises(ConfigError, match="must hold {experiment} and {set} once each"):
+        read_per_rbp_files(tmp_path, pattern=pattern)
+
+
 def raw_lines(path: Path) -> list[tuple[float, str]]:
     with gzip.open(path, "rt") as handle:
         return [(float(score), seq) for score, seq in (line.split() for line in handle)]

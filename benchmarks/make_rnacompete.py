@@ -41,9 +41,12 @@ LENGTHS_2013.update({n: 0.0001 for n in (31, 32, 33, 34, 36, 37, 40)})
 # RNAcompete 2009 probes: at most 39 nt.
 LENGTHS_2009 = {29: 0.05, 30: 0.1, 35: 0.3, 38: 0.45, 39: 0.1}
 RBPS_2009 = ("Fusip", "HuR", "PTB", "RBM4", "SF2", "SLM2", "U1A", "VTS1", "YB1")
-# Intensities are drawn on this grid so that formatting 59 million of them stays fast.
+# Intensities are drawn on this grid so that formatting 59 million of them stays fast; each
+# level is written with 6 decimals (3 more, fixed per level) so cells are as long as in a
+# table of 6-decimal intensities.
 GRID = np.round(np.arange(-5.0, 25.0, 0.001), 3)
-GRID_TEXT = np.array([f"{v:.3f}" for v in GRID], dtype=object)
+_DIGITS = np.random.default_rng(12345).integers(0, 1000, len(GRID))
+GRID_TEXT = np.array([f"{v:.3f}{d:03d}" for v, d in zip(GRID, _DIGITS, strict=True)], dtype=object)
 LETTERS = np.array(list("ACGU"))
 
 

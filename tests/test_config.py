@@ -29,6 +29,9 @@ def test_shipped_config_is_valid_and_complete():
     assert len(synthetic["rbps"]) >= 3
     assert len(config["datasets"]["synthetic_panel"]["rbps"]) == 7
     assert config["datasets"]["rnacompete2013"]["url"].startswith("https://")
+    rnacompete2009 = config["datasets"]["rnacompete2009"]
+    assert rnacompete2009["format"] == "per_rbp_files"
+    assert rnacompete2009["file_pattern"] == "{experiment}_data_full_{set}.txt"
 
 
 def test_defaults_are_filled_from_the_schema():
@@ -48,9 +51,21 @@ def test_file_datasets_get_no_synthetic_defaults():
     assert config["datasets"]["t"]["sha256"] is None
 
 
+def file_dataset(fmt: str, **keys) -> dict:
+    return {"dataset": "d", "datasets": {"d": {"format": fmt, "path": "x", **keys}}}
+
+
 @pytest.mark.parametrize(
     ("config", "message"),
     [
+        (
+            file_dataset("rnacompete_table", file_pattern="{experiment}_{set}.txt"),
+            "datasets.d.file_pattern applies to format 'per_rbp_files' only",
+        ),
+        (
+            file_dataset("per_rbp_files", file_pattern="{experiment}.txt"),
+            "config key datasets.d.file_pattern: file name pattern '{experiment}.txt' must hold",
+        ),
         (minimal(bogus=1), "unknown config key bogus"),
         (minimal(encode={"threads": "two"}), "encode.threads"),
         (minimal(encode={"nthreads": 2}), "unknown config key encode.nthreads"),

@@ -184,6 +184,26 @@ def test_ism_table_keeps_real_positions_and_round_trips_to_logos(tmp_path):
     np.testing.assert_allclose(logos[1][3], full[1, 3:12], atol=1e-7)
 
 
+def test_ism_table_names_probes_by_their_ids(tmp_path):
+    sequences = ["AAAAGCAUGAAAA", "CCGCAUACC"]
+    x = one_hot(sequences, max_length=15)
+    ids = np.array(["RBD_v3_000071", "RBD_v3_000013"])
+    table = ism_table(
+        saturation_mutagenesis(count_sites, x), x, np.array([70, 12]), [1.0, 2.0], ids
+    )
+    assert table.groupby("probe", sort=False)["probe_id"].first().to_dict() == {
+        70: "RBD_v3_000071",
+        12: "RBD_v3_000013",
+    }
+    path = tmp_path / "ism.tsv"
+    table.to_csv(path, sep="\t", index=False)
+    logos = ism_logos(pd.read_csv(path, sep="\t"))
+    assert [probe for probe, *_ in logos] == ["RBD_v3_000071", "RBD_v3_000013"]
+    # Without IDs the probe_id column repeats the row.
+    plain = ism_table(saturation_mutagenesis(count_sites, x), x, np.array([70, 12]), [1.0, 2.0])
+    assert set(plain["probe_id"]) == {"70", "12"}
+
+
 def test_ism_logos_reject_incomplete_tables():
     x = one_hot(["GCAUG"], max_length=5)
     table = ism_table(saturation_mutagenesis(count_sites, x), x, np.array([1]), np.array([0.0]))

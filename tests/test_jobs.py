@@ -67,6 +67,20 @@ def test_kmer_ridge_job_predictions_are_aligned(pool):
     assert result.metrics["pearson_r"] > 0.8
     np.testing.assert_array_equal(result.predictions["probe"], data.indices["test"])
     np.testing.assert_allclose(result.predictions["measured"], data.y["test"], rtol=1e-6)
+    # A pool without probe IDs names each probe by its row.
+    assert result.predictions["probe_id"].tolist() == [str(i) for i in data.indices["test"]]
+
+
+def test_predictions_name_probes_by_their_ids(pool, tmp_path):
+    _, probes = pool
+    ids = np.array([f"RBD_v3_{i + 1:06d}" for i in range(len(probes))])
+    named = Probes(probes.sequences, probes.sets, probes.targets, "test", names=ids)
+    path = tmp_path / "named.h5"
+    write_probes_h5(path, named, *encode_probes(named))
+    data = load_job_data(path, "R1", "seq", "clip", seed=0)
+    table = train_kmer_ridge_job(data).predictions
+    assert list(table.columns) == ["probe", "probe_id", "measured", "predicted"]
+    assert table["probe_id"].tolist() == [f"RBD_v3_{i + 1:06d}" for i in table["probe"]]
 
 
 @pytest.fixture(scope="module")

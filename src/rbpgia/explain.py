@@ -31,7 +31,15 @@ from rbpgia.sequence import ALPHABET
 # float32 inputs are about 12 MB.
 BATCH_SIZE = 8192
 DELTA_COLUMNS = tuple(f"delta_{base}" for base in ALPHABET)
-ISM_COLUMNS = ("probe", "measured", "position", "base", *DELTA_COLUMNS, "attribution")
+ISM_COLUMNS = (
+    "probe",
+    "probe_id",
+    "measured",
+    "position",
+    "base",
+    *DELTA_COLUMNS,
+    "attribution",
+)
 
 
 def _check_onehot(onehot) -> np.ndarray:
@@ -179,7 +187,11 @@ def ism_logo_matrix(scores: np.ndarray, onehot: np.ndarray) -> np.ndarray:
 
 
 def ism_table(
-    scores: np.ndarray, onehot: np.ndarray, probes: np.ndarray, measured: np.ndarray
+    scores: np.ndarray,
+    onehot: np.ndarray,
+    probes: np.ndarray,
+    measured: np.ndarray,
+    names: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """One row per real position of each probe: its ISM effects and logo attribution.
 
@@ -191,6 +203,9 @@ def ism_table(
         The probes the scores belong to; padding rows are left out of the table.
     probes, measured : np.ndarray, shape (N,)
         Each probe's identifier (e.g. its row in the probe pool) and measured intensity.
+    names : np.ndarray of str, shape (N,), optional
+        Each probe's ID for the ``probe_id`` column (e.g. ``Probe_ID``); ``probes`` as
+        text if omitted.
 
     Returns
     -------
@@ -205,14 +220,16 @@ def ism_table(
     probes, measured = np.asarray(probes), np.asarray(measured, dtype=np.float64)
     if scores.shape != onehot.shape:
         raise ValueError(f"scores {scores.shape} do not match one-hot {onehot.shape}")
-    if probes.shape != (len(onehot),) or measured.shape != (len(onehot),):
-        raise ValueError(f"expected {len(onehot)} probe identifiers and measured values")
+    names = probes.astype(str) if names is None else np.asarray(names, dtype=str)
+    if {probes.shape, measured.shape, names.shape} != {(len(onehot),)}:
+        raise ValueError(f"expected {len(onehot)} probe identifiers, names and measured values")
     real = onehot.sum(axis=-1) > 0
     probe_index, column = np.nonzero(real)
     position = column - np.argmax(real, axis=1)[probe_index] + 1
     attribution = ism_logo_matrix(scores, onehot).sum(axis=-1)
     table = {
         "probe": probes[probe_index],
+        "probe_id": names[probe_index],
         "measured": measured[probe_index],
         "position": position,
         "base": np.array(list(ALPHABET))[onehot[real].argmax(axis=-1)],
@@ -228,6 +245,7 @@ def ism_logos(table: pd.DataFrame) -> list[tuple[object, float, str, np.ndarray]
     Returns
     -------
     list of (probe, measured, sequence, matrix)
+        ``probe`` is the table's ``probe_id`` (``probe`` in tables written without one);
         ``matrix`` (len(sequence), 4) float32 holds the attribution on the observed base,
         as :func:`ism_logo_matrix` does without the padding rows.
     """
@@ -249,5 +267,6 @@ def ism_logos(table: pd.DataFrame) -> list[tuple[object, float, str, np.ndarray]
         matrix[np.arange(len(rows)), [ALPHABET.index(base) for base in sequence]] = rows[
             "attribution"
         ].to_numpy()
-        logos.append((probe, float(rows["measured"].iloc[0]), sequence, matrix))
+        name = rows["probe_id"].iloc[0] if "probe_id" in rows else probe
+        logos.append((name, float(rows["measured"].iloc[0]), sequence, matrix))
     return logos

@@ -340,6 +340,7 @@ def test_all_nan_experiment_is_skipped_with_a_warning_not_a_crash(case, tmp_path
         threads=1,
         params=types.SimpleNamespace(
             format=reader_format(case),
+            reader={},
             settings={"max_length": 41, "window": 41, "span": 41, "threads": 1},
             dataset="bad",
         ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,9 @@ from rbpgia.data import (
 from rbpgia.errors import ConfigError, InputError
 
 SUBSET = Path(__file__).resolve().parents[2] / "resources" / "rnacompete2013_subset"
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+import make_rnacompete  # noqa: E402
+
 NAN = np.nan
 
 
@@ -78,6 +82,100 @@ def test_table_whitespace_separated_set_spelling_gzip_by_content(write_file):
         assert probes.sequences.tolist() == ["ACGU", "ACGA", "CCCC"]
         expected = np.array([[0.5, NAN], [-1e-3, 7], [2, 4]], np.float32)
         np.testing.assert_array_equal(targets_of(probes), expected)
+
+
+# The published norm_data.txt.gz: Probe_ID first, " NaN" with a leading space.
+PUBLISHED = (
+    "Probe_ID\tProbe_Set\tRNA_Seq\tRNCMPT00001\tRNCMPT00002\n"
+    "RBD_v3_000001\tA\tACGUACGU\t1.5\t NaN\n"
+    "RBD_v3_000002\tB\tGGGCCC\t NaN\t-0.25\n"
+    # Blanks before and after a cell are no part of it either.
+    "RBD_v3_000003 \t A\tACGTTT \t NaN  \t  3.125 \n"
+    "RBD_v3_000004\tB\tCCCC\tnan \t2\n"
+)
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_table_published_layout_with_probe_ids_and_spaced_nan(write_file, gz):
+    path = write_file("norm_data.txt.gz", PUBLISHED, gz=gz)
+    probes = read_rnacompete_table(path)
+    assert probes.experiments == ["RNCMPT00001", "RNCMPT00002"]
+    assert probes.names.tolist() == [f"RBD_v3_00000{i}" for i in range(1, 5)]
+    assert probes.sets.tolist() == ["A", "B", "A", "B"]
+    assert probes.sequences.tolist() == ["ACGUACGU", "GGGCCC", "ACGUUU", "CCCC"]
+    expected = np.array([[1.5, NAN], [NAN, -0.25], [NAN, 3.125], [NAN, 2]], np.float32)
+    np.testing.assert_array_equal(targets_of(probes), expected)
+    assert probes.probe_names()[2] == "RBD_v3_000003"
+
+
+def test_table_without_probe_ids_names_probes_by_row(write_file):
+    probes = read_rnacompete_table(write_file("norm_data.txt", TAB_TABLE))
+    assert probes.names is None
+    assert probes.probe_names().tolist() == ["0", "1", "2"]
+
+
+def test_table_spaced_nan_across_read_boundaries(write_file):
+    """Blanks held back at the end of one read of the file still end their cell."""
+    rows = [f"RBD_{i}\tA\tACGU\t{i}.5{' ' * (i % 7)}\t NaN{' ' * (i % 5)}" for i in range(30_000)]
+    text = "Probe_ID\tProbe_Set\tRNA_Seq\tE1\tE2\n" + "\n".join(rows) + "   "
+    probes = read_rnacompete_table(write_file("big.txt", text))
+    np.testing.assert_array_equal(probes.targets["E1"], np.arange(30_000) + np.float32(0.5))
+    assert probes.targets["E2"].isna().all()
+
+
+def test_generated_published_table_reads_back(tmp_path):
+    path = tmp_path / "norm_data.txt.gz"
+    motifs = make_rnacompete.write_table(path, n_probes=3000, n_experiments=4, seed=3)
+    probes = read_rnacompete_table(path)
+    assert len(probes) == 3000
+    assert (probes.sets == "A").sum() == round(3000 * 120_326 / 241_357)
+    assert probes.names[[0, -1]].tolist() == ["RBD_v3_000001", "RBD_v3_003000"]
+    assert probes.experiments == ["RNCMPT00001", "RNCMPT00002", "RNCMPT00003", "RNCMPT00004"]
+    lengths = np.char.str_len(probes.sequences)
+    assert lengths.min() >= 30
+    assert lengths.max() <= 41
+    assert set(np.unique(lengths)) >= {30, 35, 38}
+    assert 0.01 < probes.targets.isna().to_numpy().mean() < 0.03  # 2% written " NaN"
+    # The planted motif raises its experiment's intensity.
+    has = np.char.find(probes.sequences.astype(str), motifs[0]) >= 0
+    first = probes.targets["RNCMPT00001"].to_numpy()
+    assert np.nanmean(first[has]) > np.nanmean(first[~has]) + 2
+    with gzip.open(path, "rt") as handle:
+        handle.readline()
+        assert " NaN" in handle.read(200_000)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "fragments"),
+    [
+        # A non-numeric column other than Probe_ID is an experiment that holds text.
+        (
+            "Probe_ID\tProbe_Set\tRNA_Seq\tGene\tRNCMPT00001\nRBD_1\tA\tACGU\tHNRNPA1\t1\n",
+            2,
+            ["column 'Gene' holds 'HNRNPA1', which is not a number"],
+        ),
+        (
+            "Probe_ID\tProbe_Set\tRNA_Seq\tRNCMPT00001\nRBD_1\tA\tACGU\t1\nRBD_1\tB\tCC\t2\n",
+            3,
+            ["Probe_ID 'RBD_1' repeats the probe of line 2"],
+        ),
+        (
+            "Probe_ID\tProbe_Set\tRNA_Seq\tRNCMPT00001\nRBD_1\tA\tACGU\t1\n \tB\tCC\t2\n",
+            3,
+            ["empty Probe_ID"],
+        ),
+        (
+            "Probe_ID\tProbe_Set\tRNA_Seq\tRNCMPT00001\nRBD_1\tA\tACGU\t1\nRBD_2\tB\tCC\tNa N\n",
+            3,
+            ["column 'RNCMPT00001' holds 'Na N'"],
+        ),
+    ],
+)
+def test_published_layout_errors_name_file_column_and_line(write_file, text, line, fragments):
+    path = write_file("norm_data.txt", text)
+    with pytest.raises(InputError) as caught:
+        read_rnacompete_table(path)
+    assert_error(path, line, *fragments, match_in=caught)
 
 
 HEADER = "Probe_Set\tRNA_Seq\tRNCMPT00001\tRNCMPT00002\n"
@@ -215,6 +313,15 @@ def test_table_round_trip(tmp_path, name):
     with gzip.open(path, "rt") if name.endswith(".gz") else open(path) as handle:
         assert handle.readline() == "Probe_Set\tRNA_Seq\tRNCMPT00001\tX.rep-2\n"
         assert handle.readline() == "A\tACGU\t0.1\tNaN\n"
+
+
+def test_table_round_trip_keeps_probe_ids(tmp_path):
+    pool = small_pool()
+    ids = np.array(["RBD_v3_000009", "RBD_v3_000002", "RBD_v3_000005", "RBD_v3_000001"])
+    named = Probes(pool.sequences, pool.sets, pool.targets, pool.source, names=ids)
+    write_rnacompete_table(named, tmp_path / "pool.txt")
+    assert (tmp_path / "pool.txt").read_text().startswith("Probe_ID\tProbe_Set\tRNA_Seq\t")
+    assert read_rnacompete_table(tmp_path / "pool.txt").names.tolist() == ids.tolist()
 
 
 def test_table_gzip_output_is_reproducible(tmp_path):
@@ -403,6 +510,65 @@ def test_per_rbp_file_both_plain_and_gzip(write_file):
 def test_per_rbp_no_files(tmp_path):
     with pytest.raises(InputError, match="no per-experiment files"):
         read_per_rbp_files(tmp_path)
+
+
+RNACONTEXT = "{experiment}_data_full_{set}.txt"
+
+
+def test_per_rbp_rnacontext_2009_layout(tmp_path):
+    make_rnacompete.write_rnacontext(
+        tmp_path, ("HuR", "PTB", "Fusip"), n_probes=600, nan_fraction=0.1, dna=("PTB",), seed=2
+    )
+    probes = read_per_rbp_files(tmp_path, pattern=RNACONTEXT)
+    assert probes.experiments == ["Fusip", "HuR", "PTB"]
+    # One pool of 600 probes, 300 per set (less those no RBP kept); PTB's DNA letters read
+    # as the same RNA probes.
+    written = {
+        label: {
+            line.split("\t")[1].replace("T", "U")
+            for path in tmp_path.glob(f"*_data_full_{label}.txt")
+            for line in path.read_text().splitlines()
+        }
+        for label in "AB"
+    }
+    assert 590 < len(probes) <= 600
+    assert (probes.sets == "A").sum() == len(written["A"])
+    assert set(probes.sequences[probes.sets == "B"]) == written["B"]
+    assert set("".join(probes.sequences)) == set("ACGU")
+    lengths = np.char.str_len(probes.sequences)
+    assert lengths.max() <= 39
+    # A probe's score is the one on its line; left-out probes are NaN.
+    first = (tmp_path / "PTB_data_full_B.txt").read_text().splitlines()[0].split("\t")
+    row = np.flatnonzero(probes.sequences == first[1].replace("T", "U"))
+    assert probes.targets["PTB"].iloc[row].tolist() == [np.float32(first[0])]
+    assert 0.05 < probes.targets.isna().to_numpy().mean() < 0.15
+    assert read_probes("per_rbp_files", tmp_path, pattern=RNACONTEXT).experiments == [
+        "Fusip",
+        "HuR",
+        "PTB",
+    ]
+
+
+def test_per_rbp_pattern_names_files_in_messages(write_file, tmp_path):
+    write_file("d/HuR_data_full_A.txt.gz", "1\tACGU\n", gz=True)
+    with pytest.raises(InputError, match=r"has HuR_data_full_A.txt.gz but no HuR_data_full_B.txt"):
+        read_per_rbp_files(tmp_path / "d", pattern=RNACONTEXT)
+    # The default pattern does not see these files.
+    with pytest.raises(InputError) as caught:
+        read_per_rbp_files(tmp_path / "d")
+    assert "<EXPERIMENT>_setA.txt and <EXPERIMENT>_setB.txt" in str(caught.value)
+    with pytest.raises(InputError) as caught:
+        read_per_rbp_files(tmp_path, pattern=RNACONTEXT)
+    assert "<EXPERIMENT>_data_full_A.txt and <EXPERIMENT>_data_full_B.txt" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["{experiment}.txt", "{set}_{set}.txt", "{experiment}_{set}_{rbp}.txt", "a/{experiment}{set}"],
+)
+def test_per_rbp_bad_pattern(tmp_path, pattern):
+    with pytest.raises(ConfigError, match="must hold {experiment} and {set} once each"):
+        read_per_rbp_files(tmp_path, pattern=pattern)
 
 
 def raw_lines(path: Path) -> list[tuple[float, str]]:

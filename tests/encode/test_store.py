@@ -14,6 +14,7 @@ from rbpgia.encode.store import (
     read_attrs,
     read_inputs,
     read_lengths,
+    read_names,
     read_sequences,
     read_sets,
     read_targets,
@@ -72,6 +73,24 @@ def test_round_trip_datasets(h5_path, encoded):
     np.testing.assert_array_equal(read_lengths(h5_path), [38, 31, 41, 32])
     np.testing.assert_array_equal(read_sets(h5_path), ["A", "B", "A", "B"])
     assert read_sequences(h5_path).tolist() == SEQUENCES
+    # A pool without probe IDs is named by row.
+    with h5py.File(h5_path) as h5:
+        assert "name" not in h5
+    assert read_names(h5_path).tolist() == ["0", "1", "2", "3"]
+
+
+def test_probe_ids_are_stored_and_read_back(tmp_path, probes, encoded):
+    ids = np.array([f"RBD_v3_{i:06d}" for i in (7, 1, 3, 2)])
+    named = Probes(probes.sequences, probes.sets, probes.targets, probes.source, names=ids)
+    path = tmp_path / "named.h5"
+    write_probes_h5(path, named, *encoded)
+    assert read_names(path).tolist() == [
+        "RBD_v3_000007",
+        "RBD_v3_000001",
+        "RBD_v3_000003",
+        "RBD_v3_000002",
+    ]
+    assert read_sequences(path).tolist() == SEQUENCES
 
 
 def test_round_trip_attrs(h5_path):

@@ -11,6 +11,7 @@ min_version("9.0")
 # The workflow runs from a checkout without an installed package too.
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
+from rbpgia.data.per_rbp_files import DEFAULT_PATTERN, expected_files, find_files
 from rbpgia.errors import ConfigError, InputError
 from rbpgia.gia.run import settings as gia_settings
 from rbpgia.workflow.config import DATASET_SECTIONS, load_schema, validate_config
@@ -48,16 +49,35 @@ wildcard_constraints:
     rbp=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
 
 
+# Options of the data set's reader (rbpgia.data.read_probes).
+READER_OPTIONS = (
+    {"pattern": DATASET_CONFIG.get("file_pattern", DEFAULT_PATTERN)}
+    if FORMAT == "per_rbp_files"
+    else {}
+)
+
+
 def raw_input():
     """The data set's raw input as the encode rule reads it."""
     if FORMAT == "synthetic":
         return f"{OUT}/data/norm_data.txt.gz"
     path = DATASET_CONFIG["path"]
-    if not Path(path).exists() and "url" not in DATASET_CONFIG:
-        raise WorkflowError(
-            f"data set {DATASET!r}: {path} does not exist; place the {FORMAT} data there "
-            f"(or give datasets.{DATASET}.url so the workflow can download it)"
-        )
+    if "url" in DATASET_CONFIG:
+        return path
+    # Only a single file can be downloaded (the download rule); folders are placed by hand.
+    where = (
+        f"place the {FORMAT} data there (or give datasets.{DATASET}.url so the workflow can "
+        "download it)"
+    )
+    if FORMAT == "per_rbp_files":
+        where = f"create it and place in it, {expected_files(READER_OPTIONS['pattern'])}"
+    if not Path(path).exists():
+        raise WorkflowError(f"data set {DATASET!r}: {path} does not exist; {where}")
+    if FORMAT == "per_rbp_files" and Path(path).is_dir():
+        try:
+            find_files(path, READER_OPTIONS["pattern"])
+        except InputError as err:
+            raise WorkflowError(f"data set {DATASET!r}: {err}") from None
     return path
 
 

@@ -16,6 +16,7 @@ checkpoint encode:
         **sized(1000, 10, mem_mb_per_100k=800, runtime_per_100k=5, parallel=True),
     params:
         format="rnacompete_table" if FORMAT == "synthetic" else FORMAT,
+        reader=READER_OPTIONS,
         settings=config["encode"],
         dataset=DATASET,
     script:

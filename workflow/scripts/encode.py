@@ -18,7 +18,7 @@ with fast_imports():
 
 settings = snakemake.params.settings
 start = time.monotonic()
-probes = read_probes(snakemake.params.format, snakemake.input[0])
+probes = read_probes(snakemake.params.format, snakemake.input[0], **snakemake.params.reader)
 log.info(
     "read %d probes (%d Set A, %d Set B) and %d experiments from %s in %.1f s",
     len(probes),

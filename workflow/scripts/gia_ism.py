@@ -30,14 +30,15 @@ onehot = store.read_inputs(snakemake.input.h5, "seq", top)
 predict = make_predict_fn(load_model(snakemake.input.model))
 scores = saturation_mutagenesis(predict, onehot, input_type, threads=snakemake.threads)
 order = np.argsort(measured[top])[::-1]
-labels = [f"probe {top[i]} (measured {measured[top[i]]:.2f})" for i in order]
+names = store.read_names(snakemake.input.h5)[top]  # Probe_ID, or the row where none
+labels = [f"probe {names[i]} (measured {measured[top[i]]:.2f})" for i in order]
 plot_ism_logos(
     ism_logo_matrix(scores, onehot)[order],
     [decode(onehot[i : i + 1])[0] for i in order],
     labels,
     snakemake.output.logos,
 )
-table = ism_table(scores[order], onehot[order], top[order], measured[top[order]])
+table = ism_table(scores[order], onehot[order], top[order], measured[top[order]], names[order])
 with atomic_path(snakemake.output.table) as tmp:
     table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
 log.info("ISM of %d top Set B probes of %s", len(top), w.rbp)

@@ -18,15 +18,17 @@ from rbpgia.data.rnacompete_table import read_rnacompete_table, write_rnacompete
 from rbpgia.data.splits import split_indices
 from rbpgia.errors import ConfigError, InputError
 
-READERS: dict[str, Callable[[str | os.PathLike], Probes]] = {
+READERS: dict[str, Callable[..., Probes]] = {
     "rnacompete_table": read_rnacompete_table,
     "deepbind": read_deepbind,
     "per_rbp_files": read_per_rbp_files,
 }
 
 
-def read_probes(fmt: str, path: str | os.PathLike) -> Probes:
+def read_probes(fmt: str, path: str | os.PathLike, **options) -> Probes:
     """Read a probe pool stored in layout ``fmt`` (a key of :data:`READERS`) at ``path``.
+
+    ``options`` go to the reader (``pattern`` of :func:`read_per_rbp_files`).
 
     Raises
     ------
@@ -41,7 +43,7 @@ def read_probes(fmt: str, path: str | os.PathLike) -> Probes:
         )
     if not Path(path).exists():
         raise InputError("path does not exist", path)
-    return READERS[fmt](path)
+    return READERS[fmt](path, **options)
 
 
 __all__ = [

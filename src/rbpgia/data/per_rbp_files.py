@@ -1,7 +1,10 @@
-"""RNAcompete as one Set A and one Set B file per experiment (the DLPRB / RCK distribution).
+"""RNAcompete as one Set A and one Set B file per experiment.
 
-A directory holds ``<EXPERIMENT>_setA.txt`` and ``<EXPERIMENT>_setB.txt`` (either may be
-gzip-compressed, optionally named ``.txt.gz``), each line ``<score> <sequence>`` with no
+A directory holds two files per experiment, named by a pattern with ``{experiment}`` and
+``{set}`` (``A`` or ``B``) in it: ``{experiment}_set{set}.txt`` by default (the DLPRB / RCK
+distribution of RNAcompete 2013), ``{experiment}_data_full_{set}.txt`` for RNAcompete 2009
+as distributed with RNAcontext. Either file may be gzip-compressed, optionally named with
+``.gz`` added; each line is ``<score> <sequence>`` (blank- or tab-separated) with no
 header. The files of different experiments are different random samples of the same
 probe pool, so the reader merges them into one pool: a probe is identified by its set, its
 sequence and the occurrence number of that sequence within its file (the pool holds a few
@@ -20,16 +23,56 @@ import pandas as pd
 
 from rbpgia.data.probes import SETS, Probes, check_name
 from rbpgia.data.textio import Table, read_table, require_directory
-from rbpgia.errors import InputError
+from rbpgia.errors import ConfigError, InputError
 
-FILE_NAME = re.compile(r"^(?P<experiment>.+)_set(?P<set>[AB])\.txt(?:\.gz)?$")
+DEFAULT_PATTERN = "{experiment}_set{set}.txt"
+_FIELDS = re.compile(r"\{(experiment|set)\}")
 
 
-def read_per_rbp_files(path: str | os.PathLike) -> Probes:
+def file_name_regex(pattern: str = DEFAULT_PATTERN) -> re.Pattern:
+    """The file names that ``pattern`` describes (``.gz`` optionally added), as a regex.
+
+    Raises
+    ------
+    ConfigError
+        ``pattern`` lacks ``{experiment}`` or ``{set}``, holds either twice, holds another
+        ``{...}`` or a ``/``.
+    """
+    fields = _FIELDS.findall(pattern)
+    rest = _FIELDS.sub("", pattern)
+    if sorted(fields) != ["experiment", "set"] or "{" in rest or "}" in rest or "/" in pattern:
+        raise ConfigError(
+            f"file name pattern {pattern!r} must hold {{experiment}} and {{set}} once each, "
+            "no other {...} and no '/' (e.g. {experiment}_set{set}.txt)"
+        )
+    parts = []
+    for piece in re.split(r"(\{experiment\}|\{set\})", pattern):
+        if piece == "{experiment}":
+            parts.append(r"(?P<experiment>.+)")
+        elif piece == "{set}":
+            parts.append(r"(?P<set>[AB])")
+        else:
+            parts.append(re.escape(piece))
+    return re.compile("^" + "".join(parts) + r"(?:\.gz)?$")
+
+
+def file_name(pattern: str, experiment: str, label: str) -> str:
+    """The name ``pattern`` gives to ``experiment``'s Set ``label`` file."""
+    return pattern.replace("{experiment}", experiment).replace("{set}", label)
+
+
+def expected_files(pattern: str = DEFAULT_PATTERN) -> str:
+    """What a directory of ``pattern`` files must hold, for messages."""
+    a, b = (file_name(pattern, "<EXPERIMENT>", label) for label in SETS)
+    return f"for each experiment (RBP), {a} and {b}, plain or gzip-compressed"
+
+
+def read_per_rbp_files(path: str | os.PathLike, pattern: str = DEFAULT_PATTERN) -> Probes:
     """Merge the per-experiment Set A/Set B files in directory ``path`` into one probe pool.
 
-    Order is deterministic: Set A probes, then Set B probes; within a set, probes appear in
-    the order they are first met when the experiments' files are read in name order.
+    ``pattern`` names the files (:func:`file_name_regex`). Order is deterministic: Set A
+    probes, then Set B probes; within a set, probes appear in the order they are first met
+    when the experiments' files are read in name order.
 
     Raises
     ------
@@ -37,9 +80,11 @@ def read_per_rbp_files(path: str | os.PathLike) -> Probes:
         No such files, an experiment with only one of its two files, a file present both
         plain and as ``.gz``, an unsafe experiment name, or a bad line (wrong number of
         fields, non-numeric score, invalid sequence letters) with file and line.
+    ConfigError
+        ``pattern`` is not a file name pattern.
     """
     directory = require_directory(path)
-    files = _find_files(directory)
+    files = find_files(directory, pattern)
     experiments = sorted({experiment for experiment, _ in files})
     sequences, sets, blocks = [], [], []
     for label in SETS:
@@ -91,10 +136,16 @@ def merge_samples(tables: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarr
     return all_sequences[first_row], targets
 
 
-def _find_files(directory: Path) -> dict[tuple[str, str], Path]:
+def find_files(
+    directory: str | os.PathLike, pattern: str = DEFAULT_PATTERN
+) -> dict[tuple[str, str], Path]:
+    """``(experiment, set) -> file`` of the ``pattern`` files in ``directory``, checked:
+    :class:`InputError` if there are none, or an experiment lacks one of its two files."""
+    regex = file_name_regex(pattern)
+    directory = Path(directory)
     files: dict[tuple[str, str], Path] = {}
     for entry in sorted(directory.iterdir()):
-        match = FILE_NAME.match(entry.name)
+        match = regex.match(entry.name)
         if match is None or not entry.is_file():
             continue
         key = (match["experiment"], match["set"])
@@ -109,16 +160,15 @@ def _find_files(directory: Path) -> dict[tuple[str, str], Path]:
         files[key] = entry
     if not files:
         raise InputError(
-            "no per-experiment files found (expected <EXPERIMENT>_setA.txt and "
-            "<EXPERIMENT>_setB.txt, optionally .gz)",
-            directory,
+            f"no per-experiment files found (expected, {expected_files(pattern)})", directory
         )
     for experiment, label in list(files):
         other = "B" if label == "A" else "A"
         if (experiment, other) not in files:
+            missing = file_name(pattern, experiment, other)
             raise InputError(
                 f"experiment {experiment} has {files[(experiment, label)].name} but no "
-                f"{experiment}_set{other}.txt (or .txt.gz)",
+                f"{missing} (or {missing}.gz)",
                 directory,
             )
     return files

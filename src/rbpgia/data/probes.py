@@ -66,12 +66,16 @@ class Probes:
         experiment ID.
     source : str
         Where the pool came from (a path or ``"synthetic"``), for messages.
+    names : np.ndarray of str, shape (N,), or None
+        The probes' own IDs where the file has them (the 2013 table's ``Probe_ID``), unique;
+        ``None`` for layouts without IDs (probes are then named by their row).
     """
 
     sequences: np.ndarray
     sets: np.ndarray
     targets: pd.DataFrame
     source: str = ""
+    names: np.ndarray | None = None
 
     def __post_init__(self):
         n = len(self.sequences)
@@ -84,6 +88,17 @@ class Probes:
         unknown = set(np.unique(self.sets)) - set(SETS)
         if unknown:
             raise InputError(f"unknown set labels {sorted(unknown)}; expected A or B", self.source)
+        if self.names is not None and len(self.names) != n:
+            raise InputError(
+                f"probe pool is inconsistent: {n} sequences, {len(self.names)} probe names",
+                self.source or None,
+            )
+
+    def probe_names(self) -> np.ndarray:
+        """Each probe's ID, or its row number as text where the pool has no IDs."""
+        if self.names is not None:
+            return np.asarray(self.names, dtype=str)
+        return np.arange(len(self)).astype(str)
 
     @property
     def experiments(self) -> list[str]:

@@ -7,7 +7,9 @@ Every reader in :mod:`rbpgia.data` goes through this module, so that
   :class:`~rbpgia.errors.InputError` naming the file;
 * tables are parsed by pandas' C parser (fast enough for the 241,357 x 244 RNAcompete
   matrix), while malformed rows (too few or too many fields, text in a numeric column)
-  are still reported with the file name and the line number.
+  are still reported with the file name and the line number;
+* blanks around a tab-separated cell are ignored, so the published table's `` NaN`` (with
+  a leading space) reads as missing.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ SET_LABELS = {"A": "A", "B": "B", "SetA": "A", "SetB": "B"}
 
 Separator = Literal["auto", "tab", "whitespace"]
 _PANDAS_SEP = {"tab": "\t", "whitespace": r"\s+"}
+_TRAILING_BLANKS = re.compile(r" +(?=[\t\r\n])")
 _PANDAS_RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
@@ -248,6 +251,8 @@ def _parse_rows(
         skip_blank_lines=False,
         quoting=csv.QUOTE_NONE,
         engine="c",
+        # Blanks after a tab; _FieldCounter drops those before one (pandas cannot).
+        skipinitialspace=sep == "tab",
     )
     source = _FieldCounter(handle, len(names), first_line) if sep == "tab" else handle
     try:
@@ -273,7 +278,8 @@ class _FieldCounter:
 
     pandas' C parser pads a short row with NaN, which in a tab-separated file is
     indistinguishable from empty cells; counting tabs on the way in finds such rows (and
-    their line numbers) at the cost of one ``str.count`` per line.
+    their line numbers) at the cost of one ``str.count`` per line. It also drops blanks at
+    the end of each cell, which pandas would keep (``"NaN "`` is then not a missing value).
     """
 
     def __init__(self, handle: TextIO, n_fields: int, first_line: int):
@@ -283,15 +289,26 @@ class _FieldCounter:
         self._tabs = 0  # tabs seen so far in the current, unfinished line
         self._chars = 0
         self._done = False
+        self._blanks = ""  # blanks at the end of the last piece, held until we see what follows
         self.bad: tuple[int, int, bool] | None = None  # (line, fields, blank)
 
     def read(self, size: int = -1) -> str:
-        text = self._handle.read(size)
-        if text:
-            self._scan(text)
-        else:
-            self.finish()
-        return text
+        while True:
+            text = self._handle.read(size)
+            if not text:
+                self._blanks = ""  # blanks at the very end belong to no cell
+                self.finish()
+                return ""
+            text = self._blanks + text
+            body = text.rstrip(" ")
+            # Held back: whether they end a cell depends on what the next piece starts with.
+            self._blanks = text[len(body) :]
+            if body:
+                break
+        if " \t" in body or " \n" in body or " \r" in body:  # rare: skip the regex otherwise
+            body = _TRAILING_BLANKS.sub("", body)
+        self._scan(body)
+        return body
 
     def __iter__(self) -> Iterator[str]:
         return iter(lambda: self.read(1 << 16), "")
@@ -381,9 +398,16 @@ def _locate_non_number(
     """
     block = 20_000
     start = 0  # rows before the failing block
+
+    def cells(handle: TextIO):
+        # The same blank-dropping as the fast parse, or "NaN " would count as text here.
+        return _FieldCounter(handle, len(options["names"]), 1) if options["sep"] == "\t" else handle
+
     with open_text(path) as handle:
         try:
-            for chunk in pd.read_csv(handle, skiprows=first_line - 1, chunksize=block, **options):
+            for chunk in pd.read_csv(
+                cells(handle), skiprows=first_line - 1, chunksize=block, **options
+            ):
                 start += len(chunk)
         except ValueError:
             pass
@@ -391,7 +415,9 @@ def _locate_non_number(
             return InputError(f"a numeric column holds text ({exc})", path)
     text_options = {**options, "dtype": object, "na_values": None}
     with open_text(path) as handle:
-        chunk = pd.read_csv(handle, skiprows=first_line - 1 + start, nrows=block, **text_options)
+        chunk = pd.read_csv(
+            cells(handle), skiprows=first_line - 1 + start, nrows=block, **text_options
+        )
     first_bad: tuple[int, str] | None = None
     for column in float_columns:
         bad = _to_float(chunk[column])[1]

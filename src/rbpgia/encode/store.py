@@ -8,6 +8,8 @@ data set reads its model inputs and its own targets from the same file. Layout:
 ``/length``      int16 (N,), probe length
 ``/set``         bytes "A"/"B" (N,)
 ``/sequence``    UTF-8 strings (N,)
+``/name``        UTF-8 strings (N,), the probes' own IDs (``Probe_ID``); only where the
+                 source has them (:func:`read_names` falls back to row numbers)
 ``/targets/<experiment>``  float32 (N,), NaN where missing; one dataset per experiment
 so that reading one RBP's targets never loads the others.
 
@@ -161,6 +163,10 @@ def write_probes_h5(
             data=sequences,
             dtype=h5py.string_dtype("utf-8"),
         )
+        if probes.names is not None:
+            h5.create_dataset(
+                "name", data=[str(s) for s in probes.names], dtype=h5py.string_dtype("utf-8")
+            )
         targets = h5.create_group("targets")
         for experiment in experiments:
             targets.create_dataset(
@@ -306,6 +312,17 @@ def read_sets(path: str | os.PathLike) -> np.ndarray:
 def read_sequences(path: str | os.PathLike) -> np.ndarray:
     """Probe sequences as a str array (N,)."""
     raw = _read(path, "sequence")
+    return np.array([s.decode() if isinstance(s, bytes) else str(s) for s in raw], dtype=str)
+
+
+def read_names(path: str | os.PathLike) -> np.ndarray:
+    """Each probe's ID (``Probe_ID``) as a str array (N,); its row number where the pool has
+    no IDs (synthetic and per-experiment-file pools), as every probe table names it."""
+    with _open(path) as h5:
+        has_names = "name" in h5
+    if not has_names:
+        return np.arange(len(_read(path, "length"))).astype(str)
+    raw = _read(path, "name")
     return np.array([s.decode() if isinstance(s, bytes) else str(s) for s in raw], dtype=str)
 
 

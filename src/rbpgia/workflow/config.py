@@ -15,6 +15,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from rbpgia.data.per_rbp_files import file_name_regex
 from rbpgia.errors import ConfigError
 from rbpgia.schema import schema_path, validator
 
@@ -164,6 +165,16 @@ def check_dataset_choice(config: dict) -> None:
                 raise ConfigError(
                     f"config key datasets.{name}.{key} does not apply to format {entry['format']!r}"
                 )
+        if "file_pattern" in entry:
+            if entry["format"] != "per_rbp_files":
+                raise ConfigError(
+                    f"config key datasets.{name}.file_pattern applies to format 'per_rbp_files' "
+                    f"only, not {entry['format']!r}"
+                )
+            try:
+                file_name_regex(entry["file_pattern"])
+            except ConfigError as err:
+                raise ConfigError(f"config key datasets.{name}.file_pattern: {err}") from None
     name = config["dataset"]
     if name not in config["datasets"]:
         known = ", ".join(sorted(config["datasets"]))

@@ -30,6 +30,8 @@ class JobData:
     y: dict[str, np.ndarray]
     indices: dict[str, np.ndarray]
     normaliser: dict
+    # IDs of the Set B (test) probes for the predictions table; row numbers if None.
+    test_names: np.ndarray | None = None
 
 
 @dataclass
@@ -57,7 +59,8 @@ def load_job_data(
     for split, rows in indices.items():
         x[split] = store.read_inputs(h5_path, input_type, rows)
         y[split] = apply_normaliser(target[rows], normaliser)
-    return JobData(x=x, y=y, indices=indices, normaliser=normaliser)
+    names = store.read_names(h5_path)[indices["test"]]
+    return JobData(x=x, y=y, indices=indices, normaliser=normaliser, test_names=names)
 
 
 def test_metrics(measured: np.ndarray, predicted: np.ndarray) -> dict:
@@ -69,10 +72,14 @@ def test_metrics(measured: np.ndarray, predicted: np.ndarray) -> dict:
 
 
 def predictions_table(data: JobData, predicted: np.ndarray) -> pd.DataFrame:
-    """Set B predictions beside the (normalised) measurements, keyed by probe index."""
+    """Set B predictions beside the (normalised) measurements, keyed by probe index (the
+    probe's row in the pool) and named by its ID (``Probe_ID``, or the row where none)."""
+    rows = data.indices["test"]
+    names = data.test_names if data.test_names is not None else np.asarray(rows).astype(str)
     return pd.DataFrame(
         {
-            "probe": data.indices["test"],
+            "probe": rows,
+            "probe_id": names,
             "measured": data.y["test"].astype(np.float64),
             "predicted": np.asarray(predicted, dtype=np.float64),
         }

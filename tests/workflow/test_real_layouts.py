@@ -1,0 +1,136 @@
+"""The workflow on files laid out like the published RNAcompete data (made-up intensities).
+
+RNAcompete 2013's ``norm_data.txt.gz`` (Probe_ID, Probe_Set, RNA_Seq, RNCMPT columns,
+`` NaN``) and RNAcompete 2009 as distributed with RNAcontext (``<RBP>_data_full_A.txt``),
+each written by benchmarks/make_rnacompete.py at a few thousand probes and run end to end
+with a short schedule: one model, no baselines, two epochs, small GIA settings.
+"""
+
+import copy
+import sys
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from test_end_to_end import REPO, snakemake
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+import make_rnacompete  # noqa: E402
+
+from rbpgia.encode.store import read_names  # noqa: E402
+
+SHORT = {
+    "encode": {"threads": 2},
+    "training": {
+        "models": ["residualbind"],
+        "baselines": [],
+        "epochs": 2,
+        "patience": 1,
+        "lr_patience": 1,
+        "threads": 1,
+    },
+    "gia": {
+        "experiments": ["positional"],
+        "n_null": 20,
+        "screen_nulls": 10,
+        "n_boot": 100,
+        "k": 4,
+        "ism_probes": 2,
+        "threads": 1,
+    },
+}
+
+
+def shipped_datasets() -> dict:
+    return yaml.safe_load((REPO / "config" / "config.yaml").read_text())["datasets"]
+
+
+def run_all(workdir: Path, config: dict):
+    result = snakemake(workdir, "--cores", "2", config=config)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
+    return workdir / "results" / config["dataset"]
+
+
+def check_outputs(out: Path, rbps: list[str], n_probes: int) -> None:
+    """Every modelled RBP reached the benchmark, GIA and the figures."""
+    performance = pd.read_csv(out / "benchmark" / "performance.tsv", sep="\t")
+    assert sorted(performance["rbp"]) == sorted(rbps)
+    assert performance["pearson_r"].between(-1, 1).all()
+    experiments = pd.read_csv(out / "encoded" / "experiments.tsv", sep="\t")
+    total = experiments[["n_set_a", "n_set_b", "n_missing"]].sum(axis=1)
+    assert (total == n_probes).all()
+    summary = pd.read_csv(out / "gia" / "summary.tsv", sep="\t")
+    assert set(summary["rbp"]) == set(rbps)
+    for n in range(1, 5):
+        assert (out / "figures" / f"figure{n}.png").stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_workflow_on_the_published_2013_table_layout(tmp_path):
+    table = tmp_path / "data" / "norm_data.txt.gz"
+    table.parent.mkdir()
+    make_rnacompete.write_table(table, n_probes=3000, n_experiments=4, seed=5)
+    config = {
+        "dataset": "layout2013",
+        "datasets": {"layout2013": {"format": "rnacompete_table", "path": str(table)}},
+        "rbps": ["RNCMPT00001", "RNCMPT00003"],
+        **copy.deepcopy(SHORT),
+    }
+    out = run_all(tmp_path, config)
+    check_outputs(out, config["rbps"], 3000)
+    h5_path = out / "encoded" / "probes.h5"
+    names = read_names(h5_path)
+    assert names[[0, 1, -1]].tolist() == ["RBD_v3_000001", "RBD_v3_000002", "RBD_v3_003000"]
+    with h5py.File(h5_path) as h5:
+        assert sorted(h5["targets"]) == [f"RNCMPT0000{i}" for i in range(1, 5)]
+        assert (h5["set"][:] == b"A").sum() == round(3000 * 120_326 / 241_357)
+    model = "residualbind_seq_log"
+    for rbp in config["rbps"]:
+        # Tables that name a probe give its Probe_ID beside its row.
+        predictions = pd.read_csv(out / "models" / model / rbp / "predictions.tsv", sep="\t")
+        assert (predictions["probe_id"] == names[predictions["probe"]]).all()
+        ism = pd.read_csv(out / "gia" / model / rbp / "ism.tsv", sep="\t")
+        assert ism["probe_id"].str.fullmatch(r"RBD_v3_\d{6}").all()
+        assert (ism["probe_id"] == names[ism["probe"]]).all()
+        assert ism["probe"].nunique() == 2
+    assert "RNCMPT00002" not in set(pd.read_csv(out / "gia" / "summary.tsv", sep="\t")["rbp"])
+
+
+@pytest.mark.slow
+def test_workflow_on_the_rnacompete_2009_rnacontext_layout(tmp_path):
+    entry = shipped_datasets()["rnacompete2009"]
+    directory = tmp_path / entry["path"]
+    # One RBP's files in DNA letters: read as the same RNA probes.
+    make_rnacompete.write_rnacontext(directory, ("HuR", "PTB"), n_probes=3000, dna=("PTB",), seed=6)
+    config = {"dataset": "rnacompete2009", "datasets": {"rnacompete2009": entry}, **SHORT}
+    out = run_all(tmp_path, config)
+    check_outputs(out, ["HuR", "PTB"], 3000)
+    with h5py.File(out / "encoded" / "probes.h5") as h5:
+        lengths = h5["length"][:]
+        assert "name" not in h5  # no probe IDs in these files: probes are named by row
+    assert lengths.max() <= 39
+    assert read_names(out / "encoded" / "probes.h5")[:3].tolist() == ["0", "1", "2"]
+    predictions = pd.read_csv(
+        out / "models" / "residualbind_seq_log" / "HuR" / "predictions.tsv", sep="\t"
+    )
+    np.testing.assert_array_equal(predictions["probe_id"], predictions["probe"])
+
+
+@pytest.mark.parametrize("make_folder", [False, True])
+def test_rnacompete2009_without_its_files_says_where_to_put_them(tmp_path, make_folder):
+    entry = shipped_datasets()["rnacompete2009"]
+    if make_folder:  # present but without the files it needs
+        (tmp_path / entry["path"]).mkdir(parents=True)
+        (tmp_path / entry["path"] / "HuR_setA.txt").write_text("1\tACGU\n")
+    config = {"dataset": "rnacompete2009", "datasets": {"rnacompete2009": entry}}
+    result = snakemake(tmp_path, "--cores", "1", "--dry-run", config=config)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "data set 'rnacompete2009'" in output
+    assert "resources/rnacompete2009" in output
+    assert "<EXPERIMENT>_data_full_A.txt and <EXPERIMENT>_data_full_B.txt" in output
+    assert output.count("<EXPERIMENT>_data_full_A.txt") == 1  # one message, not a traceback
+    assert not (tmp_path / "results").exists()

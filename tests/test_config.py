@@ -238,3 +238,16 @@ def test_gia_settings_come_from_the_schema_and_name_the_key():
     }
     with pytest.raises(InputError, match=r"gia\.design\.count: no experiment"):
         settings({"design": {"count": {}}})
+
+
+def test_real_data_sets_train_on_the_papers_schedule():
+    """RNAcompete 2013 and 2009: patience 20, LR x0.3 after 7, clip and log (GIA on log)."""
+    path = REPO / "config" / "config.yaml"
+    for name in ("rnacompete2013", "rnacompete2009"):
+        training = load_config(path, {"dataset": name})["training"]
+        assert (training["patience"], training["lr_patience"]) == (20, 7), name
+        assert training["lr_factor"] == 0.3
+        assert training["norms"] == ["log", "clip"], name
+    # The demo keeps its short schedule and the log model alone.
+    demo = load_config(path)["training"]
+    assert (demo["epochs"], demo["patience"], demo["norms"]) == (10, 4, ["log"])

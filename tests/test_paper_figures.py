@@ -129,6 +129,15 @@ def test_selection_helpers():
     assert paper.select_gc_rbps(table[table["experiment"] != "gc_bias"]) == []
 
 
+def test_paper_rbps_are_preferred_where_modelled():
+    modelled = ["RNCMPT00145", "RNCMPT00001", "RNCMPT00112", "VTS1", "RNCMPT00082"]
+    assert paper.paper_rbps("figure2", modelled) == []
+    assert paper.paper_rbps("figure2", [*modelled, "RNCMPT00168"]) == ["RNCMPT00168"]
+    # RNAcompete 2009's VTS1 before the 2013 Vts1p experiments; the paper's order kept.
+    assert paper.paper_rbps("figure3", modelled) == ["VTS1", "RNCMPT00082"]
+    assert paper.paper_rbps("figure4", modelled) == ["RNCMPT00112", "RNCMPT00145"]
+
+
 def test_motif_mismatches_and_classes():
     mismatches = paper.motif_mismatches(["AAUGCAUGAA", "UGCAUC", "AAAAAA", "UGCAU"], "UGCAUG")
     assert mismatches.tolist() == [0, 1, 5, 6]

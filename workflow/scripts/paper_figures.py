@@ -38,10 +38,13 @@ predictions = {
 sequences = store.read_sequences(inputs.h5)
 
 
-def chosen(key, automatic, how):
-    """The configured RBP of ``figures.<key>``, else the automatic choice (else the first)."""
+def chosen(key, figure, automatic, how):
+    """``figures.<key>``, else the paper's RBP if modelled, else the automatic choice."""
     if settings[key]:
         return settings[key], f"config figures.{key}"
+    paper_choice = paper.paper_rbps(figure, rbps)
+    if paper_choice:
+        return paper_choice[0], "the paper's RBP"
     if automatic is not None:
         return automatic, how
     return rbps[0], "first RBP (the GIA experiment that would choose was not run)"
@@ -64,7 +67,9 @@ selection["figure1"] = {"rbp": "all", "notes": paper.not_run_notes(fig)}
 paper.save_paper_figure(fig, stems[1])
 
 # Figure 2: a motif-driven RBP.
-rbp, how = chosen("motif_rbp", paper.select_motif_rbp(summary), "highest top k-mer importance")
+rbp, how = chosen(
+    "motif_rbp", "figure2", paper.select_motif_rbp(summary), "highest top k-mer importance"
+)
 motif = motif_of(rbp)
 log.info("figure 2: %s (%s), motif %s", rbp, how, motif)
 scatter = predictions[rbp].copy()
@@ -118,7 +123,10 @@ paper.save_paper_figure(fig, stems[2])
 
 # Figure 3: a structure-sensitive RBP.
 rbp, how = chosen(
-    "structure_rbp", paper.select_structure_rbp(summary), "largest loop-minus-stem importance"
+    "structure_rbp",
+    "figure3",
+    paper.select_structure_rbp(summary),
+    "largest loop-minus-stem importance",
 )
 motif = motif_of(rbp)
 log.info("figure 3: %s (%s), motif %s", rbp, how, motif)
@@ -152,6 +160,8 @@ paper.save_paper_figure(fig, stems[3])
 # Figure 4: GC bias.
 if settings["gc_rbps"]:
     examples, how = list(settings["gc_rbps"]), "config figures.gc_rbps"
+elif paper.paper_rbps("figure4", rbps):
+    examples, how = paper.paper_rbps("figure4", rbps), "the paper's RBPs"
 else:
     examples = paper.select_gc_rbps(summary, settings["gc_examples"])
     how = "most negative and most positive GC effect"

@@ -42,7 +42,13 @@ from rbpgia.plots.paper.figure1 import figure1
 from rbpgia.plots.paper.figure2 import figure2
 from rbpgia.plots.paper.figure3 import HAIRPIN_LABELS, STRUCTURE_COLORS, figure3
 from rbpgia.plots.paper.figure4 import GC_LABELS, figure4
-from rbpgia.plots.paper.select import select_gc_rbps, select_motif_rbp, select_structure_rbp
+from rbpgia.plots.paper.select import (
+    PAPER_RBPS,
+    paper_rbps,
+    select_gc_rbps,
+    select_motif_rbp,
+    select_structure_rbp,
+)
 from rbpgia.plots.style import NUCLEOTIDE_COLORS
 from rbpgia.plots.style import PAPER_MIN_FONT as MIN_FONT
 from rbpgia.plots.style import PAPER_WIDTH as WIDTH
@@ -75,6 +81,8 @@ __all__ = [
     "panel_label",
     "panel_title",
     "save_paper_figure",
+    "PAPER_RBPS",
+    "paper_rbps",
     "select_gc_rbps",
     "select_motif_rbp",
     "select_structure_rbp",

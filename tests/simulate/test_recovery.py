@@ -316,3 +316,55 @@ def test_verdicts_on_extrapolated_rows_say_so():
     assert verdict.set_index("experiment").loc["spacing", "extrapolated"] == (
         "pair - first - second at 5 nt (5 probes)"
     )
+
+
+def test_planted_rule_verdicts_tell_the_model_from_the_design():
+    """A check the trained model fails and the planted rule passes: the model did not learn it."""
+    from rbpgia.simulate.recovery import planted_experiments, planted_reading
+
+    spec = dict(SPEC, accessibility=1.0, spacing={"distance": 5})
+    assert planted_experiments(spec) == ["spacing", "hairpin"]
+    tables = {
+        "kmer_search": kmers("UGCAUG"),
+        "spacing": spacing_table([4, 5, 6], [2.0, 3.0, 2.0], [0.1, 0.9, 0.1]),
+        "hairpin": hairpin_table(0.5, 0.5, -0.03),
+    }
+    planted = {
+        "spacing": spacing_table([4, 5, 6], [2.0, 2.1, 2.0], [0.2, 0.1, 0.3]),
+        "hairpin": hairpin_table(0.6, 0.1, 0.17),
+    }
+    verdicts = validate_rbp("R", spec, tables, planted).set_index("experiment")
+    assert verdicts["passed"].tolist() == [True, True, False]
+    # kmer_search is not run on the planted rule; spacing passes for the model alone.
+    assert verdicts["planted_observed"].tolist()[0] == ""
+    assert pd.isna(verdicts.loc["kmer_search", "planted_passed"])
+    assert verdicts.loc["spacing", "planted_passed"] == False  # noqa: E712 (pandas boolean)
+    assert verdicts.loc["hairpin", "planted_passed"] == True  # noqa: E712
+    assert verdicts.loc["hairpin", "planted_observed"] == "+0.1700 [+0.0700, +0.2700]"
+    assert "trained model did not learn the rule" in planted_reading(verdicts.loc["hairpin"])
+    assert "design or the check cannot see the rule" in planted_reading(verdicts.loc["spacing"])
+    assert "not run" in planted_reading(verdicts.loc["kmer_search"])
+    # Without planted tables the verdicts are as before.
+    assert "planted_observed" not in validate_rbp("R", spec, tables).columns
+
+
+def test_planted_model_scores_like_the_generator():
+    import numpy as np
+
+    from rbpgia.encode.onehot import one_hot
+    from rbpgia.simulate import planted_scores
+    from rbpgia.simulate.planted_model import planted_predict
+    from rbpgia.simulate.structure import fold_unpaired
+
+    sequences = ["AAAAAUGCAUGAAAAAAAAAAAAAAAAAAA", "CCCCUGCAUGCCCCAUGCAUGGGGGCAUGCAG", "ACGU" * 9]
+    spec = dict(SPEC, site_strength=1.5, gc_bias=-2.0)
+    ground_truth_extra = {"normalisation": {"median": 1.0}, "motif_gc": 0.5}
+    predict = planted_predict({**spec, **ground_truth_extra})
+    np.testing.assert_allclose(predict(one_hot(sequences)), planted_scores(sequences, spec))
+    # With accessibility the probes are folded as the generator folds them.
+    folded = dict(spec, accessibility=1.0)
+    lengths = np.array([len(s) for s in sequences])
+    unpaired = fold_unpaired(np.array(sequences), lengths, 1)
+    expected = planted_scores(sequences, folded, unpaired)
+    np.testing.assert_allclose(planted_predict(folded)(one_hot(sequences)), expected)
+    assert not np.allclose(expected, planted_scores(sequences, spec))

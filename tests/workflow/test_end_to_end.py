@@ -168,6 +168,26 @@ def test_structure_model_answers_the_hairpin_check(finished_run):
 
 
 @pytest.mark.slow
+def test_checked_experiments_also_run_on_the_planted_rule(finished_run):
+    """Validation reads each check off the planted rule too, on the same nulls and design."""
+    gia = finished_run / "results" / "tiny" / "gia"
+    planted = sorted(
+        path.relative_to(gia / "planted").as_posix() for path in gia.glob("planted/*/*.tsv")
+    )
+    assert planted == ["R_ADD/motif_count.tsv", "R_STRUCT/hairpin.tsv"]
+    model = pd.read_csv(gia / "residualbind_seq_log" / "R_ADD" / "motif_count.tsv", sep="\t")
+    rule = pd.read_csv(gia / "planted" / "R_ADD" / "motif_count.tsv", sep="\t")
+    assert rule["condition"].tolist() == model["condition"].tolist()
+    # R_ADD's planted rule is additive, strength 2.0 per exact site on the log scale.
+    counts = rule[rule["kind"] == "condition"]["importance"].to_numpy()
+    np.testing.assert_allclose(np.diff(counts), 2.0, atol=0.25)
+    validation = pd.read_csv(gia / "validation.tsv", sep="\t").set_index(["rbp", "experiment"])
+    assert validation.loc[("R_ADD", "motif_count"), "planted_passed"]
+    assert validation.loc[("R_STRUCT", "hairpin"), "planted_observed"].startswith("+")
+    assert pd.isna(validation.loc[("R_ADD", "kmer_search"), "planted_observed"])
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("gia", "message"),
     [

@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 from rbpgia.data.per_rbp_files import DEFAULT_PATTERN, expected_files, find_files
 from rbpgia.errors import ConfigError, InputError
 from rbpgia.gia.run import settings as gia_settings
+from rbpgia.simulate.recovery import planted_experiments
 from rbpgia.workflow.config import DATASET_SECTIONS, load_schema, validate_config
 from rbpgia.workflow.labels import report_labels
 
@@ -240,6 +241,22 @@ def gia_tables(rbps=None):
         (rbp, experiment, f"{OUT}/gia/{gia_table_model(rbp, experiment)}/{rbp}/{experiment}.tsv")
         for rbp in rbps
         for experiment in ["kmer_search", *GIA_EXPERIMENTS]
+    ]
+
+
+def planted_tables(rbps=None):
+    """(rbp, experiment, path) of the experiments also run on a synthetic RBP's planted rule.
+
+    Those its validation checks, but the k-mer search (rbpgia.simulate.recovery).
+    """
+    if FORMAT != "synthetic":
+        return []
+    rbps = selected_rbps() if rbps is None else rbps
+    return [
+        (rbp, experiment, f"{OUT}/gia/planted/{rbp}/{experiment}.tsv")
+        for rbp in rbps
+        for experiment in planted_experiments(DATASET_CONFIG["rbps"][rbp])
+        if experiment in GIA_EXPERIMENTS
     ]
 
 

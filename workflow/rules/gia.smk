@@ -206,10 +206,37 @@ rule gia_summary:
 
 if FORMAT == "synthetic":
 
+    # A checked experiment on the same nulls and design with the planted rule itself as the
+    # model: the validation can then tell a design that misses the rule from a trained model
+    # that did not learn it.
+    rule gia_planted:
+        input:
+            h5=f"{OUT}/encoded/probes.h5",
+            truth=f"{OUT}/data/ground_truth.json",
+            kmers=f"{OUT}/gia/{gia_model()}/{{rbp}}/kmer_search.tsv",
+        output:
+            table=f"{OUT}/gia/planted/{{rbp}}/{{experiment}}.tsv",
+        log:
+            f"{LOGS}/gia/planted/{{rbp}}/{{experiment}}.log",
+        benchmark:
+            f"{TIMINGS}/gia_planted/{{rbp}}/{{experiment}}.tsv"
+        wildcard_constraints:
+            experiment="|".join(GIA_EXPERIMENTS) or "-",
+        conda:
+            ENV
+        threads: config["gia"]["threads"]
+        resources:
+            **sized(1500, 30),
+        params:
+            settings=GIA_EXPERIMENT_SETTINGS,
+        script:
+            "../scripts/gia_planted.py"
+
     rule gia_validation:
         input:
             truth=f"{OUT}/data/ground_truth.json",
             tables=lambda w: [path for _, _, path in gia_tables()],
+            planted=lambda w: [path for _, _, path in planted_tables()],
         output:
             report(
                 f"{OUT}/gia/validation.tsv",
@@ -231,5 +258,6 @@ if FORMAT == "synthetic":
                 (rbp, gia_table_model(rbp, experiment), experiment)
                 for rbp, experiment, _ in gia_tables()
             ],
+            planted=lambda w: [(rbp, experiment) for rbp, experiment, _ in planted_tables()],
         script:
             "../scripts/gia_validation.py"

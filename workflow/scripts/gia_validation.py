@@ -22,8 +22,13 @@ for (rbp, model, experiment), path in zip(
 ):
     tables.setdefault(rbp, {})[experiment] = pd.read_csv(path, sep="\t")
     models[rbp, experiment] = model
+# The same experiments with the planted rule itself as the model (rule gia_planted).
+planted = {rbp: {} for rbp in tables}
+for (rbp, experiment), path in zip(snakemake.params.planted, snakemake.input.planted, strict=True):
+    planted[rbp][experiment] = pd.read_csv(path, sep="\t")
 verdicts = pd.concat(
-    [validate_rbp(rbp, truth["rbps"][rbp], tables[rbp]) for rbp in tables], ignore_index=True
+    [validate_rbp(rbp, truth["rbps"][rbp], tables[rbp], planted[rbp]) for rbp in tables],
+    ignore_index=True,
 )
 # Which model answered each check: a structure model answers some RBPs' hairpin check.
 verdicts.insert(2, "model", [models[row.rbp, row.experiment] for row in verdicts.itertuples()])
@@ -31,4 +36,12 @@ with atomic_path(snakemake.output[0]) as tmp:
     verdicts.to_csv(tmp, sep="\t", index=False)
 log.info("%d of %d checks pass", verdicts["passed"].sum(), len(verdicts))
 for row in verdicts.itertuples():
-    log.info("%s %s %s: %s", "PASS" if row.passed else "FAIL", row.rbp, row.check, row.observed)
+    reference = f" (planted rule: {row.planted_observed})" if row.planted_observed else ""
+    log.info(
+        "%s %s %s: %s%s",
+        "PASS" if row.passed else "FAIL",
+        row.rbp,
+        row.check,
+        row.observed,
+        reference,
+    )

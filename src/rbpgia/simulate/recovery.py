@@ -243,10 +243,60 @@ def checked_experiments(spec: dict) -> list[str]:
     return checked
 
 
-def validate_rbp(rbp: str, spec: dict, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Verdicts for one synthetic RBP; ``tables`` maps experiment name to its GIA table."""
-    rows = [CHECKS[name](rbp, spec, tables[name]) for name in checked_experiments(spec)]
-    return pd.DataFrame(rows, columns=COLUMNS)
+def planted_experiments(spec: dict) -> list[str]:
+    """The checked experiments also run on the planted rule itself: all but the search.
+
+    (The search's check asks which k-mer a model ranks first; the planted rule ranks its
+    own motif first by construction.)
+    """
+    return [name for name in checked_experiments(spec) if name != "kmer_search"]
+
+
+def validate_rbp(
+    rbp: str,
+    spec: dict,
+    tables: dict[str, pd.DataFrame],
+    planted: dict[str, pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """Verdicts for one synthetic RBP; ``tables`` maps experiment name to its GIA table.
+
+    ``planted`` maps experiment name to the same experiment run on the same nulls with
+    the planted rule itself as the model (:func:`rbpgia.simulate.planted_model.
+    planted_predict`). Its verdicts go in ``planted_observed`` and ``planted_passed`` (empty
+    where it was not run): a check that fails for the trained model but passes for the
+    planted rule is news about the model (it did not learn the rule); one that fails for
+    both is news about the design or the check.
+    """
+    names = checked_experiments(spec)
+    verdicts = pd.DataFrame(
+        [CHECKS[name](rbp, spec, tables[name]) for name in names], columns=COLUMNS
+    )
+    if planted is None:
+        return verdicts
+    reference = [
+        CHECKS[name](rbp, spec, planted[name]) if name in planted else None for name in names
+    ]
+    verdicts["planted_observed"] = [r["observed"] if r else "" for r in reference]
+    verdicts["planted_passed"] = pd.array(
+        [r["passed"] if r else None for r in reference], "boolean"
+    )
+    return verdicts
+
+
+def planted_reading(verdict: pd.Series) -> str:
+    """What a failed check means, from the planted rule's own verdict under the same design."""
+    observed = verdict.get("planted_observed")
+    if not isinstance(observed, str) or not observed:
+        return "the planted rule itself was not run through this experiment"
+    if str(verdict.get("planted_passed")).lower() == "true":
+        return (
+            f"the planted rule itself passes under the same design ({observed}): "
+            "the trained model did not learn the rule"
+        )
+    return (
+        f"the planted rule itself fails too ({observed}): the design or the check "
+        "cannot see the rule"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -269,9 +319,10 @@ def main(argv: list[str] | None = None) -> int:
         print(table[[c for c in shown if c in table]].to_string(index=False))
     passed = int(table["passed"].sum())
     print(f"\n{passed} of {len(table)} checks against the planted truth pass.")
-    for row in table[~table["passed"].astype(bool)].itertuples():
-        print(f"FAILED {row.rbp} {row.experiment}: expected {row.expected}, ", end="")
-        print(f"observed {row.observed}")
+    for _, row in table[~table["passed"].astype(bool)].iterrows():
+        print(f"FAILED {row['rbp']} {row['experiment']}: expected {row['expected']}, ", end="")
+        print(f"observed {row['observed']}")
+        print(f"  {planted_reading(row)}")
     return 1 if args.strict and passed < len(table) else 0
 
 

@@ -1,0 +1,50 @@
+"""One GIA experiment of a synthetic RBP with its planted rule itself as the model.
+
+Same nulls, motif and design as the trained model's run: the validation then tells a check
+the design cannot pass from one the trained model did not learn.
+"""
+
+from rbpgia.workflow.logs import setup_logging
+from rbpgia.workflow.startup import fast_imports
+
+log = setup_logging(snakemake.log[0], native_stderr=True)
+
+with fast_imports():
+    import json
+    import time
+
+    import numpy as np
+    import pandas as pd
+
+    from rbpgia.encode import store
+    from rbpgia.gia import run as gia_run
+    from rbpgia.gia.predictor import Predictor
+    from rbpgia.io import atomic_path
+    from rbpgia.simulate.planted_model import planted_predict
+
+options = snakemake.params.settings
+w = snakemake.wildcards
+with open(snakemake.input.truth) as handle:
+    spec = json.load(handle)["rbps"][w.rbp]
+kmers = pd.read_csv(snakemake.input.kmers, sep="\t")
+motif, _ = gia_run.choose_motif(kmers, options["motifs"].get(w.rbp))
+start = time.monotonic()
+# The nulls of the trained model's run: the same Set B probes, options and seed.
+sets = store.read_sets(snakemake.input.h5)
+measured = store.read_targets(snakemake.input.h5, w.rbp)
+rows = np.flatnonzero((sets == "B") & np.isfinite(measured))
+predictor = Predictor(planted_predict(spec, threads=snakemake.threads, name=w.rbp), "seq")
+run = gia_run.prepare(
+    predictor, store.read_inputs(snakemake.input.h5, "seq", rows), options, measured[rows]
+)
+table = gia_run.run_experiment(run, w.experiment, motif, options)
+with atomic_path(snakemake.output.table) as tmp:
+    table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+log.info(
+    "%s %s with the planted rule (motif %s): %d rows in %.1f s",
+    w.rbp,
+    w.experiment,
+    motif,
+    len(table),
+    time.monotonic() - start,
+)

@@ -320,6 +320,34 @@ def test_figure2_with_affinity_has_every_panel():
     }
 
 
+def test_figure2_draws_a_compared_motif_against_one_site():
+    """Panel E: the sub-optimal motif's counts beside the motif's, one site as reference."""
+    inputs = figure2_inputs()
+    own = inputs["motif_count"].assign(pattern="UGCA", motif="UGCA")
+    weak = pd.DataFrame(
+        {
+            "experiment": "motif_count",
+            "condition": ["AGCA:1", "AGCA:2", "AGCA:3", "AGCA:3 - 1"],
+            "kind": ["condition"] * 3 + ["contrast"],
+            "pattern": "AGCA",
+            "motif": "UGCA",
+            "n_sites": [1, 2, 3, 3],
+            **stat_columns([0.2, 0.35, 0.5, 0.0]),
+        }
+    )
+    inputs["motif_count"] = pd.concat([own, weak], ignore_index=True)
+    fig = paper.figure2("RBP1", "UGCA", **inputs)
+    count_axis = next(ax for ax in fig.axes if "Motif count" in ax.get_title(loc="left"))
+    assert count_axis.get_title(loc="left").endswith("Motif count: UGCA and AGCA")
+    labels = [t.get_text() for t in count_axis.get_legend().get_texts()]
+    assert "AGCA" in labels
+    assert "one UGCA" in labels
+    reference = [line for line in count_axis.get_lines() if line.get_label() == "one UGCA"]
+    assert reference[0].get_ydata()[0] == pytest.approx(0.5)  # one site of the motif
+    weak_line = next(line for line in count_axis.get_lines() if line.get_label() == "AGCA")
+    np.testing.assert_allclose(weak_line.get_ydata(), [0.2, 0.35, 0.5])
+
+
 def test_figure2_draws_the_patterns_table_against_affinity():
     from rbpgia.gia.experiments.patterns import affinity_fit
 

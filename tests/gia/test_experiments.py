@@ -173,6 +173,35 @@ def test_motif_count_of_an_additive_model_is_a_line_of_slope_one(nulls):
         motif_count(count_model(), nulls, MOTIF, rng=rng(), placement="centre")
 
 
+def test_motif_count_compares_a_weaker_motif_at_the_same_placements(nulls):
+    """The paper's Figure 2: copies of a sub-optimal site against one site of the motif."""
+    weak = "GAAUG"
+
+    def two_motifs(x):  # MOTIF worth 1 per copy, the weak site 0.3
+        x = np.asarray(x)
+        return motif_hits(x, MOTIF).sum(axis=1) + 0.3 * motif_hits(x, weak).sum(axis=1)
+
+    table = motif_count(two_motifs, nulls, MOTIF, rng=rng(), compare=[weak.replace("U", "T")])
+    assert table["condition"].tolist() == [
+        "1", "2", "3", "2 - 1", "3 - 2", "GAAUG:1", "GAAUG:2", "GAAUG:3", "GAAUG:3 - 1",
+    ]  # fmt: skip
+    assert table["pattern"].tolist() == [MOTIF] * 5 + [weak] * 4
+    assert table["n_sites"].tolist() == [1, 2, 3, 2, 3, 1, 2, 3, 3]
+    rows = by_condition(table)["importance"]
+    np.testing.assert_allclose(rows[["1", "2", "3"]], [1, 2, 3], atol=0.03)
+    np.testing.assert_allclose(rows[["GAAUG:1", "GAAUG:2", "GAAUG:3"]], [0.3, 0.6, 0.9], atol=0.03)
+    # Three weak sites against one of the motif, paired per null.
+    assert rows["GAAUG:3 - 1"] == pytest.approx(rows["GAAUG:3"] - rows["1"], abs=1e-12)
+    assert rows["GAAUG:3 - 1"] == pytest.approx(-0.1, abs=0.04)
+    # The fit and the headline are the motif's own: the compared rows leave them alone.
+    assert table["slope"].iloc[0] == pytest.approx(1.0, abs=0.02)
+    assert headline("motif_count", table).value == pytest.approx(1.0, abs=0.02)
+    with pytest.raises(InputError, match="need its length"):
+        motif_count(two_motifs, nulls, MOTIF, rng=rng(), compare=["GAAUGA"])
+    with pytest.raises(InputError, match="repeats a motif"):
+        motif_count(two_motifs, nulls, MOTIF, rng=rng(), compare=[MOTIF])
+
+
 def test_motif_count_saturating_model_has_lower_slope(nulls):
     def saturating(x):
         return np.minimum(motif_hits(np.asarray(x), MOTIF).sum(axis=1), 1.0)

@@ -142,6 +142,18 @@ def test_motif_count_support_is_probes_with_at_least_n_disjoint_copies(nulls):
         "2 - 1": (1, 2),
         "3 - 2": (1, 1),
     }
+    # A compared motif is counted on its own: UGCAUC once exactly (P3), and within one
+    # mismatch wherever UGCAUG is (P1 three times, P2 once disjoint, P3 twice).
+    compared = table_of(motif_count, nulls, compare=["UGCAUC"])
+    found = EXPERIMENTS["motif_count"].support(training(POOL), compared, {})
+    support_of = counts(pd.concat([compared, found], axis=1))
+    assert {k: v for k, v in support_of.items() if k.startswith("UGCAUC")} == {
+        "UGCAUC:1": (1, 3),
+        "UGCAUC:2": (0, 2),
+        "UGCAUC:3": (0, 1),
+        "UGCAUC:3 - 1": (0, 1),
+    }
+    assert support_of["3"] == (1, 1)
 
 
 def test_spacing_support_is_the_pair_at_that_gap(nulls):

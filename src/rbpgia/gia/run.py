@@ -80,7 +80,7 @@ def settings(overrides: Mapping | None = None) -> dict:
 
 
 # Design options that take a list: a single value given alone becomes a list of one.
-LIST_OPTIONS = ("spacings", "positions", "anchors", "patterns")
+LIST_OPTIONS = ("spacings", "positions", "anchors", "patterns", "compare")
 # Arguments every experiment takes from the run path, never from its design options.
 RUN_ARGUMENTS = ("predict", "nulls", "motif", "rng", "baseline", "n_boot", "confidence")
 

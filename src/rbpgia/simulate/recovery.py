@@ -16,7 +16,7 @@ import pandas as pd
 from rbpgia.gia.experiments.design import row_named
 from rbpgia.gia.experiments.gc_bias import EFFECT_3P, EFFECT_5P
 from rbpgia.gia.experiments.hairpin import LOOP_MINUS_STEM
-from rbpgia.gia.experiments.motif_count import increments
+from rbpgia.gia.experiments.motif_count import increments, own_rows
 from rbpgia.gia.experiments.positional import best_row
 from rbpgia.gia.experiments.spacing import interactions
 from rbpgia.gia.support import extrapolated_note
@@ -85,7 +85,7 @@ def check_count(rbp: str, spec: dict, table: pd.DataFrame) -> dict:
     (0.82, 0.57, 0.41 for SYN_POSITION). On the intensity scale of a clip-normalised model
     the exponential link bends both (additive sites then give growing increments).
     """
-    conditions = table[table["kind"] == "condition"].sort_values("n_sites")
+    conditions = own_rows(table, "condition")
     one = float(conditions["importance"].iloc[0])
     steps = np.array([one, *increments(table)["importance"].astype(float)])
     monotone = bool(np.all(steps > 0))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -119,6 +121,7 @@ def motif_count(
     rng: np.random.Generator | int | None = None,
     max_sites: int = 3,
     placement: str = "random",
+    compare: Sequence[str] = (),
     baseline: np.ndarray | None = None,
     n_boot: int = N_BOOT,
     confidence: float = CONFIDENCE,
@@ -145,11 +148,19 @@ def motif_count(
     ``r2``, repeated on every row) tells additive binding (R^2 near 1, slope = the
     one-site importance) from saturation (shrinking increments).
 
+    ``compare`` lists other motifs of the same length (e.g. a sub-optimal site, AGAAUG
+    beside RBFOX1's UGCAUG in the paper's Figure 2), counted 1..``max_sites`` times at
+    the very same placements (conditions ``"AGAAUG:1"``..), each with the contrast
+    ``"AGAAUG:n - 1"``: ``max_sites`` weak sites against one site of the motif, paired per
+    null (the paper's "three weak sites are worth about one optimal site").
+
     Returns
     -------
     pd.DataFrame
-        ``condition`` (``"1"``.. and ``"2 - 1"``..), ``kind``, ``n_sites`` (the count, or
-        for a contrast the count it reaches), the statistics and the fit.
+        ``condition`` (``"1"``.. and ``"2 - 1"``.., then the compared motifs' rows),
+        ``kind``, ``pattern`` (the motif copied), ``n_sites`` (the count, or for a
+        contrast the count it reaches), the statistics and the fit (of ``motif``'s
+        counts).
     """
     predict = as_predictor(predict)
     nulls = as_onehot(nulls)
@@ -165,24 +176,39 @@ def motif_count(
         joined = separate_copies(nulls, motif, sites, rng)
     else:
         sites = paper_site_starts(nulls, len(motif), max_sites)
+    others = compared_motifs(compare, motif)
     counts = list(range(1, max_sites + 1))
     interventions = {
-        str(n): design.at_starts([motif] * n, [sites[:, j] for j in range(n)]) for n in counts
+        count_name(pattern, motif, n): design.at_starts(
+            [pattern] * n, [sites[:, j] for j in range(n)]
+        )
+        for pattern in [motif, *others]
+        for n in counts
     }
     effects = design.measure(predict, nulls, interventions, baseline=baseline)
     rows = [(str(n), "condition", effects[str(n)]) for n in counts]
     rows += [design.contrast(effects, str(n), str(n - 1)) for n in counts[1:]]
+    patterns = [motif] * (2 * max_sites - 1)
+    n_sites = counts + counts[1:]
+    for other in others:
+        rows += [
+            (count_name(other, motif, n), "condition", effects[count_name(other, motif, n)])
+            for n in counts
+        ]
+        rows.append(design.contrast(effects, count_name(other, motif, max_sites), "1"))
+        patterns += [other] * (max_sites + 1)
+        n_sites += [*counts, max_sites]
     result = design.table(
         NAME,
         motif,
         rows,
         predict,
         rng,
-        labels={"n_sites": counts + counts[1:]},
+        labels={"pattern": patterns, "n_sites": n_sites},
         n_boot=n_boot,
         confidence=confidence,
     )
-    conditions = result[result["kind"] == "condition"]
+    conditions = own_rows(result, "condition")
     slope, intercept, r2 = line_fit(conditions["n_sites"], conditions["importance"])
     return result.assign(
         placement=placement,
@@ -193,15 +219,52 @@ def motif_count(
     )
 
 
+def compared_motifs(compare: Sequence[str], motif: str) -> list[str]:
+    """The ``compare`` motifs, checked: RNA letters, the motif's length, each once."""
+    if isinstance(compare, str):
+        compare = [compare]
+    others = [str(other).strip().upper().replace("T", "U") for other in compare]
+    for other in others:
+        pattern_codes(other)
+        if len(other) != len(motif):
+            raise InputError(
+                f"compare: {other} has {len(other)} nt; compared motifs share the placements "
+                f"of {motif}, so they need its length ({len(motif)} nt)"
+            )
+    if motif in others or len(set(others)) < len(others):
+        raise InputError(f"compare: {', '.join(others)} repeats a motif (the motif is {motif})")
+    return others
+
+
+def count_name(pattern: str, motif: str, n: int) -> str:
+    """Condition of ``n`` copies: ``"2"`` for the motif itself, ``"AGAAUG:2"`` for another."""
+    return str(n) if pattern == motif else f"{pattern}:{n}"
+
+
+def own_rows(result: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Rows of ``kind`` about the motif itself (not a compared motif), in order of n."""
+    rows = result[result["kind"] == kind]
+    if "pattern" in rows:  # tables written before `compare` have the motif's rows only
+        rows = rows[rows["pattern"] == rows["motif"]]
+    return rows.sort_values("n_sites")
+
+
 def count_support(training: support.Training, table: pd.DataFrame, design_options) -> pd.DataFrame:
     """Support of ``n`` sites: training probes with at least ``n`` non-overlapping copies."""
     motif = str(table["motif"].iloc[0])
-    found = support.mismatches(training, motif)
-    copies = [support.non_overlapping(found <= mm, len(motif)) for mm in (0, 1)]
-    counts = {
-        str(n): (support.count(copies[0] >= n), support.count(copies[1] >= n))
-        for n in table.loc[table["kind"] == "condition", "n_sites"].astype(int)
-    }
+    conditions = table[table["kind"] == "condition"]
+    patterns = (
+        conditions["pattern"] if "pattern" in conditions else pd.Series(motif, conditions.index)
+    )
+    counts = {}
+    for pattern in patterns.unique():
+        found = support.mismatches(training, pattern)
+        copies = [support.non_overlapping(found <= mm, len(pattern)) for mm in (0, 1)]
+        for n in conditions.loc[patterns == pattern, "n_sites"].astype(int):
+            counts[count_name(pattern, motif, n)] = (
+                support.count(copies[0] >= n),
+                support.count(copies[1] >= n),
+            )
     return support.rows_support(table, counts)
 
 
@@ -219,8 +282,8 @@ def line_fit(x, y) -> tuple[float, float, float]:
 
 
 def increments(result: pd.DataFrame) -> pd.DataFrame:
-    """The ``n - (n-1)`` contrast rows, in order of n."""
-    return result[result["kind"] == "contrast"].sort_values("n_sites")
+    """The motif's ``n - (n-1)`` contrast rows, in order of n."""
+    return own_rows(result, "contrast")
 
 
 def headline(result: pd.DataFrame) -> design.Headline:

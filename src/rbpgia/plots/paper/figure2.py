@@ -192,7 +192,12 @@ def _importance_line(ax, table: pd.DataFrame, x: str, fit=None) -> None:
 
 
 def panel_motif_count(ax, motif_count: pd.DataFrame | None, motif: str) -> None:
-    """E: importance against the number of motif copies, with the linear fit."""
+    """E: importance against the number of motif copies, with the linear fit.
+
+    Compared motifs (``motif_count(..., compare=[...])``, e.g. the paper's sub-optimal
+    AGAAUG beside RBFOX1's UGCAUG) are drawn as their own lines, with one site of the
+    motif as the reference level.
+    """
     if missing(
         ax, motif_count, "not run: add motif_count\nto gia.experiments", title="motif count"
     ):
@@ -203,8 +208,28 @@ def panel_motif_count(ax, motif_count: pd.DataFrame | None, motif: str) -> None:
     counts = motif_count
     if "kind" in counts:
         counts = counts[counts["kind"] == "condition"]
-    _importance_line(ax, counts, "n_sites", fit)
-    ax.set(xlabel=f"copies of {motif} embedded", ylabel=IMPORTANCE, title="Motif count")
+    own = counts
+    if "pattern" in counts:
+        own = counts[counts["pattern"] == motif]
+    _importance_line(ax, own, "n_sites", fit)
+    others = (
+        [] if "pattern" not in counts else [p for p in counts["pattern"].unique() if p != motif]
+    )
+    for colour, other in zip(PALETTE[1:], others, strict=False):
+        line = counts[counts["pattern"] == other].sort_values("n_sites")
+        ax.fill_between(
+            line["n_sites"], line["ci_low"], line["ci_high"], color=colour, alpha=0.2, lw=0
+        )
+        ax.plot(line["n_sites"], line["importance"], marker="s", ms=3, color=colour, label=other)
+    if others:
+        one_site = float(own.loc[own["n_sites"] == 1, "importance"].iloc[0])
+        ax.axhline(one_site, color=GREY, lw=0.8, ls=":", label=f"one {motif}")
+        ax.legend(frameon=False, loc="best")
+    if others:
+        title, xlabel = f"Motif count: {motif} and {', '.join(others)}", "copies embedded"
+    else:
+        title, xlabel = "Motif count", f"copies of {motif} embedded"
+    ax.set(xlabel=xlabel, ylabel=IMPORTANCE, title=title)
     ax.xaxis.get_major_locator().set_params(integer=True)
 
 

@@ -77,7 +77,7 @@ def test_scripts_import_inside_the_block(script):
 def test_startup_benchmark_runs_each_scripts_imports_both_ways():
     block = bench_startup.import_block(SCRIPTS[0].parent / "gia_experiments.py")
     assert "from rbpgia.gia import run as gia_run" in block
-    assert "from rbpgia.workflow.jobs import gia_prepare" in block
+    assert "from rbpgia.workflow.jobs import capped_motif_note, gia_prepare" in block
     variants = bench_startup.programs(block)
     assert set(variants) == {"plain", "fast_imports"}
     assert "fast_imports" not in variants["plain"]

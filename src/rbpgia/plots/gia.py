@@ -183,7 +183,9 @@ def plot_experiment(
         fit = None
         if spec.fit and {"slope", "intercept", "r2"} <= set(table.columns):
             fit = tuple(float(v) for v in table[["slope", "intercept", "r2"]].iloc[0])
-        plot_line(shown, spec.x, path, title, spec.xlabel, series=spec.series, fit=fit)
+        # A table may lack the series column (motif_count written before `compare`).
+        series = spec.series if spec.series in shown.columns else None
+        plot_line(shown, spec.x, path, title, spec.xlabel, series=series, fit=fit)
     elif spec.kind == "bars":
         plot_bars(shown, spec.x, path, title, _fold_note(table))
     else:

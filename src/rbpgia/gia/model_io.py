@@ -180,8 +180,10 @@ def open_model(
             channels = channels_for(input_type)
         except RbpgiaError as error:
             raise InputError(str(error), spec) from None
-    if isinstance(reduce, str):
-        reduce = parse_reduce(reduce)
+    try:
+        reduce = parse_reduce(reduce) if isinstance(reduce, str) else reduce
+    except InputError as error:
+        raise InputError(str(error), spec) from None
     conventions = dict(
         channels_first=channels_first, length=length, alphabet=alphabet, channels=channels
     )

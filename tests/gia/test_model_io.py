@@ -160,6 +160,7 @@ def models(tmp_path_factory):
     # 101 nt, channels first, a broad preference for the centre.
     position_onnx(root / "long.onnx", centre=47.0, sd=20.0, length=101, channels_first=True)
     (root / "rules.py").write_text(PYTHON_MODEL)
+    (root / "needs_torch.py").write_text("import a_module_nobody_installed\n")
     return root
 
 
@@ -315,6 +316,7 @@ ERRORS = [
         "wrong_shape: the model returned an output of shape (5,) for 2 probes",
     ),
     ("rules.py:absent", [], "rules.py:absent: no function 'absent' in"),
+    ("needs_torch.py:predict", [], "needs_torch.py: importing it raised ModuleNotFoundError"),
     (
         "first.onnx",
         [],

@@ -283,11 +283,14 @@ def _python(spec: str, conventions: dict):
         name = f"rbpgia_user_model_{abs(hash(str(path.resolve())))}"
         module_spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(module_spec)
+        # Registered, as an import would: dataclasses and pickling look modules up there.
+        sys.modules[name] = module
         # Imports beside the file (its helpers) resolve as when it is run as a script.
         sys.path.insert(0, str(path.resolve().parent))
         try:
             module_spec.loader.exec_module(module)
         except Exception as error:
+            del sys.modules[name]
             raise InputError(
                 f"importing it raised {type(error).__name__}: {_one_line(error)}", target
             ) from None

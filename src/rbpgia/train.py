@@ -193,7 +193,13 @@ def output_names(model: keras.Model) -> list[str]:
     structure = getattr(model, "_outputs_struct", None)
     if isinstance(structure, dict):
         return [str(name) for name in structure]
-    return [str(name) for name in model.output_names]
+    names = getattr(model, "output_names", None)  # functional models; Sequential has none
+    if names:
+        return [str(name) for name in names]
+    outputs = getattr(model, "outputs", None) or [None]
+    if len(outputs) == 1 and model.layers:
+        return [model.layers[-1].name]
+    return [str(i) for i in range(len(outputs))]
 
 
 def evaluate(predict_fn: Callable[[np.ndarray], np.ndarray], x: np.ndarray, y: np.ndarray) -> dict:

@@ -223,6 +223,19 @@ def test_outputs_are_chosen_by_name_or_index(models):
     np.testing.assert_allclose(score, [weights[10] + weights[21], 0], rtol=1e-6)
 
 
+def test_a_sequential_keras_model_names_its_output_by_its_last_layer(tmp_path):
+    import keras
+
+    model = keras.Sequential(
+        [keras.Input((41, 4)), keras.layers.Flatten(), keras.layers.Dense(1, name="score")]
+    )
+    model.save(tmp_path / "sequential.keras")
+    loaded = open_model(tmp_path / "sequential.keras", output="score")
+    assert loaded.names == ["score"]
+    x = one_hot(["A" * 41, "C" * 41])
+    np.testing.assert_allclose(loaded.predict(x), model.predict(x, verbose=0)[:, 0], rtol=1e-6)
+
+
 def test_module_callable_is_imported_by_name(models, monkeypatch):
     package = models / "usermodels"
     package.mkdir(exist_ok=True)

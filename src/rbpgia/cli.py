@@ -1,11 +1,12 @@
-"""The ``rbpgia`` command line: encode probes, run GIA on a saved Keras model, draw figures.
+"""The ``rbpgia`` command line: encode probes, run GIA on a saved model, draw figures.
 
-Three subcommands work outside the workflow on any saved Keras model whose input is one
-probe in one-hot ``(L, 4)`` (or with structure channels, ``(L, 6)``/``(L, 9)``):
+Three subcommands work outside the workflow on any model whose input is one probe in
+one-hot ``(L, 4)`` (or with structure channels, ``(L, 6)``/``(L, 9)``): a Keras or ONNX
+file or a Python callable (:mod:`rbpgia.gia.model_io`):
 
 ``rbpgia encode SEQUENCES --out probes.h5``
     One-hot and ViennaRNA structure profiles in the layout of :mod:`rbpgia.encode.store`.
-``rbpgia gia EXPERIMENT --model model.keras --background SEQUENCES|probes.h5``
+``rbpgia gia EXPERIMENT --model model.keras|model.onnx|file.py:fn --background SEQUENCES``
     A k-mer search or one of the experiments of :data:`rbpgia.gia.EXPERIMENTS` on nulls
     drawn from the background; writes the table (TSV) and optionally its figure.
 ``rbpgia report TABLE... --out-dir DIR``
@@ -208,20 +209,20 @@ def read_background(path: str | os.PathLike, target: str | None, need_scores: bo
 def read_training(path: str | os.PathLike, target: str | None, length: int):
     """The training probes of ``--train`` in the model's ``length``-nt frame.
 
+    Probes longer than the frame keep their middle ``length`` nt, as the background's do.
     A sequence file gives its probes (no structure profiles, so hairpin support stays
     empty); an HDF5 file its Set A probes (all of them when it has no Set A), only those
     measured for ``target`` when it has that experiment, with their structure profiles
     when the file stores them in the model's frame.
     """
-    from rbpgia.encode.onehot import one_hot
+    from rbpgia.encode.onehot import centre_trim, one_hot
     from rbpgia.gia.support import training_set
 
     if not Path(path).is_file():
         raise InputError("training file not found", path)
     if not is_hdf5(path):
         probes = read_sequence_file(path)
-        probes.check_lengths(length, "the model's input length")
-        return training_set(one_hot(probes.sequences, length))
+        return training_set(one_hot(centre_trim(probes.sequences, length), length))
     from rbpgia.encode import store
 
     sets = store.read_sets(path)
@@ -231,10 +232,7 @@ def read_training(path: str | os.PathLike, target: str | None, length: int):
     rows = np.flatnonzero(chosen)
     if not rows.size:
         raise InputError("no training probes (Set A, measured for --target) in the file", path)
-    sequences = store.read_sequences(path)[rows]
-    SequenceSet(os.fspath(path), sequences.tolist(), None, None).check_lengths(
-        length, "the model's input length"
-    )
+    sequences = centre_trim(store.read_sequences(path)[rows], length)
     structure = None
     if store.read_attrs(path).get("max_length") == length:
         structure = store.read_structure(path, rows)
@@ -251,29 +249,42 @@ def clean_motif(motif: str) -> str:
         raise InputError(f"--motif: {err}") from None
 
 
-def load_keras_model(path: str | os.PathLike):
-    """The model (safe mode) and its input frame: ``(model, length, input_type)``."""
-    if not Path(path).is_file():
-        raise InputError("model file not found", path)
-    from rbpgia.train import load_model
+def load_model(args: argparse.Namespace):
+    """The model of ``--model`` with the conventions of the options given
+    (:func:`rbpgia.gia.model_io.open_model`): a Keras or ONNX file or a Python callable."""
+    from rbpgia.gia.model_io import open_model
 
-    try:
-        model = load_model(path)
-    except RbpgiaError:
-        raise
-    except Exception as err:  # Keras raises many kinds of error for an unreadable file
-        raise InputError(f"cannot load a Keras model: {_one_line(err)}", path) from None
-    shape = model.input_shape
-    if not (isinstance(shape, tuple) and len(shape) == 3 and shape[1] and shape[2]):
-        raise InputError(f"expected one input of shape (N, L, C), the model has {shape}", path)
-    by_channels = {channels: kind for kind, channels in INPUT_CHANNELS.items()}
-    if shape[2] not in by_channels:
+    return open_model(
+        args.model,
+        output=args.output,
+        reduce=args.reduce,
+        channels_first=None if args.channels is None else args.channels == "first",
+        length=args.length,
+        alphabet=args.alphabet,
+        input_type=args.input_type,
+    )
+
+
+def in_frame(background: SequenceSet, length: int) -> list[str]:
+    """The background probes in the model's ``length``-nt frame: longer ones trimmed to
+    their middle, shorter ones left to be centred and padded by the one-hot encoding.
+
+    Raises
+    ------
+    InputError
+        Naming the file when even its longest probe is shorter than the frame: the nulls
+        would hold padding where the model has only ever read letters.
+    """
+    from rbpgia.encode.onehot import centre_trim
+
+    longest = max(len(sequence) for sequence in background.sequences)
+    if longest < length:
         raise InputError(
-            f"the model reads {shape[2]} channels per nucleotide; expected 4 (one-hot), "
-            "6 (+ paired/unpaired) or 9 (+ structural contexts)",
-            path,
+            f"the background cannot fill the model's {length}-nt input: its longest probe "
+            f"is {longest} nt (give probes of at least {length} nt)",
+            background.path,
         )
-    return model, int(shape[1]), by_channels[shape[2]]
+    return centre_trim(background.sequences, length)
 
 
 # ----------------------------------------------------------------------------- outputs
@@ -443,8 +454,9 @@ def cmd_gia(args: argparse.Namespace) -> None:
     background = read_background(
         args.background, args.target, options["nulls"] in gia_run.SCORED_NULLS
     )
-    model, length, input_type = load_keras_model(args.model)
-    background.check_lengths(length, "the model's input length")
+    model = load_model(args)
+    length, input_type = model.length, model.input_type
+    sequences = in_frame(background, length)
     training = None
     if experiment.needs_motif:
         if args.train is None:
@@ -458,9 +470,8 @@ def cmd_gia(args: argparse.Namespace) -> None:
 
     from rbpgia.encode.onehot import one_hot
     from rbpgia.gia.predictor import Predictor
-    from rbpgia.train import make_predict_fn
 
-    counted = _CountedPredict(make_predict_fn(model))
+    counted = _CountedPredict(model.predict)
     predictor = Predictor(counted, input_type, threads=options["threads"])
     search = not experiment.needs_motif or motif is None
     if search and experiment.needs_motif:
@@ -475,9 +486,7 @@ def cmd_gia(args: argparse.Namespace) -> None:
         unit="seq",
     ) as bar:
         counted.bar = bar
-        run = gia_run.prepare(
-            predictor, one_hot(background.sequences, length), options, background.scores
-        )
+        run = gia_run.prepare(predictor, one_hot(sequences, length), options, background.scores)
         if search:
             table = gia_run.search(run, options, log=bar.set_postfix_str)
     if experiment.needs_motif:
@@ -496,7 +505,7 @@ def cmd_gia(args: argparse.Namespace) -> None:
     figure = f" and {args.figure}" if args.figure else ""
     print(
         f"{experiment.name}: {headline_text(experiment.name, table)}; {len(table)} rows -> {out}"
-        f"{figure} [{len(run.nulls)} {options['nulls']} nulls, {input_type} model, "
+        f"{figure} [{len(run.nulls)} {options['nulls']} nulls, {model.describe()}, "
         f"{time.monotonic() - start:.1f} s]"
     )
 
@@ -670,14 +679,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     gia = commands.add_parser(
         "gia",
-        help="run a GIA experiment on a saved Keras model",
-        description="Global importance analysis of a saved Keras model (.keras, loaded in safe "
-        "mode) whose input is one probe in one-hot (L, 4), or (L, 6)/(L, 9) with structure "
-        "channels, which are refolded after every intervention. Nulls are drawn from the "
-        "background probes, centred in the model's L-nt frame. Without --motif, experiments "
-        "other than kmer_search first run the k-mer search (as the workflow does) and use "
-        "its top k-mer, saying so on stderr. Writes the table as TSV and prints one summary "
-        "line.",
+        help="run a GIA experiment on a Keras, ONNX or Python model",
+        description="Global importance analysis of a model: a Keras file (.keras, loaded in "
+        "safe mode), an ONNX file (.onnx, run with ONNX Runtime) or a Python callable "
+        "(file.py:function or package.module:function, taking a float32 array and "
+        "returning predictions). Its input is one probe in one-hot (L, 4), or (L, 6)/(L, 9) "
+        "with structure channels, which are refolded after every intervention; channels "
+        "last or first, length and letter order are read from the model's input shape "
+        "where it states them, else taken from --channels, --length and --alphabet. Nulls "
+        "are drawn from the background probes, centred in the model's L-nt frame (longer "
+        "probes keep their middle L nt). Without --motif, experiments other than "
+        "kmer_search first run the k-mer search (as the workflow does) and use its top "
+        "k-mer, saying so on stderr. Writes the table as TSV and prints one summary line.",
+        epilog="A Python callable runs the code of the file or module you name, with your "
+        "permissions: name only code you trust. Nothing else is imported or run.",
         formatter_class=_HelpFormatter,
     )
     gia.add_argument(
@@ -687,7 +702,56 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"one of: {', '.join(GIA_EXPERIMENTS)}",
     )
     gia.add_argument(
-        "--model", metavar="PATH", required=True, help="saved Keras model, .keras (required)"
+        "--model",
+        metavar="SPEC",
+        required=True,
+        help="the model (required): model.keras, model.onnx, path/to/file.py:function or "
+        "package.module:function (runs that code: name only code you trust)",
+    )
+    gia.add_argument(
+        "--output",
+        metavar="NAME|INDEX",
+        default=None,
+        help="the output scored, by name or index, for a model with several (ONNX or Keras "
+        "output names, a callable's dict keys); for one (N, T) output, the task column "
+        "(default: the only output)",
+    )
+    gia.add_argument(
+        "--reduce",
+        metavar="FUNC[:START:END]",
+        default=None,
+        help="reduce a per-position output (N, P) to one score: sum, max or mean, "
+        "optionally over positions START:END (0-based, END excluded), e.g. mean:40:61 "
+        "(default: outputs must give one score per probe)",
+    )
+    gia.add_argument(
+        "--channels",
+        choices=("last", "first"),
+        default=None,
+        help="the model's input layout, (N, L, C) or (N, C, L), where its input shape does "
+        "not tell (default: from the shape, else last)",
+    )
+    gia.add_argument(
+        "--length",
+        metavar="NT",
+        type=_bounded(1),
+        default=None,
+        help=f"the model's input length where its input shape does not fix it (default: "
+        f"from the shape, else {MAX_LENGTH})",
+    )
+    gia.add_argument(
+        "--alphabet",
+        metavar="ORDER",
+        default="ACGU",
+        help="order of the model's four one-hot channels, e.g. ACGT (the same as ACGU) or AGCT",
+    )
+    gia.add_argument(
+        "--input-type",
+        choices=tuple(INPUT_CHANNELS),
+        default=None,
+        help="what the model reads where its input shape does not tell: one-hot (seq), "
+        "+ paired/unpaired (pu) or + structural contexts (struct) (default: from the shape, "
+        "else seq)",
     )
     gia.add_argument(
         "--background",

@@ -122,6 +122,30 @@ def make_predict_fn(
     callable
         ``predict(x: np.ndarray (N, L, C)) -> np.ndarray (N,) float32``.
     """
+    forward = make_outputs_fn(model, batch_size, jit_compile)
+
+    def predict(x: np.ndarray) -> np.ndarray:
+        outputs = forward(x)
+        values = outputs[0].reshape(-1)
+        if len(outputs) != 1 or values.size != len(outputs[0]):
+            raise InputError(
+                "make_predict_fn takes a model with one score per probe; choose among "
+                "several outputs with rbpgia.gia.model_io"
+            )
+        return values
+
+    return predict
+
+
+def make_outputs_fn(
+    model: keras.Model, batch_size: int = 1024, jit_compile: bool | None = None
+) -> Callable[[np.ndarray], list[np.ndarray]]:
+    """Return ``forward(x) -> [output, ...]``: every output of ``model``, each ``(N, ...)``.
+
+    The batching and compilation of :func:`make_predict_fn`, which is this for a model
+    with one output. A model whose outputs are a dict gives its values in the dict's
+    order; :func:`output_names` gives their names.
+    """
     if batch_size < 1:
         raise ValueError(f"batch_size must be positive, got {batch_size}")
     input_shape = tuple(model.input_shape[1:])
@@ -140,11 +164,11 @@ def make_predict_fn(
     model.make_predict_function(force=True)
     model.jit_compile = own_setting
 
-    def predict(x: np.ndarray) -> np.ndarray:
+    def forward(x: np.ndarray) -> list[np.ndarray]:
         x = np.asarray(x, dtype=np.float32)
         if x.shape[1:] != input_shape:
             raise InputError(f"model expects inputs of shape (N, {input_shape}), got {x.shape}")
-        out = np.empty(len(x), dtype=np.float32)
+        parts: list[list[np.ndarray]] = []
         for start in range(0, len(x), batch_size):
             batch = x[start : start + batch_size]
             n = len(batch)
@@ -152,10 +176,30 @@ def make_predict_fn(
                 padded[:n] = batch
                 padded[n:] = 0.0
                 batch = padded
-            out[start : start + n] = np.asarray(model.predict_on_batch(batch)).reshape(-1)[:n]
-        return out
+            out = model.predict_on_batch(batch)
+            out = list(out.values()) if isinstance(out, dict) else out
+            out = out if isinstance(out, (list, tuple)) else [out]
+            # A copy: the padded batch's buffer is reused by the next call.
+            parts.append([np.array(o, dtype=np.float32)[:n] for o in out])
+        if not parts:  # no probes: the outputs' shapes, with no rows
+            return [o[:0] for o in forward(padded[:1])]
+        return [np.concatenate(column) for column in zip(*parts, strict=True)]
 
-    return predict
+    return forward
+
+
+def output_names(model: keras.Model) -> list[str]:
+    """Names of the model's outputs, in the order :func:`make_outputs_fn` returns them."""
+    structure = getattr(model, "_outputs_struct", None)
+    if isinstance(structure, dict):
+        return [str(name) for name in structure]
+    names = getattr(model, "output_names", None)  # functional models; Sequential has none
+    if names:
+        return [str(name) for name in names]
+    outputs = getattr(model, "outputs", None) or [None]
+    if len(outputs) == 1 and model.layers:
+        return [model.layers[-1].name]
+    return [str(i) for i in range(len(outputs))]
 
 
 def evaluate(predict_fn: Callable[[np.ndarray], np.ndarray], x: np.ndarray, y: np.ndarray) -> dict:

@@ -113,6 +113,20 @@ def channel_sums(onehot: np.ndarray) -> np.ndarray:
     return onehot @ np.ones(onehot.shape[-1], dtype=onehot.dtype)
 
 
+def centre_trim(sequences: Iterable[str], length: int) -> list[str]:
+    """Probes longer than ``length`` cut to their middle ``length`` nt; others as they are.
+
+    The cut mirrors the padding of :func:`one_hot`: ``(len - length) // 2`` letters go
+    from the 5' end and the rest from the 3' end, so a probe's centre stays the frame's.
+    """
+    out = []
+    for sequence in sequences:
+        sequence = str(sequence)
+        start = max(len(sequence) - length, 0) // 2
+        out.append(sequence[start : start + length])
+    return out
+
+
 def one_hot(sequences: Iterable[str], max_length: int = MAX_LENGTH) -> np.ndarray:
     """One-hot encode RNA probes, each centred in a ``max_length`` window.
 

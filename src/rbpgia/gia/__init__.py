@@ -7,6 +7,8 @@ probe out; it refolds structure for models that read it), or as a plain predicti
 function of one-hot input.
 
 * :mod:`~rbpgia.gia.predictor`: the model as GIA sees it;
+* :mod:`~rbpgia.gia.model_io`: Keras, ONNX and Python-callable models as predictors;
+* :mod:`~rbpgia.gia.conventions`: their input layouts and outputs, GIA's to theirs;
 * :mod:`~rbpgia.gia.nulls`: background probes (profile, shuffles, quartiles, GC-matched);
 * :mod:`~rbpgia.gia.embed`: writing patterns into nulls, refolding structure inputs;
 * :mod:`~rbpgia.gia.importance`: paired differences of interventions;

@@ -183,21 +183,22 @@ def gia_prepare(
 ):
     """Load a trained model and prepare its GIA run on the pool's Set B probes.
 
+    The model is opened as every GIA model is (:func:`rbpgia.gia.model_io.open_model`),
+    which checks that its input is the ``model_id``'s input type in the pool's frame.
     The nulls are drawn from the Set B probes that have a measurement for ``rbp``
     (:func:`rbpgia.gia.run.prepare`, seeded by ``options["seed"]``), so every GIA job of
     an RBP measures its effects on one background.
     """
-    from rbpgia.gia.predictor import Predictor
+    from rbpgia.gia.model_io import open_model
     from rbpgia.gia.run import prepare
-    from rbpgia.train import load_model, make_predict_fn
 
     _, input_type, _ = parse_model_id(model_id)
     sets = store.read_sets(h5_path)
     measured = store.read_targets(h5_path, rbp)
     rows = np.flatnonzero((sets == "B") & np.isfinite(measured))
     background = store.read_inputs(h5_path, "seq", rows)
-    predict = make_predict_fn(load_model(model_path))
-    predictor = Predictor(predict, input_type, threads=options["threads"])
+    model = open_model(model_path, input_type=input_type, length=background.shape[1])
+    predictor = model.predictor(threads=options["threads"])
     return prepare(predictor, background, options, measured=measured[rows])
 
 

@@ -1,0 +1,359 @@
+"""Models from files or code as GIA predictors: Keras, ONNX and Python callables.
+
+GIA needs only a prediction function; this module makes one from what people have:
+
+* a Keras file, ``model.keras`` (loaded in safe mode, as everywhere in the project);
+* an ONNX file, ``model.onnx``, run with ONNX Runtime (PyTorch exports, no PyTorch needed);
+* a Python callable, ``path/to/file.py:function`` or ``package.module:function``, taking
+  a float32 array and returning predictions. Loading it runs that file or module (the
+  user's choice); nothing else is ever imported or run.
+
+The model's input convention (channels last or first, input length, letter order,
+structure channels) is read from its input shape where it states one and otherwise taken
+from the options given (:mod:`rbpgia.gia.conventions`); its outputs are reduced to one
+score per probe by choosing an output or task and reducing per-position profiles.
+
+>>> model = open_model("rbpnet.onnx", output="HNRNPC_profile", reduce="sum")
+>>> predictor = model.predictor(threads=4)      # a Predictor: one-hot in, (N,) out
+>>> onehot = one_hot(sequences, model.length)   # the model's frame
+
+Every failure is an :class:`~rbpgia.errors.InputError` naming the model, in one line.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rbpgia.encode.onehot import MAX_LENGTH
+from rbpgia.errors import InputError, RbpgiaError
+from rbpgia.gia.conventions import (
+    InputLayout,
+    Reduce,
+    layout_from_shape,
+    parse_output,
+    parse_reduce,
+    to_model_input,
+    to_scores,
+)
+from rbpgia.gia.predictor import Predictor
+from rbpgia.sequence import ALPHABET
+
+KINDS = ("keras", "onnx", "python")
+# package.module:function, each part a Python identifier.
+_MODULE_SPEC = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*")
+# Probes per ONNX Runtime call: large enough to amortise each call, small in memory.
+ONNX_BATCH = 1024
+
+# A model's raw outputs for a batch: its arrays, in order.
+Forward = Callable[[np.ndarray], list[np.ndarray]]
+
+
+def model_kind(spec: str) -> str:
+    """``keras``, ``onnx`` or ``python``: what ``spec`` names, from its form alone."""
+    path, _, function = str(spec).rpartition(":")
+    if function and path.endswith(".py"):
+        return "python"
+    if _MODULE_SPEC.fullmatch(str(spec)):
+        return "python"
+    suffix = Path(str(spec)).suffix.lower()
+    if suffix == ".keras":
+        return "keras"
+    if suffix == ".onnx":
+        return "onnx"
+    if suffix == ".py":
+        raise InputError("name the function to call: path/to/file.py:function", spec)
+    raise InputError(
+        f"unknown model kind {suffix or '(no extension)'}: expected a .keras or .onnx file, "
+        "path/to/file.py:function or package.module:function",
+        spec,
+    )
+
+
+@dataclass
+class ExternalModel:
+    """A loaded model with its input layout and the output that GIA scores.
+
+    ``forward`` maps the model's own input to its raw outputs, named ``names``;
+    ``predict`` maps GIA's one-hot (with structure) ``(N, L, C)`` to ``(N,)`` scores.
+    """
+
+    spec: str
+    kind: str
+    layout: InputLayout
+    forward: Forward
+    names: list[str]
+    output: str | int | None = None
+    reduce: Reduce | None = None
+
+    @property
+    def length(self) -> int:
+        return self.layout.length
+
+    @property
+    def input_type(self) -> str:
+        return self.layout.input_type
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Scores ``(N,)`` float32 of GIA's probes ``(N, L, C)``, channels last, ACGU."""
+        n = len(x)
+        try:
+            outputs = self.forward(to_model_input(x, self.layout))
+        except RbpgiaError as error:
+            raise InputError(_one_line(error), self.spec) from None
+        except Exception as error:  # the model's own code may raise anything
+            raise InputError(
+                f"the model raised {type(error).__name__}: {_one_line(error)}", self.spec
+            ) from None
+        try:
+            return to_scores(outputs, self.names, n, output=self.output, reduce=self.reduce)
+        except InputError as error:
+            raise InputError(_one_line(error), self.spec) from None
+
+    def predictor(self, threads: int = 1) -> Predictor:
+        """The :class:`Predictor` GIA runs on (structure refolded for ``pu``/``struct``)."""
+        return Predictor(self.predict, self.input_type, threads=threads)
+
+    def describe(self) -> str:
+        """E.g. ``seq model (onnx, 101 nt, channels first, output sites, sum)``."""
+        parts = [self.kind, f"{self.length} nt"]
+        if self.layout.channels_first:
+            parts.append("channels first")
+        if self.layout.alphabet != ALPHABET:
+            parts.append(self.layout.alphabet)
+        if self.output is not None:
+            parts.append(f"output {self.output}")
+        if self.reduce is not None:
+            parts.append(str(self.reduce))
+        return f"{self.input_type} model ({', '.join(parts)})"
+
+    def check(self) -> None:
+        """One call on two empty probes, so a wrong output or shape fails before GIA starts."""
+        self.predict(np.zeros((2, self.length, self.layout.channels), dtype=np.float32))
+
+
+def open_model(
+    spec: str | os.PathLike,
+    *,
+    output: str | int | None = None,
+    reduce: str | Reduce | None = None,
+    channels_first: bool | None = None,
+    length: int | None = None,
+    alphabet: str = ALPHABET,
+    input_type: str | None = None,
+    check: bool = True,
+) -> ExternalModel:
+    """Load the model ``spec`` names (:func:`model_kind`) with its conventions.
+
+    Parameters
+    ----------
+    spec : str or path
+        ``model.keras``, ``model.onnx``, ``file.py:function`` or ``package.module:function``.
+    output : str or int, optional
+        The output (or, for one ``(N, T)`` output, the task column) to score; required
+        when the model has several.
+    reduce : str, optional
+        ``sum``, ``max`` or ``mean`` (optionally ``NAME:START:END``) for per-position
+        outputs ``(N, P)``.
+    channels_first, length, alphabet, input_type
+        The input convention where the model does not state it; an option contradicting
+        the model's input shape is an error. A Python callable states nothing unless it
+        has an ``input_shape`` attribute: channels last, 41 nt and ``seq`` by default.
+    check : bool
+        Call the model once on two empty probes to check its outputs.
+    """
+    spec = os.fspath(spec)
+    kind = model_kind(spec)
+    channels = None
+    if input_type is not None:
+        from rbpgia.encode.onehot import channels_for
+
+        try:
+            channels = channels_for(input_type)
+        except RbpgiaError as error:
+            raise InputError(str(error), spec) from None
+    try:
+        reduce = parse_reduce(reduce) if isinstance(reduce, str) else reduce
+    except InputError as error:
+        raise InputError(str(error), spec) from None
+    conventions = dict(
+        channels_first=channels_first, length=length, alphabet=alphabet, channels=channels
+    )
+    try:
+        loader = {"keras": _keras, "onnx": _onnx, "python": _python}[kind]
+        layout, forward, names = loader(spec, conventions)
+    except InputError as error:
+        if error.path is not None:
+            raise
+        raise InputError(_one_line(error), spec) from None
+    model = ExternalModel(spec, kind, layout, forward, names, parse_output(output), reduce)
+    if check:
+        model.check()
+    return model
+
+
+def load_predictor(spec: str | os.PathLike, *, threads: int = 1, **conventions) -> Predictor:
+    """The :class:`Predictor` of the model ``spec`` names (:func:`open_model`'s options)."""
+    return open_model(spec, **conventions).predictor(threads=threads)
+
+
+# ----------------------------------------------------------------------------- loaders
+
+
+def _require_file(spec: str) -> Path:
+    path = Path(spec)
+    if not path.is_file():
+        raise InputError("model file not found", spec)
+    return path
+
+
+def _keras(spec: str, conventions: dict):
+    path = _require_file(spec)
+    from rbpgia.train import load_model, make_outputs_fn, output_names
+
+    try:
+        model = load_model(path)
+    except RbpgiaError:
+        raise
+    except Exception as error:  # Keras raises many kinds of error for an unreadable file
+        raise InputError(f"cannot load a Keras model: {_one_line(error)}", spec) from None
+    shape = model.input_shape
+    if not isinstance(shape, tuple) or not all(isinstance(d, int | None) for d in shape):
+        raise InputError(f"expected one input of shape (N, L, C), the model has {shape}", spec)
+    layout = layout_from_shape(shape, **conventions)
+    return layout, make_outputs_fn(model), output_names(model)
+
+
+def _onnx(spec: str, conventions: dict):
+    path = _require_file(spec)
+    try:
+        import onnxruntime
+    except ImportError:
+        raise InputError("ONNX models need ONNX Runtime: pip install onnxruntime", spec) from None
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3  # errors only: its warnings are not the user's
+    try:
+        session = onnxruntime.InferenceSession(
+            str(path), options, providers=["CPUExecutionProvider"]
+        )
+    except Exception as error:  # ONNX Runtime raises its own kinds for unreadable files
+        raise InputError(f"cannot load an ONNX model: {_one_line(error)}", spec) from None
+    inputs = session.get_inputs()
+    if len(inputs) != 1:
+        raise InputError(
+            f"expected a model with one input, this one has {len(inputs)}: "
+            f"{', '.join(i.name for i in inputs)}",
+            spec,
+        )
+    if inputs[0].type != "tensor(float)":
+        raise InputError(f"expected a float32 input, the model's is {inputs[0].type}", spec)
+    shape = list(inputs[0].shape)
+    layout = layout_from_shape(shape, **conventions)
+    name = inputs[0].name
+    batch = shape[0] if isinstance(shape[0], int) and shape[0] > 0 else None
+
+    def forward(x: np.ndarray) -> list[np.ndarray]:
+        size = batch or ONNX_BATCH
+        parts = []
+        for start in range(0, max(len(x), 1), size):
+            chunk = x[start : start + size]
+            n = len(chunk)
+            if batch and n < batch:  # a fixed batch size: pad the last batch with zeros
+                chunk = np.concatenate(
+                    [chunk, np.zeros((batch - n, *chunk.shape[1:]), chunk.dtype)]
+                )
+            parts.append([np.asarray(o)[:n] for o in session.run(None, {name: chunk})])
+        return [np.concatenate(column) for column in zip(*parts, strict=True)]
+
+    return layout, forward, [o.name for o in session.get_outputs()]
+
+
+def _python(spec: str, conventions: dict):
+    target, _, function = spec.rpartition(":")
+    if target.endswith(".py"):
+        path = _require_file(target)
+        name = f"rbpgia_user_model_{abs(hash(str(path.resolve())))}"
+        module_spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(module_spec)
+        # Registered, as an import would: dataclasses and pickling look modules up there.
+        sys.modules[name] = module
+        # Imports beside the file (its helpers) resolve as when it is run as a script.
+        sys.path.insert(0, str(path.resolve().parent))
+        try:
+            module_spec.loader.exec_module(module)
+        except Exception as error:
+            del sys.modules[name]
+            raise InputError(
+                f"importing it raised {type(error).__name__}: {_one_line(error)}", target
+            ) from None
+        finally:
+            sys.path.remove(str(path.resolve().parent))
+    else:
+        try:
+            module = importlib.import_module(target)
+        except Exception as error:
+            raise InputError(
+                f"cannot import module {target}: {type(error).__name__}: {_one_line(error)}",
+                spec,
+            ) from None
+    predict = getattr(module, function, None)
+    if predict is None:
+        raise InputError(f"no function {function!r} in {target}", spec)
+    if not callable(predict):
+        raise InputError(f"{function!r} in {target} is not callable", spec)
+    # A callable may state its input as a model does: (N, L, C) or (N, C, L).
+    stated = getattr(predict, "input_shape", None)
+    if stated is None:
+        given = dict(conventions)
+        if given["length"] is None:
+            given["length"] = MAX_LENGTH
+        shape = _stated_shape(given)
+        layout = layout_from_shape(shape, **given)
+    else:
+        layout = layout_from_shape(tuple(stated), **conventions)
+    # Output names: the callable's output_names, a returned dict's keys, or 0, 1, ...
+    try:
+        first = predict(np.zeros((1, *layout.shape), dtype=np.float32))
+    except Exception as error:
+        raise InputError(
+            f"the model raised {type(error).__name__}: {_one_line(error)}", spec
+        ) from None
+    if isinstance(first, dict):
+        names = [str(key) for key in first]
+    else:
+        count = len(first) if isinstance(first, list | tuple) else 1
+        names = [str(n) for n in getattr(predict, "output_names", ())]
+        names = names if len(names) == count else [str(i) for i in range(count)]
+
+    def forward(x: np.ndarray) -> list[np.ndarray]:
+        result = predict(x)
+        if isinstance(result, dict):
+            missing = [name for name in names if name not in result]
+            if missing:
+                raise InputError(f"the model's dict lacks the output(s) {', '.join(missing)}")
+            return [np.asarray(result[name], dtype=np.float32) for name in names]
+        if isinstance(result, list | tuple):
+            return [np.asarray(value, dtype=np.float32) for value in result]
+        return [np.asarray(result, dtype=np.float32)]
+
+    return layout, forward, names
+
+
+def _stated_shape(conventions: dict) -> tuple:
+    """The input shape a callable implies through the options alone."""
+    channels = conventions["channels"] or 4
+    if conventions["channels_first"]:
+        return (None, channels, conventions["length"])
+    return (None, conventions["length"], channels)
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__

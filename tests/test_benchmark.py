@@ -97,10 +97,14 @@ def test_bad_published_tables_name_file_line_and_column(tmp_path, text, message)
 def test_signed_rank_refuses_too_few_pairs():
     p_value, note = signed_rank([0.01, -0.004])
     assert np.isnan(p_value)
-    assert note == "n = 2: too few pairs for a signed-rank test (its smallest p is 0.5)"
+    assert (
+        note == "n = 2 non-zero differences: too few for a signed-rank test (its smallest p is 0.5)"
+    )
     assert np.isnan(signed_rank([0.1] * 5)[0])  # smallest p 0.0625: still cannot reach 0.05
     assert signed_rank([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])[0] == pytest.approx(0.03125)
-    assert signed_rank([0.0] * 8)[1] == "n = 8: every difference is zero"
+    assert signed_rank([0.0] * 8)[1].startswith("n = 0 non-zero differences: too few")
+    # Zero differences are dropped, as the test drops them: 6 pairs, 4 with a sign.
+    assert np.isnan(signed_rank([0.1, 0.2, 0.3, 0.4, 0.0, 0.0])[0])
 
 
 def test_subset_against_the_published_methods():
@@ -122,7 +126,7 @@ def test_subset_against_the_published_methods():
     assert thermo["median_delta"] == pytest.approx(((0.761018 - 0.7509) + (0.787998 - 0.7924)) / 2)
     assert thermo["n_better"] == 1
     assert np.isnan(thermo["wilcoxon_p"])
-    assert thermo["note"].startswith("n = 2: too few pairs")
+    assert thermo["note"].startswith("n = 2 non-zero differences: too few")
     assert comparison.loc["RCK", "n_better"] == 2
     differences = paired_differences(table, "residualbind")
     assert differences["wilcoxon_p"].isna().all()  # no p of 0.5 that reads as a result
@@ -161,3 +165,19 @@ def test_figure1_shows_the_published_methods_and_the_test():
     title = fig.axes[0].get_title(loc="left")
     assert "vs ThermoNet (strongest published):\nmean Δ +0.003, n = 2, too few to test" in title
     assert "2/2 better; too few to test" in fig.axes[1].get_title(loc="left")
+
+
+def test_strongest_is_judged_over_the_experiments_every_method_has():
+    """A method with only the easiest experiment does not win on its mean alone."""
+    published = pd.DataFrame(
+        {
+            "rbp": ["E1", "E2", "E3", "E1"],
+            "model": ["broad", "broad", "broad", "narrow"],
+            "pearson_r": [0.80, 0.50, 0.40, 0.78],
+        }
+    ).assign(input="published", norm="published", spearman_r=np.nan, n_test=np.nan)
+    table = pd.concat([trained({"E1": 0.7, "E2": 0.6, "E3": 0.5}), published])
+    comparison = published_comparison(table, "residualbind").set_index("method")
+    # Own means: narrow 0.78 > broad 0.57; over the shared E1: broad 0.80 > narrow 0.78.
+    assert comparison.loc["narrow", "method_mean_r"] > comparison.loc["broad", "method_mean_r"]
+    assert comparison["strongest"].to_dict() == {"narrow": False, "broad": True}

@@ -131,19 +131,20 @@ def _pearson_cell(cell: str, path, line: int, column: str) -> float:
 def signed_rank(delta) -> tuple[float, str]:
     """Two-sided Wilcoxon signed-rank p of paired differences, and why it is NaN when it is.
 
-    No p is given for fewer pairs than can reach :data:`SIGNIFICANCE` (the smallest p of
-    n pairs is ``2 / 2^n``: 0.5 for 2 pairs) or when every difference is zero.
+    No p is given for fewer non-zero pairs than can reach :data:`SIGNIFICANCE` (the
+    smallest p of n pairs is ``2 / 2^n``: 0.5 for 2 pairs); zero differences, which carry
+    no sign, are not counted (the test drops them).
     """
     delta = np.asarray(delta, dtype=np.float64)
-    delta = delta[np.isfinite(delta)]
+    # Zero differences carry no sign: the test drops them (zero_method="wilcox").
+    delta = delta[np.isfinite(delta) & (delta != 0)]
     n = len(delta)
     smallest = 2.0 / 2.0**n if n else 1.0
     if smallest > SIGNIFICANCE:
         return np.nan, (
-            f"n = {n}: too few pairs for a signed-rank test (its smallest p is {smallest:.2g})"
+            f"n = {n} non-zero differences: too few for a signed-rank test (its smallest p "
+            f"is {smallest:.2g})"
         )
-    if not np.any(delta != 0):
-        return np.nan, f"n = {n}: every difference is zero"
     return float(stats.wilcoxon(delta).pvalue), ""
 
 
@@ -214,7 +215,8 @@ def published_comparison(table: pd.DataFrame, reference: str) -> pd.DataFrame:
     of each over them, the median of reference minus method, ``n_better`` experiments where
     the reference is higher, the Wilcoxon signed-rank p (:func:`signed_rank`, with its
     ``note`` when there is none), and ``strongest``: the method with the highest mean r over
-    those experiments, the one the paper tests against (ThermoNet over all 244).
+    the experiments all methods share, the one the paper tests against (ThermoNet over all
+    244).
     """
     labelled = table.assign(label=model_label(table))
     published = labelled.loc[labelled["input"] == "published", "label"].unique()
@@ -243,6 +245,12 @@ def published_comparison(table: pd.DataFrame, reference: str) -> pd.DataFrame:
             }
         )
     result = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
-    if result["n"].gt(0).any():
+    # Strongest over the experiments every method has, so that no method wins by having
+    # fewer or easier ones; over each method's own when they share none.
+    shared = wide[[reference, *published]].dropna()
+    means = shared[list(published)].mean() if len(shared) else None
+    if means is not None:
+        result.loc[result["method"] == means.idxmax(), "strongest"] = True
+    elif result["n"].gt(0).any():
         result.loc[result["method_mean_r"].idxmax(), "strongest"] = True
     return result.sort_values("method_mean_r", ascending=False, ignore_index=True)

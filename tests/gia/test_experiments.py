@@ -196,6 +196,13 @@ def test_motif_count_compares_a_weaker_motif_at_the_same_placements(nulls):
     # The fit and the headline are the motif's own: the compared rows leave them alone.
     assert table["slope"].iloc[0] == pytest.approx(1.0, abs=0.02)
     assert headline("motif_count", table).value == pytest.approx(1.0, abs=0.02)
+    assert (table.loc[table["pattern"] == MOTIF, "joined_copies"] == 0).all()
+    # A repetitive compared motif spells extra copies of itself at close placements, and
+    # its rows say how often (the placements are the motif's, drawn for it alone).
+    repeats = motif_count(two_motifs, nulls, MOTIF, rng=rng(), compare=["AAAAA"])
+    joined = repeats.groupby("pattern")["joined_copies"].first()
+    assert joined[MOTIF] == 0
+    assert joined["AAAAA"] > 0.1
     with pytest.raises(InputError, match="need its length"):
         motif_count(two_motifs, nulls, MOTIF, rng=rng(), compare=["GAAUGA"])
     with pytest.raises(InputError, match="repeats a motif"):

@@ -381,3 +381,15 @@ def test_gia_help_warns_that_callables_run_code(capsys):
     assert "name only code you trust" in text
     for option in ("--output", "--reduce", "--channels", "--length", "--alphabet"):
         assert option in text
+
+
+def test_numeric_output_names_are_names_first():
+    """torch.onnx names outputs "0", "1", ...: a number that is a name picks that output."""
+    from rbpgia.gia.conventions import parse_output, select_output
+
+    first, second = np.zeros((3, 1)), np.ones((3, 1))
+    chosen, column = select_output([first, second], ["1", "0"], parse_output("0"))
+    assert chosen is second
+    assert column is None
+    chosen, _ = select_output([first, second], ["a", "b"], parse_output("1"))
+    assert chosen is second  # no such name: an index

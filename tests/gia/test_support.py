@@ -336,3 +336,8 @@ def test_headlines_name_the_extrapolated_rows_they_read(nulls):
     assert summary.loc["flanks", "extrapolated"].startswith(expected)
     # Hairpin support is unknown without structure profiles: nothing is claimed.
     assert summary.loc["hairpin", "extrapolated"] == ""
+
+
+def test_support_of_a_pattern_longer_than_the_frame_is_zero():
+    found = np.zeros((4, 0), dtype=bool)
+    assert support.at_column(found, np.array([0, 1, 2, 3])).tolist() == [False] * 4

@@ -198,7 +198,7 @@ def test_checked_experiments_also_run_on_the_planted_rule(finished_run):
 @pytest.mark.parametrize(
     ("gia", "message"),
     [
-        ({"structure_models": {"R_NONE": "pu"}}, "R_NONE not among the modelled RBPs"),
+        ({"structure_models": {"R_NONE": "pu"}}, "R_NONE not in data set 'tiny'"),
         (
             {"structure_models": {"R_STRUCT": "pu"}, "experiments": ["motif_count"]},
             "the hairpin experiment is not run",
@@ -248,6 +248,16 @@ def test_dataset_settings_rerun_only_the_jobs_they_change(finished_run):
     planned = set(re.findall(r"^(\w+)\s+\d+$", out, flags=re.M))
     assert {"gia_kmer_search", "gia_experiments"} <= planned, out[-3000:]
     assert not planned & {"synthesize", "encode", "train_keras", "train_kmer_ridge"}, planned
+
+
+@pytest.mark.slow
+def test_structure_model_of_an_rbp_left_out_is_only_noted(finished_run):
+    config = dict(TINY, rbps=["R_ADD"])
+    result = snakemake(finished_run, "--cores", "1", "--dry-run", config=config)
+    (finished_run / "config" / "config.yaml").write_text(yaml.safe_dump(TINY))
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-3000:]
+    assert "gia.structure_models names RBPs not modelled in this run: R_STRUCT" in out
 
 
 @pytest.mark.slow

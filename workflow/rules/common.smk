@@ -203,12 +203,17 @@ def check_structure_models(rbps):
     """gia.structure_models names modelled RBPs, a structure input and a run hairpin."""
     if not STRUCTURE_MODELS:
         return
-    unknown = sorted(set(STRUCTURE_MODELS) - set(rbps))
+    known = pd.read_csv(checkpoints.encode.get().output.experiments, sep="\t")["experiment"]
+    unknown = sorted(set(STRUCTURE_MODELS) - set(known))
     if unknown:
         raise WorkflowError(
-            f"config key gia.structure_models: {', '.join(unknown)} not among the modelled "
-            f"RBPs ({', '.join(rbps)})"
+            f"config key gia.structure_models: {', '.join(unknown)} not in data set "
+            f"{DATASET!r} ({', '.join(known)})"
         )
+    # Named but not modelled this run (config `rbps`, or no measurements): nothing to ask.
+    idle = sorted(set(STRUCTURE_MODELS) - set(rbps))
+    if idle:
+        print(f"note: gia.structure_models names RBPs not modelled in this run: {', '.join(idle)}")
     if "hairpin" not in GIA_EXPERIMENTS:
         raise WorkflowError(
             "config key gia.structure_models: the hairpin experiment is not run; add it to "

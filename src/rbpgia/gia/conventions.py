@@ -220,11 +220,14 @@ def select_output(
 ) -> tuple[np.ndarray, int | None]:
     """The model output GIA scores, and the task column to take from it (or None).
 
-    With several outputs, ``output`` names one (by name or index) and is required. With
+    With several outputs, ``output`` names one (by name or index; a number that is an
+    output's name is that name) and is required. With
     one output, a name must be its name; an index picks a column of a 2-D ``(N, T)``
     output (one column per task), and 0 the output itself otherwise.
     """
     listed = ", ".join(f"{i} ({name})" for i, name in enumerate(names))
+    if isinstance(output, int) and str(output) in names:
+        output = str(output)  # a name first: exporters name outputs "0", "1", ...
     if len(outputs) > 1:
         if output is None:
             raise InputError(

@@ -178,6 +178,8 @@ def pair_at_gap(found: np.ndarray, width: int, gap: int) -> np.ndarray:
 def at_column(found: np.ndarray, columns: np.ndarray) -> np.ndarray:
     """(N,) bool: a hit starting at each probe's own column (False outside the frame)."""
     columns = np.asarray(columns, dtype=np.int64)
+    if found.shape[1] == 0:  # the pattern is longer than the frame: no hit anywhere
+        return np.zeros(len(found), dtype=bool)
     inside = (columns >= 0) & (columns < found.shape[1])
     rows = np.arange(len(found))
     return inside & found[rows, np.clip(columns, 0, max(found.shape[1] - 1, 0))]

@@ -16,7 +16,7 @@ import pandas as pd
 from rbpgia.gia.experiments.design import row_named
 from rbpgia.gia.experiments.gc_bias import EFFECT_3P, EFFECT_5P
 from rbpgia.gia.experiments.hairpin import LOOP_MINUS_STEM
-from rbpgia.gia.experiments.motif_count import increments, own_rows
+from rbpgia.gia.experiments.motif_count import increments, own_counts, own_rows
 from rbpgia.gia.experiments.positional import best_row
 from rbpgia.gia.experiments.spacing import interactions
 from rbpgia.gia.support import extrapolated_note
@@ -100,7 +100,7 @@ def check_count(rbp: str, spec: dict, table: pd.DataFrame) -> dict:
             "increments > 0, not shrinking, R^2 >= 0.9",
             observed,
             monotone and level and r2 >= 0.9,
-            table,
+            own_counts(table),
         )
     return _row(
         rbp,
@@ -109,7 +109,7 @@ def check_count(rbp: str, spec: dict, table: pd.DataFrame) -> dict:
         "increments > 0 and shrinking",
         observed,
         monotone and bool(np.all(np.diff(steps) < 0)),
-        table,
+        own_counts(table),
     )
 
 

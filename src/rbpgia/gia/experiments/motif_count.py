@@ -101,6 +101,23 @@ def separate_copies(
     return joined
 
 
+def joined_fraction(nulls: np.ndarray, motif: str, sites: np.ndarray) -> float:
+    """Fraction of nulls whose ``sites`` copies of ``motif`` spell extra copies (no redraw).
+
+    For a compared motif, written at the placements drawn for the main one.
+    """
+    starts, _ = real_regions(nulls)
+    close = (np.diff(np.sort(sites, axis=1), axis=1) < 2 * len(motif) - 1).any(axis=1)
+    if not close.any():
+        return 0.0
+    sequences = decode_onehot(nulls[close])
+    joined = [
+        joined_copies(null, motif, sites[i] - starts[i]) > 0
+        for i, null in zip(np.flatnonzero(close), sequences, strict=True)
+    ]
+    return float(np.sum(joined)) / len(nulls)
+
+
 def paper_site_starts(nulls: np.ndarray, width: int, n_sites: int) -> np.ndarray:
     """Starts 4, 12, 20, ... nt after each null's 5' end (the paper's nested layout)."""
     starts, lengths = real_regions(nulls)
@@ -210,9 +227,12 @@ def motif_count(
     )
     conditions = own_rows(result, "condition")
     slope, intercept, r2 = line_fit(conditions["n_sites"], conditions["importance"])
+    # Per motif: a compared motif may spell extra copies of itself at these placements.
+    joined_by_pattern = {motif: float(joined.mean())}
+    joined_by_pattern.update({other: joined_fraction(nulls, other, sites) for other in others})
     return result.assign(
         placement=placement,
-        joined_copies=float(joined.mean()),
+        joined_copies=result["pattern"].map(joined_by_pattern),
         slope=slope,
         intercept=intercept,
         r2=r2,
@@ -247,6 +267,11 @@ def own_rows(result: pd.DataFrame, kind: str) -> pd.DataFrame:
     if "pattern" in rows:  # tables written before `compare` have the motif's rows only
         rows = rows[rows["pattern"] == rows["motif"]]
     return rows.sort_values("n_sites")
+
+
+def own_counts(result: pd.DataFrame) -> pd.DataFrame:
+    """The motif's own conditions and increments: what its fit, headline and check read."""
+    return pd.concat([own_rows(result, "condition"), own_rows(result, "contrast")])
 
 
 def count_support(training: support.Training, table: pd.DataFrame, design_options) -> pd.DataFrame:
@@ -293,4 +318,4 @@ def headline(result: pd.DataFrame) -> design.Headline:
     r2 = float(result["r2"].iloc[0])
     detail = "per added site " + ", ".join(f"{v:.3g}" for v in added) + f"; R^2 {r2:.3f}"
     line = design.Headline("slope per extra site", float(result["slope"].iloc[0]), detail)
-    return line.reading(result)
+    return line.reading(own_counts(result))

@@ -233,6 +233,7 @@ def headline(result: pd.DataFrame) -> design.Headline:
             f"n = {int(first['fit_n'])}, slope {first['slope']:.3g} per ln unit, "
             f"p = {first['fit_p']:.2g}"
         )
-        return design.Headline("importance vs ln affinity, r", float(first["pearson_r"]), detail)
+        line = design.Headline("importance vs ln affinity, r", float(first["pearson_r"]), detail)
+        return line.reading(result)  # the fit reads every pattern
     best = result.loc[result["importance"].idxmax()]
     return design.Headline.of_row("best pattern importance", best, str(best["pattern"]))

@@ -88,7 +88,9 @@ def figure2(
         panel_ism(ism_axes, ism)
         panel_motif_count(ax_count, motif_count, motif)
         panel_spacing(ax_spacing, spacing)
-        if patterns is not None and patterns["fit_n"].iloc[0] >= PATTERNS_MIN_FIT:
+        fitted = patterns is not None and patterns["fit_n"].iloc[0] >= PATTERNS_MIN_FIT
+        # A fit over equal values is NaN: then the k-mer join, not a line of NaN.
+        if fitted and np.isfinite(patterns["pearson_r"].iloc[0]):
             panel_patterns(ax_affinity, patterns)
         else:
             panel_affinity(ax_affinity, kmer_search, affinity, affinity_label)

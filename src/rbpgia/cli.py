@@ -249,7 +249,7 @@ def clean_motif(motif: str) -> str:
         raise InputError(f"--motif: {err}") from None
 
 
-def load_model(args: argparse.Namespace):
+def open_model_of(args: argparse.Namespace):
     """The model of ``--model`` with the conventions of the options given
     (:func:`rbpgia.gia.model_io.open_model`): a Keras or ONNX file or a Python callable."""
     from rbpgia.gia.model_io import open_model
@@ -454,7 +454,7 @@ def cmd_gia(args: argparse.Namespace) -> None:
     background = read_background(
         args.background, args.target, options["nulls"] in gia_run.SCORED_NULLS
     )
-    model = load_model(args)
+    model = open_model_of(args)
     length, input_type = model.length, model.input_type
     sequences = in_frame(background, length)
     training = None

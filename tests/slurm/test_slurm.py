@@ -315,7 +315,7 @@ def test_results_equal_the_local_run(runs):
         else:
             pd.testing.assert_frame_equal(_read_table(a / rel), _read_table(b / rel), obj=str(rel))
     models = sorted(p.relative_to(b) for p in b.glob("models/*/*/model.*"))
-    assert len(models) == 6
+    assert len(models) == 7  # 3 per RBP, and R_STRUCT's pu model (gia.structure_models)
     for rel in models:
         if rel.suffix == ".keras":
             with zipfile.ZipFile(a / rel) as za, zipfile.ZipFile(b / rel) as zb:

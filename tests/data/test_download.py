@@ -62,3 +62,64 @@ def test_no_network_says_where_to_put_the_file(tmp_path):
     with pytest.raises(InputError, match="place the file at .*norm_data.txt.gz by hand"):
         download("http://127.0.0.1:9/none.gz", target, timeout=5)
     assert not target.exists()
+
+
+def _tar(path, members: dict[str, bytes]) -> None:
+    import io
+    import tarfile
+
+    with tarfile.open(path, "w:gz") as bundle:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            bundle.addfile(info, io.BytesIO(data))
+
+
+def test_an_archive_is_unpacked_flat_into_its_folder(tmp_path):
+    import zipfile
+
+    from rbpgia.data.download import unpack
+
+    members = {
+        "rnacontext/HuR_data_full_A.txt": b"1.5\tACGU\n",
+        "rnacontext/HuR_data_full_B.txt": b"2\tUU\n",
+    }
+    _tar(tmp_path / "data.tar.gz", members)
+    folder = unpack(tmp_path / "data.tar.gz", tmp_path / "rnacompete2009")
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "HuR_data_full_A.txt",
+        "HuR_data_full_B.txt",
+    ]
+    assert (folder / "HuR_data_full_A.txt").read_bytes() == b"1.5\tACGU\n"
+    with zipfile.ZipFile(tmp_path / "data.zip", "w") as bundle:
+        bundle.writestr("PTB_data_full_A.txt", "3\tGG\n")
+    unpack(tmp_path / "data.zip", tmp_path / "zipped")
+    assert (tmp_path / "zipped" / "PTB_data_full_A.txt").read_text() == "3\tGG\n"
+
+
+@pytest.mark.parametrize(
+    ("members", "message"),
+    [
+        ({"../evil.txt": b"x"}, "unsafe path"),
+        ({"/etc/evil.txt": b"x"}, "unsafe path"),
+        ({"a/HuR.txt": b"1", "b/HuR.txt": b"2"}, "two archive members are named 'HuR.txt'"),
+    ],
+)
+def test_unsafe_or_ambiguous_archives_leave_nothing(tmp_path, members, message):
+    from rbpgia.data.download import unpack
+
+    _tar(tmp_path / "data.tar.gz", members)
+    with pytest.raises(InputError, match=message):
+        unpack(tmp_path / "data.tar.gz", tmp_path / "folder")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.tar.gz"]
+
+
+def test_a_folder_data_set_needs_an_archive(tmp_path):
+    from rbpgia.data.download import unpack
+
+    (tmp_path / "data.txt").write_text("1\tACGU\n")
+    with pytest.raises(InputError, match="downloaded as one archive"):
+        unpack(tmp_path / "data.txt", tmp_path / "folder", url="https://example.org/data.txt")
+    with pytest.raises(InputError, match="not a readable archive"):
+        unpack(tmp_path / "data.txt", tmp_path / "folder", url="https://example.org/data.tar.gz")
+    assert not (tmp_path / "folder").exists()

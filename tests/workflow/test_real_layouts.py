@@ -137,3 +137,48 @@ def test_rnacompete2009_without_its_files_says_where_to_put_them(tmp_path, make_
     assert "<EXPERIMENT>_data_full_A.txt and <EXPERIMENT>_data_full_B.txt" in output
     assert output.count("<EXPERIMENT>_data_full_A.txt") == 1  # one message, not a traceback
     assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.slow
+def test_rnacompete2009_downloaded_as_an_archive_is_unpacked_and_encoded(tmp_path):
+    """datasets.rnacompete2009.url: one archive fetched by the download rule, then the chain."""
+    import http.server
+    import tarfile
+
+    from loopback import serving
+
+    files = tmp_path / "rnacontext"
+    make_rnacompete.write_rnacontext(files, ("HuR", "PTB"), n_probes=600, seed=7)
+    archive = tmp_path / "rnacontext.tar.gz"
+    with tarfile.open(archive, "w:gz") as bundle:
+        bundle.add(files, arcname="rnacontext")  # files inside a top-level folder
+    payload = archive.read_bytes()
+
+    class Archive(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's naming)
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args):
+            pass
+
+    workdir = tmp_path / "run"
+    workdir.mkdir()
+    entry = shipped_datasets()["rnacompete2009"]
+    entry.pop("training")
+    with serving(Archive) as address:
+        entry["url"] = f"http://{address}/rnacontext.tar.gz"
+        config = {"dataset": "rnacompete2009", "datasets": {"rnacompete2009": entry}, **SHORT}
+        target = "results/rnacompete2009/encoded/probes.h5"
+        result = snakemake(workdir, "--cores", "2", target, config=config)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
+    folder = workdir / entry["path"]
+    expected = [f"{rbp}_data_full_{s}.txt" for rbp in ("HuR", "PTB") for s in "AB"]
+    # (Snakemake adds its .snakemake_timestamp to a directory output.)
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == expected
+    assert not (workdir / f"{entry['path']}.archive").exists()
+    with h5py.File(workdir / target) as h5:
+        assert sorted(h5["targets"]) == ["HuR", "PTB"]
+        assert len(h5["length"]) == 600  # the probes of both RBPs: one pool

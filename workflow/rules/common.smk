@@ -65,13 +65,15 @@ def raw_input():
     path = DATASET_CONFIG["path"]
     if "url" in DATASET_CONFIG:
         return path
-    # Only a single file can be downloaded (the download rule); folders are placed by hand.
     where = (
         f"place the {FORMAT} data there (or give datasets.{DATASET}.url so the workflow can "
         "download it)"
     )
     if FORMAT == "per_rbp_files":
-        where = f"create it and place in it, {expected_files(READER_OPTIONS['pattern'])}"
+        where = (
+            f"create it and place in it, {expected_files(READER_OPTIONS['pattern'])} (or give "
+            f"datasets.{DATASET}.url: an archive of them the workflow downloads and unpacks)"
+        )
     if not Path(path).exists():
         raise WorkflowError(f"data set {DATASET!r}: {path} does not exist; {where}")
     if FORMAT == "per_rbp_files" and Path(path).is_dir():

@@ -25,7 +25,11 @@ if "url" in DATASET_CONFIG:
 
     rule download:
         output:
-            DATASET_CONFIG["path"],
+            (
+                directory(DATASET_CONFIG["path"])
+                if FORMAT == "per_rbp_files"
+                else DATASET_CONFIG["path"]
+            ),
         log:
             f"{LOGS}/download.log",
         benchmark:
@@ -37,6 +41,7 @@ if "url" in DATASET_CONFIG:
         params:
             url=DATASET_CONFIG["url"],
             sha256=DATASET_CONFIG["sha256"],
+            folder=FORMAT == "per_rbp_files",
         script:
             "../scripts/download.py"
 

@@ -68,3 +68,72 @@ def download(
     os.replace(part, final)
     log.info("downloaded %s (%d bytes)", final, final.stat().st_size)
     return final
+
+
+# Archive formats a folder data set (per_rbp_files) may be downloaded as.
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
+
+
+def unpack(archive: str | os.PathLike, folder: str | os.PathLike, url: str | None = None) -> Path:
+    """Unpack a downloaded ``.tar.gz``/``.tgz``/``.tar``/``.zip`` of data files into ``folder``.
+
+    Only regular files are extracted, flattened into ``folder`` by their base names (the
+    RNAcontext distribution keeps its files in a top-level folder); a member with an
+    absolute path, a ``..`` part or a name given twice is refused. The files go to a
+    temporary folder renamed to ``folder`` only when all are written, so a failed unpack
+    leaves no half-filled data set. ``url`` names the archive's source in errors.
+    """
+    import tarfile
+    import zipfile
+
+    archive, folder = Path(archive), Path(folder)
+    source = url or str(archive)
+    name = (url or archive.name).lower()
+    if not name.endswith(ARCHIVE_SUFFIXES):
+        raise InputError(
+            f"{source}: a folder data set is downloaded as one archive "
+            f"({', '.join(ARCHIVE_SUFFIXES)}); place its files in {folder} by hand otherwise"
+        )
+    staging = folder.with_name(folder.name + ".unpacking")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        if name.endswith(".zip"):
+            with zipfile.ZipFile(archive) as bundle:
+                members = [(m.filename, m) for m in bundle.infolist() if not m.is_dir()]
+                for member_name, member in members:
+                    with bundle.open(member) as src:
+                        _write_member(staging, member_name, src, source)
+        else:
+            with tarfile.open(archive) as bundle:
+                for member in bundle.getmembers():
+                    if member.isdir():
+                        continue
+                    if not member.isfile():
+                        raise InputError(f"{source}: {member.name} is not a regular file")
+                    with bundle.extractfile(member) as src:
+                        _write_member(staging, member.name, src, source)
+    except (tarfile.TarError, zipfile.BadZipFile, OSError) as err:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise InputError(f"{source}: not a readable archive ({err})", archive) from None
+    except InputError:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if not any(staging.iterdir()):
+        shutil.rmtree(staging, ignore_errors=True)
+        raise InputError(f"{source}: the archive holds no files", archive)
+    shutil.rmtree(folder, ignore_errors=True)
+    os.replace(staging, folder)
+    return folder
+
+
+def _write_member(staging: Path, member_name: str, src, source: str) -> None:
+    """Write one archive member into ``staging`` under its base name, refusing unsafe names."""
+    parts = Path(member_name).parts
+    if not parts or Path(member_name).is_absolute() or ".." in parts:
+        raise InputError(f"{source}: refusing archive member {member_name!r} (unsafe path)")
+    target = staging / parts[-1]
+    if target.exists():
+        raise InputError(f"{source}: two archive members are named {parts[-1]!r}")
+    with open(target, "wb") as out:
+        shutil.copyfileobj(src, out, CHUNK)

@@ -202,7 +202,7 @@ def structure_model(rbp):
 
 
 def check_structure_models(rbps):
-    """gia.structure_models names modelled RBPs, a structure input and a run hairpin."""
+    """gia.structure_models names RBPs of the data set, a structure input and a run hairpin."""
     if not STRUCTURE_MODELS:
         return
     known = pd.read_csv(checkpoints.encode.get().output.experiments, sep="\t")["experiment"]

@@ -10,12 +10,16 @@ log = setup_logging(snakemake.log[0], native_stderr=True)
 with fast_imports():
     from rbpgia.data.download import download, unpack
 
-url, target = snakemake.params.url, snakemake.output[0]
-if snakemake.params.folder:
-    # A folder data set (per_rbp_files) comes as one archive, unpacked into the folder.
-    archive = download(url, f"{target}.archive", sha256=snakemake.params.sha256, log=log)
-    files = sorted(unpack(archive, target, url).iterdir())
-    archive.unlink()
+target = snakemake.output[0]
+# A folder data set (per_rbp_files) comes as one archive, unpacked into the folder.
+folder = snakemake.params.folder
+fetched = download(
+    snakemake.params.url,
+    f"{target}.archive" if folder else target,
+    sha256=snakemake.params.sha256,
+    log=log,
+)
+if folder:
+    files = sorted(unpack(fetched, target, snakemake.params.url).iterdir())
+    fetched.unlink()
     log.info("unpacked %d files into %s", len(files), target)
-else:
-    download(url, target, sha256=snakemake.params.sha256, log=log)

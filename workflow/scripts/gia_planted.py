@@ -13,14 +13,13 @@ with fast_imports():
     import json
     import time
 
-    import numpy as np
     import pandas as pd
 
-    from rbpgia.encode import store
     from rbpgia.gia import run as gia_run
     from rbpgia.gia.predictor import Predictor
     from rbpgia.io import atomic_path
     from rbpgia.simulate.planted_model import planted_predict
+    from rbpgia.workflow.jobs import gia_background
 
 options = snakemake.params.settings
 w = snakemake.wildcards
@@ -30,13 +29,9 @@ kmers = pd.read_csv(snakemake.input.kmers, sep="\t")
 motif, _ = gia_run.choose_motif(kmers, options["motifs"].get(w.rbp))
 start = time.monotonic()
 # The nulls of the trained model's run: the same Set B probes, options and seed.
-sets = store.read_sets(snakemake.input.h5)
-measured = store.read_targets(snakemake.input.h5, w.rbp)
-rows = np.flatnonzero((sets == "B") & np.isfinite(measured))
+background, measured = gia_background(snakemake.input.h5, w.rbp)
 predictor = Predictor(planted_predict(spec, threads=snakemake.threads, name=w.rbp), "seq")
-run = gia_run.prepare(
-    predictor, store.read_inputs(snakemake.input.h5, "seq", rows), options, measured[rows]
-)
+run = gia_run.prepare(predictor, background, options, measured)
 table = gia_run.run_experiment(run, w.experiment, motif, options)
 with atomic_path(snakemake.output.table) as tmp:
     table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")

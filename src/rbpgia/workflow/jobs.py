@@ -193,13 +193,21 @@ def gia_prepare(
     from rbpgia.gia.run import prepare
 
     _, input_type, _ = parse_model_id(model_id)
-    sets = store.read_sets(h5_path)
-    measured = store.read_targets(h5_path, rbp)
-    rows = np.flatnonzero((sets == "B") & np.isfinite(measured))
-    background = store.read_inputs(h5_path, "seq", rows)
+    background, measured = gia_background(h5_path, rbp)
     model = open_model(model_path, input_type=input_type, length=background.shape[1])
     predictor = model.predictor(threads=options["threads"])
-    return prepare(predictor, background, options, measured=measured[rows])
+    return prepare(predictor, background, options, measured=measured)
+
+
+def gia_background(h5_path: str | os.PathLike, rbp: str) -> tuple[np.ndarray, np.ndarray]:
+    """One-hot Set B probes measured for ``rbp``, and their measurements: the nulls' source.
+
+    Every GIA run of an RBP (its models', and its planted rule's for a synthetic data set)
+    draws its nulls from these, so that they all measure on one background.
+    """
+    measured = store.read_targets(h5_path, rbp)
+    rows = np.flatnonzero((store.read_sets(h5_path) == "B") & np.isfinite(measured))
+    return store.read_inputs(h5_path, "seq", rows), measured[rows]
 
 
 def gia_training(h5_path: str | os.PathLike, rbp: str):

@@ -74,6 +74,15 @@ def joined_copies(null: str, motif: str, starts: np.ndarray) -> int:
     )
 
 
+def close_placements(sites: np.ndarray, width: int) -> np.ndarray:
+    """(N,) bool: placements with two copies close enough to share a window of ``width``.
+
+    Copies ``width - 1`` nt apart or more share no window of ``width`` letters, so they
+    always add up; only the others need :func:`joined_copies`.
+    """
+    return (np.diff(np.sort(sites, axis=1), axis=1) < 2 * width - 1).any(axis=1)
+
+
 def separate_copies(
     nulls: np.ndarray, motif: str, sites: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
@@ -87,9 +96,7 @@ def separate_copies(
     """
     starts, _ = real_regions(nulls)
     joined = np.zeros(len(nulls), dtype=np.int64)
-    m = len(motif)
-    # Copies m - 1 nt apart or more share no window of m letters, so they always add up.
-    close = (np.diff(np.sort(sites, axis=1), axis=1) < 2 * m - 1).any(axis=1)
+    close = close_placements(sites, len(motif))
     sequences = decode_onehot(nulls[close]) if close.any() else []
     for i, null in zip(np.flatnonzero(close), sequences, strict=True):
         for _ in range(design.MAX_REDRAWS):
@@ -107,7 +114,7 @@ def joined_fraction(nulls: np.ndarray, motif: str, sites: np.ndarray) -> float:
     For a compared motif, written at the placements drawn for the main one.
     """
     starts, _ = real_regions(nulls)
-    close = (np.diff(np.sort(sites, axis=1), axis=1) < 2 * len(motif) - 1).any(axis=1)
+    close = close_placements(sites, len(motif))
     if not close.any():
         return 0.0
     sequences = decode_onehot(nulls[close])

@@ -251,6 +251,13 @@ def gia_tables(rbps=None):
     ]
 
 
+def gia_table_labels():
+    """(rbp, model, experiment) of each of gia_tables(): which model answered which table."""
+    return [
+        (rbp, gia_table_model(rbp, experiment), experiment) for rbp, experiment, _ in gia_tables()
+    ]
+
+
 def planted_tables(rbps=None):
     """(rbp, experiment, path) of the experiments also run on a synthetic RBP's planted rule.
 

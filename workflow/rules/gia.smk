@@ -196,10 +196,7 @@ rule gia_summary:
     resources:
         **sized(2000, 15),
     params:
-        labels=lambda w: [
-            (rbp, gia_table_model(rbp, experiment), experiment)
-            for rbp, experiment, _ in gia_tables()
-        ],
+        labels=lambda w: gia_table_labels(),
     script:
         "../scripts/gia_summary.py"
 
@@ -254,10 +251,7 @@ if FORMAT == "synthetic":
         resources:
             **sized(1000, 10),
         params:
-            labels=lambda w: [
-                (rbp, gia_table_model(rbp, experiment), experiment)
-                for rbp, experiment, _ in gia_tables()
-            ],
+            labels=lambda w: gia_table_labels(),
             planted=lambda w: [(rbp, experiment) for rbp, experiment, _ in planted_tables()],
         script:
             "../scripts/gia_validation.py"

@@ -129,12 +129,17 @@ def test_training_set_rejects_what_is_not_one_hot():
 # ----------------------------------------------------------------------------- experiments
 
 
+def supported(table, pool, design=None):
+    """``counts`` of ``table`` with the support its experiment's registry entry counts."""
+    found = EXPERIMENTS[table["experiment"].iloc[0]].support(pool, table, design or {})
+    return counts(pd.concat([table, found], axis=1))
+
+
 def test_motif_count_support_is_probes_with_at_least_n_disjoint_copies(nulls):
     table = table_of(motif_count, nulls)
     result = support.rows_support(table, {})  # nothing counted: all empty
     assert result["support"].isna().all()
-    found = EXPERIMENTS["motif_count"].support(training(POOL), table, {})
-    assert counts(pd.concat([table, found], axis=1)) == {
+    assert supported(table, training(POOL)) == {
         "1": (3, 3),
         "2": (1, 2),
         "3": (1, 1),
@@ -145,8 +150,7 @@ def test_motif_count_support_is_probes_with_at_least_n_disjoint_copies(nulls):
     # A compared motif is counted on its own: UGCAUC once exactly (P3), and within one
     # mismatch wherever UGCAUG is (P1 three times, P2 once disjoint, P3 twice).
     compared = table_of(motif_count, nulls, compare=["UGCAUC"])
-    found = EXPERIMENTS["motif_count"].support(training(POOL), compared, {})
-    support_of = counts(pd.concat([compared, found], axis=1))
+    support_of = supported(compared, training(POOL))
     assert {k: v for k, v in support_of.items() if k.startswith("UGCAUC")} == {
         "UGCAUC:1": (1, 3),
         "UGCAUC:2": (0, 2),
@@ -183,9 +187,7 @@ def test_spacing_support_is_the_pair_at_that_gap(nulls):
 
 def test_positional_support_counts_starts_from_each_end(nulls):
     table = table_of(positional, nulls)
-    found = counts(
-        pd.concat([table, EXPERIMENTS["positional"].support(training(POOL), table, {})], axis=1)
-    )
+    found = supported(table, training(POOL))
     assert {k: v for k, v in found.items() if v != (0, 0)} == {
         "5p+0": (1, 1),  # P2
         "5p+2": (1, 1),  # P1
@@ -204,7 +206,7 @@ def test_positional_support_counts_starts_from_each_end(nulls):
 def test_positional_support_at_frame_columns(nulls):
     table = table_of(positional, nulls, positions=[6, 7, 8, 9])
     pool = training(POOL)
-    found = counts(pd.concat([table, EXPERIMENTS["positional"].support(pool, table, {})], axis=1))
+    found = supported(table, pool)
     # Centred in the 41-nt frame, P1 starts at column 5, P2 at 4, P3 at 2: P3's
     # one-mismatch copy is at 6, P1's first copy at 7, P2's second at 8.
     assert pool.starts.tolist() == [5, 4, 2, 3]
@@ -214,15 +216,13 @@ def test_positional_support_at_frame_columns(nulls):
 def test_flanks_and_variants_count_the_extended_site_and_the_variant(nulls):
     pool = training(POOL)
     table = table_of(flanks, nulls)
-    found = counts(pd.concat([table, EXPERIMENTS["flanks"].support(pool, table, {})], axis=1))
+    found = supported(table, pool)
     # AUGCAUGA: P1 twice, P2 at 4 (after its A at 3), P3 at 16.
     assert found["A_A"] == (3, 3)
     assert found["C_A"] == (0, 3)  # one letter from AUGCAUGA
     assert found["U_G"] == (0, 0)
     table = table_of(kmer_mutagenesis, nulls)
-    found = counts(
-        pd.concat([table, EXPERIMENTS["kmer_mutagenesis"].support(pool, table, {})], axis=1)
-    )
+    found = supported(table, pool)
     assert found[MOTIF] == (3, 3)
     assert found["UGCAUC"] == (1, 3)
     assert found["AGCAUG"] == (0, 3)
@@ -230,9 +230,7 @@ def test_flanks_and_variants_count_the_extended_site_and_the_variant(nulls):
 
 def test_gc_bias_support_needs_the_gc_window_at_that_end_and_side(nulls):
     table = table_of(gc_bias, nulls)
-    found = counts(
-        pd.concat([table, EXPERIMENTS["gc_bias"].support(training(GC_POOL), table, {})], axis=1)
-    )
+    found = supported(table, training(GC_POOL))
     assert found == {
         "motif": (3, 3),
         "gc_5p": (2, 3),
@@ -244,8 +242,7 @@ def test_gc_bias_support_needs_the_gc_window_at_that_end_and_side(nulls):
         "motif+gc_3p - motif+gc_5p": (1, 1),
     }
     # A wider offset reaches G4's window, 5 nt in (no motif there).
-    wider = EXPERIMENTS["gc_bias"].support(training(GC_POOL), table, {"gc_offset": 5})
-    assert counts(pd.concat([table, wider], axis=1))["gc_5p"] == (3, 4)
+    assert supported(table, training(GC_POOL), {"gc_offset": 5})["gc_5p"] == (3, 4)
 
 
 def test_hairpin_support_reads_the_structure_profiles(nulls):
@@ -258,9 +255,7 @@ def test_hairpin_support_reads_the_structure_profiles(nulls):
     near = pool.starts[2] + 4
     structure[2, near : near + 6, support.PAIRED] = 0.9  # P3's one-mismatch copy: stem
     with_structure = training(POOL, structure)
-    found = counts(
-        pd.concat([table, EXPERIMENTS["hairpin"].support(with_structure, table, {})], axis=1)
-    )
+    found = supported(table, with_structure)
     assert found == {
         "loop": (1, 1),
         "stem": (1, 2),

@@ -222,35 +222,19 @@ def evaluate(predict_fn: Callable[[np.ndarray], np.ndarray], x: np.ndarray, y: n
     }
 
 
-class _BestPearsonSchedule(keras.callbacks.Callback):
-    """Validation Pearson r per epoch, best-weight keeping, plateau LR cut, early stop."""
+class Progress:
+    """Early-stopping state of one model: best r and weights, plateau counters.
 
-    def __init__(
-        self,
-        x_valid,
-        y_valid,
-        predict_fn,
-        *,
-        patience,
-        lr_patience,
-        lr_factor,
-        min_lr,
-        min_delta,
-        epochs,
-        log,
-    ):
-        super().__init__()
-        self.x_valid = x_valid
-        self.y_valid = np.asarray(y_valid, dtype=np.float64).ravel()
-        self.predict_fn = predict_fn
+    The rules of :func:`fit` (documented there), kept apart from the callback so that
+    training several models at once (:mod:`rbpgia.train_group`) follows them to the letter.
+    """
+
+    def __init__(self, *, patience, lr_patience, lr_factor, min_lr, min_delta):
         self.patience = patience
         self.lr_patience = lr_patience
         self.lr_factor = lr_factor
         self.min_lr = min_lr
         self.min_delta = min_delta
-        self.epochs = epochs
-        self.log = log
-        self.rows: list[dict] = []
         self.best_r: float | None = None
         self.best_epoch: int | None = None
         self.best_weights: list[np.ndarray] | None = None
@@ -258,7 +242,6 @@ class _BestPearsonSchedule(keras.callbacks.Callback):
         self.reference_r: float | None = None
         self.wait = 0
         self.lr_wait = 0
-        self._started = 0.0
 
     @staticmethod
     def _beats(r: float, reference: float | None, margin: float = 0.0) -> bool:
@@ -266,18 +249,18 @@ class _BestPearsonSchedule(keras.callbacks.Callback):
             return True  # the first epoch is the best so far, even at r = NaN
         return bool(r > reference + margin) or (np.isnan(reference) and not np.isnan(r))
 
-    def on_epoch_begin(self, epoch, logs=None):
-        self._started = time.perf_counter()
+    def update(self, epoch: int, r: float, lr: float, weights: Callable[[], list]):
+        """Record epoch ``epoch`` (from 1) at validation ``r`` trained with ``lr``.
 
-    def on_epoch_end(self, epoch, logs=None):
-        predictions = self.predict_fn(self.x_valid).astype(np.float64)
-        r = pearson_r(self.y_valid, predictions)
-        # The variable is float32; 7 digits give back the decimal value that was set.
-        lr = float(f"{float(self.model.optimizer.learning_rate.numpy()):.7g}")
+        ``weights`` is called only on a new best. Returns ``(improved, next_lr, stop)``:
+        whether this epoch is the best so far, the learning rate for the next epoch and
+        whether training stops here.
+        """
         improved = self._beats(r, self.best_r)
         if improved:
-            self.best_r, self.best_epoch = r, epoch + 1
-            self.best_weights = self.model.get_weights()
+            self.best_r, self.best_epoch = r, epoch
+            self.best_weights = weights()
+        next_lr, stop = lr, False
         if self._beats(r, self.reference_r, self.min_delta):
             self.reference_r = r
             self.wait = self.lr_wait = 0
@@ -285,27 +268,73 @@ class _BestPearsonSchedule(keras.callbacks.Callback):
             self.wait += 1
             self.lr_wait += 1
             if self.lr_wait >= self.lr_patience:
-                self.model.optimizer.learning_rate = max(lr * self.lr_factor, self.min_lr)
+                next_lr = max(lr * self.lr_factor, self.min_lr)
                 self.lr_wait = 0
-            if self.wait >= self.patience:
-                self.model.stop_training = True
-        row = {
-            "epoch": epoch + 1,
-            "loss": float((logs or {}).get("loss", np.nan)),
-            "val_loss": float(np.mean((self.y_valid - predictions) ** 2)),
-            "val_pearson_r": r,
-            "lr": lr,
-            "seconds": time.perf_counter() - self._started,
-        }
+            stop = self.wait >= self.patience
+        return improved, next_lr, stop
+
+
+def history_row(epoch, loss, y_valid, predictions, r, lr, seconds) -> dict:
+    """One row of a training history (:data:`HISTORY_COLUMNS`)."""
+    return {
+        "epoch": epoch,
+        "loss": loss,
+        "val_loss": float(np.mean((y_valid - predictions) ** 2)),
+        "val_pearson_r": r,
+        "lr": lr,
+        "seconds": seconds,
+    }
+
+
+def epoch_line(row: dict, epochs: int, improved: bool, wait: int) -> str:
+    """The log line of one epoch."""
+    return (
+        f"epoch {row['epoch']}/{epochs} loss {row['loss']:.5f} "
+        f"val_loss {row['val_loss']:.5f} val_pearson_r {row['val_pearson_r']:.5f} "
+        f"lr {row['lr']:.3g} {row['seconds']:.1f}s"
+        + (" *best*" if improved else "")
+        + (f" (wait {wait})" if wait else "")
+    )
+
+
+def read_learning_rate(optimizer) -> float:
+    """The optimizer's learning rate as the decimal that was set."""
+    # The variable is float32; 7 digits give back the decimal value that was set.
+    return float(f"{float(optimizer.learning_rate.numpy()):.7g}")
+
+
+class _BestPearsonSchedule(keras.callbacks.Callback):
+    """Validation Pearson r per epoch, best-weight keeping, plateau LR cut, early stop."""
+
+    def __init__(self, x_valid, y_valid, predict_fn, *, epochs, log, **rules):
+        super().__init__()
+        self.x_valid = x_valid
+        self.y_valid = np.asarray(y_valid, dtype=np.float64).ravel()
+        self.predict_fn = predict_fn
+        self.progress = Progress(**rules)
+        self.epochs = epochs
+        self.log = log
+        self.rows: list[dict] = []
+        self._started = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        predictions = self.predict_fn(self.x_valid).astype(np.float64)
+        r = pearson_r(self.y_valid, predictions)
+        lr = read_learning_rate(self.model.optimizer)
+        improved, next_lr, stop = self.progress.update(epoch + 1, r, lr, self.model.get_weights)
+        if next_lr != lr:
+            self.model.optimizer.learning_rate = next_lr
+        if stop:
+            self.model.stop_training = True
+        loss = float((logs or {}).get("loss", np.nan))
+        seconds = time.perf_counter() - self._started
+        row = history_row(epoch + 1, loss, self.y_valid, predictions, r, lr, seconds)
         self.rows.append(row)
         if self.log is not None:
-            self.log(
-                f"epoch {row['epoch']}/{self.epochs} loss {row['loss']:.5f} "
-                f"val_loss {row['val_loss']:.5f} val_pearson_r {r:.5f} lr {lr:.3g} "
-                f"{row['seconds']:.1f}s"
-                + (" *best*" if improved else "")
-                + (f" (wait {self.wait})" if self.wait else "")
-            )
+            self.log(epoch_line(row, self.epochs, improved, self.progress.wait))
 
 
 def fit(
@@ -432,12 +461,13 @@ def fit(
         callbacks=[schedule, *(callbacks or [])],
         verbose=0,
     )
-    if schedule.best_weights is not None:
-        model.set_weights(schedule.best_weights)
-    if log is not None and schedule.best_epoch is not None:
+    progress = schedule.progress
+    if progress.best_weights is not None:
+        model.set_weights(progress.best_weights)
+    if log is not None and progress.best_epoch is not None:
         log(
-            f"done after {len(schedule.rows)} epochs; restored epoch {schedule.best_epoch} "
-            f"(val_pearson_r {schedule.best_r:.5f})"
+            f"done after {len(schedule.rows)} epochs; restored epoch {progress.best_epoch} "
+            f"(val_pearson_r {progress.best_r:.5f})"
         )
     return pd.DataFrame(schedule.rows, columns=HISTORY_COLUMNS)
 

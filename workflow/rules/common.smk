@@ -124,6 +124,63 @@ def model_variants():
     return variants
 
 
+def keras_variant_rbps(variant):
+    """The selected RBPs a Keras model variant (``residualbind_seq_log``) is trained for."""
+    rbps = selected_rbps()
+    if variant in {f"{arch}_{kind}_{norm}" for arch, kind, norm in model_variants()}:
+        return rbps
+    # A structure-reading model only for the RBPs gia.structure_models names.
+    return [rbp for rbp in rbps if structure_model(rbp) == variant]
+
+
+def training_groups(variant):
+    """Group name (g000, g001, ...) -> the RBPs one train_keras_group job trains together."""
+    rbps = keras_variant_rbps(variant)
+    size = config["training"]["group_size"]
+    return {
+        f"g{start // size:03d}": rbps[start : start + size] for start in range(0, len(rbps), size)
+    }
+
+
+def _variant(wildcards):
+    return f"{wildcards.arch}_{wildcards.input}_{wildcards.norm}"
+
+
+def group_members(wildcards):
+    """The RBPs of a train_keras_group job."""
+    groups = training_groups(_variant(wildcards))
+    if wildcards.group not in groups:
+        raise WorkflowError(
+            f"training group {wildcards.group} of {_variant(wildcards)} does not exist "
+            f"(this run has {', '.join(groups) or 'none'})"
+        )
+    return groups[wildcards.group]
+
+
+def _group_of(wildcards):
+    for name, rbps in training_groups(_variant(wildcards)).items():
+        if wildcards.rbp in rbps:
+            return name
+    raise WorkflowError(
+        f"{wildcards.rbp} has no {_variant(wildcards)} model to train in this run "
+        f"(config keys rbps, training, gia.structure_models)"
+    )
+
+
+def member_group(wildcards):
+    """The group folder that holds an RBP's trained model (training.group_size > 1)."""
+    return f"{OUT}/models/groups/{_variant(wildcards)}/{_group_of(wildcards)}"
+
+
+def member_group_log(wildcards):
+    return f"{LOGS}/train/{_variant(wildcards)}/groups/{_group_of(wildcards)}.log"
+
+
+def group_memory(wildcards, attempt):
+    """A group job's memory: training.mem_mb per RBP trained, times the attempt."""
+    return attempt * config["training"]["mem_mb"] * len(group_members(wildcards))
+
+
 def job_files(name, rbps=None):
     """``name`` (metrics.json, predictions.tsv, ...) of every training job."""
     rbps = selected_rbps() if rbps is None else rbps

@@ -1,31 +1,91 @@
-rule train_keras:
-    input:
-        h5=f"{OUT}/encoded/probes.h5",
-    output:
-        model=f"{OUT}/models/{{arch}}_{{input}}_{{norm}}/{{rbp}}/model.keras",
-        history=f"{OUT}/models/{{arch}}_{{input}}_{{norm}}/{{rbp}}/history.tsv",
-        metrics=f"{OUT}/models/{{arch}}_{{input}}_{{norm}}/{{rbp}}/metrics.json",
-        predictions=f"{OUT}/models/{{arch}}_{{input}}_{{norm}}/{{rbp}}/predictions.tsv",
-    log:
-        f"{LOGS}/train/{{arch}}_{{input}}_{{norm}}/{{rbp}}.log",
-    benchmark:
-        f"{TIMINGS}/train_keras/{{arch}}_{{input}}_{{norm}}/{{rbp}}.tsv"
-    wildcard_constraints:
-        arch="residualbind|deepbind_cnn",
-        input="seq|pu|struct",
-        norm="clip|log",
-    # The longest job; the model GIA explains goes first (training_priority).
-    priority: training_priority
-    conda:
-        ENV
-    threads: config["training"]["threads"]
-    resources:
-        **configured("training"),
-        gpu=gpu("training"),
-    params:
-        settings=config["training"],
-    script:
-        "../scripts/train.py"
+if config["training"]["group_size"] == 1:
+
+    rule train_keras:
+        input:
+            h5=f"{OUT}/encoded/probes.h5",
+        output:
+            model=f"{OUT}/models/{{arch}}_{{input}}_{{norm}}/{{rbp}}/model.keras",
+            history=f"{OUT}/models/{{arch}}_{{input}}_{{norm}}/{{rbp}}/history.tsv",
+            metrics=f"{OUT}/models/{{arch}}_{{input}}_{{norm}}/{{rbp}}/metrics.json",
+            predictions=f"{OUT}/models/{{arch}}_{{input}}_{{norm}}/{{rbp}}/predictions.tsv",
+        log:
+            f"{LOGS}/train/{{arch}}_{{input}}_{{norm}}/{{rbp}}.log",
+        benchmark:
+            f"{TIMINGS}/train_keras/{{arch}}_{{input}}_{{norm}}/{{rbp}}.tsv"
+        wildcard_constraints:
+            arch="residualbind|deepbind_cnn",
+            input="seq|pu|struct",
+            norm="clip|log",
+        # The longest job; the model GIA explains goes first (training_priority).
+        priority: training_priority
+        conda:
+            ENV
+        threads: config["training"]["threads"]
+        resources:
+            **configured("training"),
+            gpu=gpu("training"),
+        params:
+            settings=config["training"],
+        script:
+            "../scripts/train.py"
+
+else:
+
+    # training.group_size > 1: one job trains a group of RBPs' models at once (for GPUs),
+    # each as if alone (rbpgia.train_group); train_keras_member puts each RBP's files where
+    # the single-RBP rule would have written them.
+    rule train_keras_group:
+        input:
+            h5=f"{OUT}/encoded/probes.h5",
+        output:
+            directory(f"{OUT}/models/groups/{{arch}}_{{input}}_{{norm}}/{{group}}"),
+        log:
+            f"{LOGS}/train/{{arch}}_{{input}}_{{norm}}/groups/{{group}}.log",
+        benchmark:
+            f"{TIMINGS}/train_keras_group/{{arch}}_{{input}}_{{norm}}/{{group}}.tsv"
+        wildcard_constraints:
+            arch="residualbind|deepbind_cnn",
+            input="seq|pu|struct",
+            norm="clip|log",
+            group=r"g\d+",
+        priority: training_priority
+        conda:
+            ENV
+        threads: config["training"]["threads"]
+        resources:
+            mem_mb=group_memory,
+            runtime=lambda wildcards, attempt: attempt * config["training"]["runtime"],
+            gpu=gpu("training"),
+        params:
+            settings=config["training"],
+            rbps=group_members,
+        script:
+            "../scripts/train_group.py"
+
+    rule train_keras_member:
+        input:
+            group=member_group,
+        output:
+            model=f"{OUT}/models/{{arch}}_{{input}}_{{norm}}/{{rbp}}/model.keras",
+            history=f"{OUT}/models/{{arch}}_{{input}}_{{norm}}/{{rbp}}/history.tsv",
+            metrics=f"{OUT}/models/{{arch}}_{{input}}_{{norm}}/{{rbp}}/metrics.json",
+            predictions=f"{OUT}/models/{{arch}}_{{input}}_{{norm}}/{{rbp}}/predictions.tsv",
+        log:
+            f"{LOGS}/train/{{arch}}_{{input}}_{{norm}}/{{rbp}}.log",
+        wildcard_constraints:
+            arch="residualbind|deepbind_cnn",
+            input="seq|pu|struct",
+            norm="clip|log",
+        localrule: True
+        params:
+            group_log=member_group_log,
+        shell:
+            "(echo 'trained in its group; training log: {params.group_log}'"
+            " && cp {input.group}/{wildcards.rbp}/model.keras {output.model}"
+            " && cp {input.group}/{wildcards.rbp}/history.tsv {output.history}"
+            " && cp {input.group}/{wildcards.rbp}/metrics.json {output.metrics}"
+            " && cp {input.group}/{wildcards.rbp}/predictions.tsv {output.predictions}"
+            ") > {log} 2>&1"
 
 
 rule train_kmer_ridge:

@@ -7,11 +7,10 @@ from rbpgia.workflow.startup import fast_imports
 log = setup_logging(snakemake.log[0], native_stderr=True)
 
 with fast_imports():
-    import json
+    from pathlib import Path
 
-    from rbpgia.io import atomic_open, atomic_path
-    from rbpgia.train import limit_threads, save_model
-    from rbpgia.workflow.jobs import load_job_data, train_keras_job
+    from rbpgia.train import limit_threads
+    from rbpgia.workflow.jobs import load_job_data, train_keras_job, write_keras_job
 
 limit_threads(snakemake.threads)
 
@@ -24,11 +23,5 @@ data = load_job_data(
 result = train_keras_job(data, w.arch, settings, log)
 metrics = {"rbp": w.rbp, "model": w.arch, "input": w.input, "norm": w.norm, **result.metrics}
 metrics["normaliser"] = data.normaliser
-save_model(result.model, snakemake.output.model)
-with atomic_path(snakemake.output.history) as tmp:
-    result.history.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
-with atomic_path(snakemake.output.predictions) as tmp:
-    result.predictions.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
-with atomic_open(snakemake.output.metrics) as handle:
-    json.dump(metrics, handle, indent=2)
+write_keras_job(result, metrics, Path(snakemake.output.model).parent)
 log.info("test Pearson r %.4f (n = %d)", metrics["pearson_r"], metrics["n_test"])

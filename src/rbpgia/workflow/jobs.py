@@ -94,7 +94,7 @@ def train_keras_job(
 ) -> JobResult:
     """Fit a registered Keras model (``residualbind``, ``deepbind_cnn``) on one RBP."""
     from rbpgia.models import build_model
-    from rbpgia.train import fit, make_predict_fn, set_seeds
+    from rbpgia.train import fit, set_seeds
 
     log = log or logging.getLogger("rbpgia")
     set_seeds(settings["seed"])
@@ -114,18 +114,22 @@ def train_keras_job(
         data.y["train"],
         data.x["valid"],
         data.y["valid"],
-        epochs=settings["epochs"],
-        batch_size=settings["batch_size"],
-        learning_rate=settings["learning_rate"],
-        patience=settings["patience"],
-        lr_patience=settings["lr_patience"],
-        lr_factor=settings["lr_factor"],
-        min_lr=settings["min_lr"],
-        min_delta=settings["min_delta"],
-        seed=settings["seed"],
+        **fit_settings(settings),
         log=log.info,
     )
-    seconds = time.monotonic() - start
+    return keras_result(model, data, history, time.monotonic() - start)
+
+
+def fit_settings(settings: dict) -> dict:
+    """The keyword arguments of :func:`rbpgia.train.fit` from a training config section."""
+    keys = ("epochs", "batch_size", "learning_rate", "patience", "lr_patience", "lr_factor")
+    return {key: settings[key] for key in (*keys, "min_lr", "min_delta", "seed")}
+
+
+def keras_result(model, data: JobData, history: pd.DataFrame, seconds: float) -> JobResult:
+    """A trained Keras model's Set B predictions, test metrics and training record."""
+    from rbpgia.train import make_predict_fn
+
     predicted = make_predict_fn(model)(data.x["test"])
     metrics = test_metrics(data.y["test"], predicted)
     best = history.loc[history["val_pearson_r"].idxmax()]
@@ -140,6 +144,62 @@ def train_keras_job(
         }
     )
     return JobResult(model, metrics, predictions_table(data, predicted), history)
+
+
+def train_keras_group_job(
+    datas: dict[str, JobData],
+    arch: str,
+    settings: dict,
+    log: logging.Logger | None = None,
+) -> dict[str, JobResult]:
+    """Fit one registered Keras model per RBP of ``datas``, all at once (:mod:`rbpgia.train_group`).
+
+    Each RBP's model is built, stopped, restored and evaluated as :func:`train_keras_job`
+    does alone; ``seconds`` in each one's metrics is the group's wall time, and
+    ``group_size`` says how many trained together.
+    """
+    from rbpgia.models import build_model
+    from rbpgia.train import set_seeds
+    from rbpgia.train_group import fit_group
+
+    log = log or logging.getLogger("rbpgia")
+    rbps = list(datas)
+    if len(rbps) == 1:  # a group of one (the last of a run, say) trains exactly as alone
+        result = train_keras_job(datas[rbps[0]], arch, settings, log)
+        result.metrics["group_size"] = 1
+        return {rbps[0]: result}
+    set_seeds(settings["seed"])
+    models = [
+        build_model(arch, datas[rbp].x["train"].shape[1:], seed=settings["seed"]) for rbp in rbps
+    ]
+    for rbp, model in zip(rbps, models, strict=True):
+        data = datas[rbp]
+        log.info(
+            "%s %s: %d parameters; %d train, %d valid, %d test probes",
+            rbp,
+            arch,
+            model.count_params(),
+            len(data.y["train"]),
+            len(data.y["valid"]),
+            len(data.y["test"]),
+        )
+    start = time.monotonic()
+    histories = fit_group(
+        models,
+        [datas[rbp].x["train"] for rbp in rbps],
+        [datas[rbp].y["train"] for rbp in rbps],
+        [datas[rbp].x["valid"] for rbp in rbps],
+        [datas[rbp].y["valid"] for rbp in rbps],
+        names=rbps,
+        **fit_settings(settings),
+        log=log.info,
+    )
+    seconds = time.monotonic() - start
+    results = {}
+    for rbp, model, history in zip(rbps, models, histories, strict=True):
+        results[rbp] = keras_result(model, datas[rbp], history, seconds)
+        results[rbp].metrics["group_size"] = len(rbps)
+    return results
 
 
 def train_kmer_ridge_job(data: JobData, log: logging.Logger | None = None) -> JobResult:
@@ -250,3 +310,25 @@ def capped_motif_note(training, targets: np.ndarray, motif: str, normaliser: dic
         "clip normalisation's cap: count effects (motif_count, spacing) cannot be learned "
         "from this normalisation; train with training.norms: [log]"
     )
+
+
+KERAS_JOB_FILES = ("model.keras", "history.tsv", "metrics.json", "predictions.tsv")
+
+
+def write_keras_job(result: JobResult, metrics: dict, folder: str | os.PathLike) -> None:
+    """Write a trained Keras model's :data:`KERAS_JOB_FILES` into ``folder``, each atomically."""
+    import json
+    from pathlib import Path
+
+    from rbpgia.io import atomic_open, atomic_path
+    from rbpgia.train import save_model
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    save_model(result.model, folder / "model.keras")
+    with atomic_path(folder / "history.tsv") as tmp:
+        result.history.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+    with atomic_path(folder / "predictions.tsv") as tmp:
+        result.predictions.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+    with atomic_open(folder / "metrics.json") as handle:
+        json.dump(metrics, handle, indent=2)

@@ -1,0 +1,184 @@
+"""Several models trained together (rbpgia.train_group), each as training it alone would."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from rbpgia import train, train_group
+from rbpgia.errors import InputError
+from rbpgia.models import build_deepbind_cnn
+
+
+def small_model(seed):
+    return build_deepbind_cnn((41, 4), seed=seed, n_filters=8)
+
+
+# --- the optimizer: one Adam, a learning-rate factor per model ------------------------------
+
+
+def one_step_alone(model, x, y, learning_rate):
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss="mse")
+    model.train_on_batch(x, y)
+    return model.get_weights()
+
+
+def test_group_step_is_each_models_own_adam_step(motif_task):
+    """One group step = each model's own Adam step at base LR x its factor (0: unchanged)."""
+    x_train, y_train, _, _ = motif_task
+    batches = [(x_train[i * 64 : (i + 1) * 64], y_train[i * 64 : (i + 1) * 64]) for i in range(3)]
+    learning_rate, factors = 0.01, (1.0, 0.5, 0.0)
+    expected = [
+        one_step_alone(small_model(seed=i), x, y[:, None], learning_rate * factor)
+        for i, ((x, y), factor) in enumerate(zip(batches, factors, strict=True))
+    ]
+    models = [small_model(seed=i) for i in range(3)]
+    before = [model.get_weights() for model in models]
+    group = train_group._Group(models)
+    optimizer = train_group.GroupAdam(models, learning_rate=learning_rate)
+    losses = [keras.losses.MeanSquaredError(name=f"member{i}") for i in range(3)]
+    group.compile(optimizer=optimizer, loss=losses)
+    optimizer.build(group.trainable_variables)
+    for variable, factor in zip(optimizer.factors, factors, strict=True):
+        variable.assign(factor)
+    group.train_on_batch(tuple(x for x, _ in batches), tuple(y[:, None] for _, y in batches))
+    for model, want, start, factor in zip(models, expected, before, factors, strict=True):
+        trainable = {id(v) for v in model.trainable_variables}
+        for variable, value, initial in zip(model.weights, want, start, strict=True):
+            if id(variable) not in trainable:
+                continue  # batch-norm statistics follow the batch, not the learning rate
+            got = keras.ops.convert_to_numpy(variable)
+            np.testing.assert_allclose(got, value, rtol=1e-5, atol=1e-6)
+            if factor == 0.0:
+                np.testing.assert_array_equal(got, initial)
+
+
+# --- the batches: every model's own probes once per epoch -----------------------------------
+
+
+def test_group_batches_cover_each_members_rows_once_per_epoch():
+    xs = [np.arange(10, dtype=np.float32)[:, None, None] + 1, np.arange(7.0)[:, None, None] + 1]
+    ys = [np.arange(10.0) + 1, np.arange(7.0) + 1]
+    batches = train_group._GroupBatches(xs, ys, batch_size=4, seed=0)
+    assert len(batches) == 3  # the largest set, 10 rows, in batches of 4
+    for _ in range(2):  # two epochs, reshuffled in between
+        seen = [[], []]
+        for index in range(len(batches)):
+            x, y, weights = batches[index]
+            for member in range(2):
+                real = weights[member] == 1.0
+                # Padding rows carry nothing and weigh nothing.
+                assert set(np.unique(weights[member])) <= {0.0, 1.0}
+                assert np.all(x[member][~real] == 0) and np.all(y[member][~real] == 0)
+                np.testing.assert_array_equal(x[member][real, 0, 0], y[member][real, 0])
+                seen[member] += y[member][real, 0].tolist()
+        assert sorted(seen[0]) == list(range(1, 11))
+        assert sorted(seen[1]) == list(range(1, 8))
+        batches.on_epoch_end()
+
+
+# --- the schedule: each model's own stop, LR cuts and best weights --------------------------
+
+
+def test_each_member_follows_its_own_schedule(motif_task, monkeypatch):
+    """Scripted validation r per model: the LR cuts, stops and restored epochs of fit()."""
+    x_train, y_train, x_valid, y_valid = motif_task
+    # Member 0: the script of test_train's schedule test (stops after 9); member 1 peaks
+    # first and stops after 1 + patience epochs. Told apart by their validation sizes.
+    scripts = {
+        len(y_valid): iter([0.1, 0.2, 0.15, 0.15, 0.3] + [0.1] * 7),
+        len(y_valid) - 1: iter([0.5] + [0.4] * 20),
+    }
+    seen = {n: [] for n in scripts}
+
+    def scripted_pearson(y, predictions):
+        seen[len(y)].append(np.array(predictions))
+        return next(scripts[len(y)])
+
+    monkeypatch.setattr(train_group, "pearson_r", scripted_pearson)
+    models = [small_model(0), small_model(1)]
+    lines = []
+    histories = train_group.fit_group(
+        models,
+        [x_train[:300], x_train[300:550]],
+        [y_train[:300], y_train[300:550]],
+        [x_valid, x_valid[:-1]],
+        [y_valid, y_valid[:-1]],
+        names=["first", "second"],
+        epochs=50,
+        learning_rate=1e-3,
+        patience=4,
+        lr_patience=2,
+        lr_factor=0.5,
+        min_lr=3e-4,
+        seed=0,
+        log=lines.append,
+    )
+    first, second = histories
+    assert list(first.columns) == train.HISTORY_COLUMNS
+    assert first["epoch"].tolist() == list(range(1, 10))
+    lr = [1e-3, 1e-3, 1e-3, 1e-3, 5e-4, 5e-4, 5e-4, 3e-4, 3e-4]
+    assert first["lr"].tolist() == pytest.approx(lr, rel=1e-6)
+    # The second stops after epoch 5 (four without progress) and is not validated again.
+    assert second["epoch"].tolist() == [1, 2, 3, 4, 5]
+    assert second["lr"].tolist() == pytest.approx([1e-3, 1e-3, 1e-3, 5e-4, 5e-4], rel=1e-6)
+    assert len(seen[len(y_valid) - 1]) == 5
+    assert np.isfinite(first["loss"]).all() and np.isfinite(second["loss"]).all()
+    # Each has its best epoch's weights back.
+    restored = train.make_predict_fn(models[0])(x_valid)
+    np.testing.assert_allclose(restored, seen[len(y_valid)][4], rtol=0, atol=1e-6)
+    restored = train.make_predict_fn(models[1])(x_valid[:-1])
+    np.testing.assert_allclose(restored, seen[len(y_valid) - 1][0], rtol=0, atol=1e-6)
+    assert any(line.startswith("second: epoch 5/50") and "(stopped)" in line for line in lines)
+    assert lines[-2:] == [
+        "first: done after 9 epochs; restored epoch 5 (val_pearson_r 0.30000)",
+        "second: done after 5 epochs; restored epoch 1 (val_pearson_r 0.50000)",
+    ]
+
+
+def test_group_members_learn_as_well_as_alone(motif_task):
+    """Each member reaches the validation r that training it alone reaches, on its own task."""
+    x_train, y_train, x_valid, y_valid = motif_task
+    # Member 1 learns the mirrored task: the count of GCAUG read on the reversed probe.
+    tasks = [
+        (x_train, y_train, x_valid, y_valid),
+        (x_train[:, ::-1][:1800], y_train[:1800], x_valid[:, ::-1], y_valid),
+    ]
+    options = {"epochs": 6, "learning_rate": 0.01, "lr_patience": 100, "seed": 0}
+    alone = []
+    for x, y, xv, yv in tasks:
+        history = train.fit(small_model(0), x, y, xv, yv, **options)
+        alone.append(history["val_pearson_r"].max())
+    histories = train_group.fit_group(
+        [small_model(0), small_model(0)], *map(list, zip(*tasks, strict=True)), **options
+    )
+    for history, r_alone in zip(histories, alone, strict=True):
+        assert r_alone > 0.8
+        assert history["val_pearson_r"].max() == pytest.approx(r_alone, abs=0.05)
+
+
+def test_fit_group_refuses_bad_input(motif_task):
+    x_train, y_train, x_valid, y_valid = motif_task
+    model = small_model(0)
+    with pytest.raises(InputError, match="share weights"):
+        train_group.fit_group(
+            [model, model], [x_train] * 2, [y_train] * 2, [x_valid] * 2, [y_valid] * 2
+        )
+    with pytest.raises(InputError, match="2 models but data or names for"):
+        train_group.fit_group(
+            [model, small_model(1)], [x_train], [y_train], [x_valid] * 2, [y_valid] * 2
+        )
+    bad = y_train.copy()
+    bad[3] = np.nan
+    with pytest.raises(InputError, match="second: training targets contain NaN"):
+        train_group.fit_group(
+            [model, small_model(1)],
+            [x_train] * 2,
+            [y_train, bad],
+            [x_valid] * 2,
+            [y_valid] * 2,
+            names=["first", "second"],
+        )
+    with pytest.raises(InputError, match="at least one model"):
+        train_group.fit_group([], [], [], [], [])

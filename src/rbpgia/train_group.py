@@ -154,9 +154,7 @@ class _GroupSchedule(keras.callbacks.Callback):
             predictions = self.predict_fns[i](x_valid).astype(np.float64)
             r = pearson_r(y_valid, predictions)
             lr = self.rates[i]
-            improved, next_lr, stop = self.progress[i].update(
-                epoch + 1, r, lr, member.get_weights
-            )
+            improved, next_lr, stop = self.progress[i].update(epoch + 1, r, lr, member.get_weights)
             loss = float(logs.get(f"member{i}_loss", np.nan))
             row = history_row(epoch + 1, loss, y_valid, predictions, r, lr, seconds)
             self.rows[i].append(row)

@@ -70,7 +70,8 @@ def test_group_batches_cover_each_members_rows_once_per_epoch():
                 real = weights[member] == 1.0
                 # Padding rows carry nothing and weigh nothing.
                 assert set(np.unique(weights[member])) <= {0.0, 1.0}
-                assert np.all(x[member][~real] == 0) and np.all(y[member][~real] == 0)
+                assert np.all(x[member][~real] == 0)
+                assert np.all(y[member][~real] == 0)
                 np.testing.assert_array_equal(x[member][real, 0, 0], y[member][real, 0])
                 seen[member] += y[member][real, 0].tolist()
         assert sorted(seen[0]) == list(range(1, 11))
@@ -124,7 +125,8 @@ def test_each_member_follows_its_own_schedule(motif_task, monkeypatch):
     assert second["epoch"].tolist() == [1, 2, 3, 4, 5]
     assert second["lr"].tolist() == pytest.approx([1e-3, 1e-3, 1e-3, 5e-4, 5e-4], rel=1e-6)
     assert len(seen[len(y_valid) - 1]) == 5
-    assert np.isfinite(first["loss"]).all() and np.isfinite(second["loss"]).all()
+    assert np.isfinite(first["loss"]).all()
+    assert np.isfinite(second["loss"]).all()
     # Each has its best epoch's weights back.
     restored = train.make_predict_fn(models[0])(x_valid)
     np.testing.assert_allclose(restored, seen[len(y_valid)][4], rtol=0, atol=1e-6)

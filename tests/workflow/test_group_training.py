@@ -22,16 +22,19 @@ def test_grouped_training_writes_every_rbps_own_model(tmp_path):
     results = tmp_path / "results" / "tiny"
     group_log = results / "logs" / "train" / variant / "groups" / "g000.log"
     text = group_log.read_text()
-    assert "on 2 RBPs together" in text and "R_ADD, R_STRUCT" in text
+    assert "on 2 RBPs together" in text
+    assert "R_ADD, R_STRUCT" in text
     for rbp in ("R_ADD", "R_STRUCT"):
         folder = results / "models" / variant / rbp
         metrics = json.loads((folder / "metrics.json").read_text())
         assert metrics["group_size"] == 2
-        assert metrics["rbp"] == rbp and -1 <= metrics["pearson_r"] <= 1
+        assert metrics["rbp"] == rbp
+        assert -1 <= metrics["pearson_r"] <= 1
         history = pd.read_csv(folder / "history.tsv", sep="\t")
         # Its own schedule: epochs 1..n (n <= 3, the data set's limit), its best restored.
         assert history["epoch"].tolist() == list(range(1, len(history) + 1))
-        assert len(history) <= 3 and metrics["epochs"] == len(history)
+        assert len(history) <= 3
+        assert metrics["epochs"] == len(history)
         assert metrics["best_epoch"] == int(history.loc[history["val_pearson_r"].idxmax(), "epoch"])
         assert f"{rbp}: done after {len(history)} epochs" in text
         predictions = pd.read_csv(folder / "predictions.tsv", sep="\t")

@@ -1,4 +1,4 @@
-"""Train one Keras model per RBP of a group at once (training.group_size); evaluate each on Set B."""
+"""Train one Keras model per RBP of a group at once (training.group_size); test each on Set B."""
 
 from rbpgia.workflow.logs import setup_logging
 from rbpgia.workflow.startup import fast_imports

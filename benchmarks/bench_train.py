@@ -7,6 +7,11 @@ with min and max. ``fit`` also predicts the validation probes every epoch (that 
 early-stopping rule), and its epochs include that work. The fraction of the machine's
 FP32 peak counts a training step as three forward passes. Writes JSON (``--out``).
 
+With ``--group-sizes 1,4,16,64``, also the throughput of training that many models at once
+(``rbpgia.train_group.fit_group``, training.group_size), each on its own ``--n`` probes:
+samples per second summed over the group, and against a group of one. On a GPU that is the
+point of grouping; on CPUs one model per core is already the most throughput.
+
 Usage: ``python benchmarks/bench_train.py --n 20000 --epochs 3 --out results/bench/train.json``
 """
 
@@ -26,6 +31,7 @@ from machine import describe, forward_flops, peak_gflops, spread, write_report  
 
 from rbpgia import train  # noqa: E402
 from rbpgia.models import build_residualbind  # noqa: E402
+from rbpgia.train_group import fit_group  # noqa: E402
 
 
 class EpochClock(keras.callbacks.Callback):
@@ -97,11 +103,53 @@ def compare_fits(n: int, epochs: int, repeats: int, peak: float | None = None) -
     return figures
 
 
+def group_fit(n: int, epochs: int, size: int) -> dict:
+    """``size`` ResidualBinds trained together, each on its own ``n`` random probes."""
+    rng = np.random.default_rng(size)
+    xs = [np.eye(4, dtype=np.float32)[rng.integers(0, 4, (n, 41))] for _ in range(size)]
+    ys = [rng.normal(size=n).astype(np.float32) for _ in range(size)]
+    models = [build_residualbind((41, 4), seed=i) for i in range(size)]
+    clock = EpochClock()
+    fit_group(
+        models,
+        xs,
+        ys,
+        [x[: n // 10] for x in xs],
+        [y[: n // 10] for y in ys],
+        epochs=epochs,
+        patience=epochs + 1,
+        callbacks=[clock],
+    )
+    walls = np.array([wall for wall, _ in clock.epochs[1:]])
+    return {
+        "group_size": size,
+        "n_train_per_model": n,
+        "samples_per_s": spread(size * n / walls),
+        "epochs_timed": len(walls),
+    }
+
+
+def compare_group_sizes(n: int, epochs: int, sizes: list[int]) -> list[dict]:
+    """:func:`group_fit` per size, with each one's throughput against a group of one."""
+    rows = [group_fit(n, epochs, size) for size in sizes]
+    base = next((row for row in rows if row["group_size"] == 1), None)
+    for row in rows:
+        if base is not None:
+            ratio = row["samples_per_s"]["median"] / base["samples_per_s"]["median"]
+            row["speedup_vs_one"] = round(ratio, 2)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20000, help="training probes (default 20000)")
     parser.add_argument("--epochs", type=int, default=3, help="epochs per run (default 3)")
     parser.add_argument("--repeats", type=int, default=3, help="alternating runs (default 3)")
+    parser.add_argument(
+        "--group-sizes",
+        type=lambda text: [int(size) for size in text.split(",")],
+        help="also time training this many models at once, e.g. 1,4,16,64 (default: none)",
+    )
     parser.add_argument("--out", type=Path, help="JSON report path")
     args = parser.parse_args()
     peak = peak_gflops()
@@ -112,6 +160,8 @@ def main() -> None:
         "gpu": None,
         **compare_fits(args.n, args.epochs, args.repeats, peak["peak_gflops"]),
     }
+    if args.group_sizes:
+        report["grouped_training"] = compare_group_sizes(args.n, args.epochs, args.group_sizes)
     write_report(report, args.out)
     print(json.dumps(report, indent=2))
 

@@ -251,3 +251,18 @@ def test_real_data_sets_train_on_the_papers_schedule():
     # The demo keeps its short schedule and the log model alone.
     demo = load_config(path)["training"]
     assert (demo["epochs"], demo["patience"], demo["norms"]) == (10, 4, ["log"])
+
+
+def test_slurm_profile_groups_training_on_its_gpus():
+    """profiles/slurm merges gpu-training.yaml over the config: RBPs grouped per GPU job."""
+    profile = yaml.safe_load((REPO / "profiles" / "slurm" / "config.yaml").read_text())
+    assert profile["configfiles"] == ["profiles/slurm/gpu-training.yaml"]
+    extra = yaml.safe_load((REPO / profile["configfiles"][0]).read_text())
+    config = load_config(REPO / "config" / "config.yaml", {"dataset": "rnacompete2013"})
+    merged = validate_config({**config, "training": {**config["training"], **extra["training"]}})
+    assert merged["training"]["group_size"] == 16
+    # Every job that trains, grouped or not, books a GPU.
+    assert profile["set-resources"]["train_keras_group"]["gpu"] == 1
+    assert profile["set-resources"]["train_keras"]["gpu"] == 1
+    # The workstation default trains each RBP alone.
+    assert config["training"]["group_size"] == 1

@@ -187,6 +187,7 @@ def fit_group(
     min_delta: float = MIN_DELTA,
     seed: int = 0,
     log: Callable[[str], None] | None = None,
+    callbacks: list[keras.callbacks.Callback] | None = None,
     steps_per_execution: int | None = None,
 ) -> list[pd.DataFrame]:
     """Train ``models`` in place together, each on its own data as :func:`rbpgia.train.fit` would.
@@ -203,6 +204,8 @@ def fit_group(
         As in :func:`rbpgia.train.fit`, for every member.
     log : callable, optional
         Called with one line per member and epoch, prefixed by the member's name.
+    callbacks : list of keras.callbacks.Callback, optional
+        More callbacks, run after each epoch's validation (e.g. a clock).
     steps_per_execution : int, optional
         As in :func:`rbpgia.train.fit`.
 
@@ -262,7 +265,7 @@ def fit_group(
         rules,
     )
     batches = _GroupBatches(x_train, y_train, batch_size, seed)
-    group.fit(batches, epochs=epochs, callbacks=[schedule], verbose=0)
+    group.fit(batches, epochs=epochs, callbacks=[schedule, *(callbacks or [])], verbose=0)
     histories = []
     for model, name, progress, rows in zip(
         models, names, schedule.progress, schedule.rows, strict=True

@@ -103,6 +103,9 @@ def make_test_profile(root: Path) -> Path:
     # train_keras: no GPU from the profile; it comes from the workflow config instead
     # (training.gpu: true -> gpu=1), and partitions.yaml must route the job by it.
     profile["set-resources"]["train_keras"].pop("gpu")
+    # One RBP per training job, as in the local run this one is compared with: the grouped
+    # training of gpu-training.yaml has its own test (tests/workflow/test_group_training.py).
+    profile.pop("configfiles")
     # GIA: the profile's commented GPU entries, switched on, with a GPU type.
     for rule in ("gia_kmer_search", "gia_experiments", "gia_ism"):
         profile["set-resources"][rule] = {"gpu": 1, "gpu_model": "fake"}

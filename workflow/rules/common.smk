@@ -1,3 +1,4 @@
+import math
 import re
 import sys
 from pathlib import Path
@@ -177,8 +178,10 @@ def member_group_log(wildcards):
 
 
 def group_memory(wildcards, attempt):
-    """A group job's memory: training.mem_mb per RBP trained, times the attempt."""
-    return attempt * config["training"]["mem_mb"] * len(group_members(wildcards))
+    """A group job's memory: training.mem_mb, and a quarter of it for each further RBP (its
+    probes and model; the backend's own share is paid once), times the attempt."""
+    extra = (len(group_members(wildcards)) - 1) / 4
+    return attempt * math.ceil(config["training"]["mem_mb"] * (1 + extra))
 
 
 def job_files(name, rbps=None):

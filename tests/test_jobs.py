@@ -99,14 +99,14 @@ def test_gia_experiments_in_one_job_do_not_depend_on_their_order(pool, model_pat
     options = settings({"nulls": "profile", "n_null": 30, "seed": 5, "n_boot": 100})
 
     def run(names):
-        prepared = gia_prepare(path, model_path, "R1", "residualbind_seq_clip", options)
+        prepared = gia_prepare(path, model_path, "R1", options)
         return {name: run_experiment(prepared, name, "GCAUG", options) for name in names}
 
     alone = run(["gc_bias"])["gc_bias"]
     after_others = run(["motif_count", "spacing", "gc_bias"])["gc_bias"]
     pd.testing.assert_frame_equal(alone, after_others)
     assert (alone["null"] == "profile").all()
-    prepared = gia_prepare(path, model_path, "R1", "residualbind_seq_clip", options)
+    prepared = gia_prepare(path, model_path, "R1", options)
     first, second = prepared.rng(), prepared.rng()
     assert first.random() == second.random()
     # Each call starts over, and leaves the run's own generator where it was.
@@ -116,7 +116,7 @@ def test_gia_experiments_in_one_job_do_not_depend_on_their_order(pool, model_pat
 def test_gia_prepare_draws_nulls_from_measured_set_b_probes(pool, model_path):
     path, probes = pool
     options = settings({"nulls": "quartile_top", "n_null": 20, "seed": 1})
-    prepared = gia_prepare(path, model_path, "R2", "residualbind_seq_clip", options)
+    prepared = gia_prepare(path, model_path, "R2", options)
     assert isinstance(prepared, Prepared)
     assert prepared.predictor.input_type == "seq"
     assert prepared.null_kind == "quartile_top"

@@ -53,6 +53,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_encode.py --out results/bench/encode.json
 	$(BIN)/python benchmarks/bench_train.py --out results/bench/train.json
 	$(BIN)/python benchmarks/bench_gia.py --out results/bench/gia.json
+	$(BIN)/python benchmarks/bench_formats.py --out results/bench/formats.json
 	$(BIN)/python benchmarks/bench_gpu.py --out results/bench/gpu.json --merge results/bench/gia.json
 	$(BIN)/python benchmarks/bench_startup.py --out results/bench/startup.json
 	$(BIN)/python benchmarks/bench_memory.py --out results/bench/memory.json

@@ -109,7 +109,7 @@ def model_jobs(patterns: list[str]) -> list[tuple[str, Path, Path | None]]:
 def bench_model(name, model_path, h5, settings, args) -> dict:
     """Searches on one model, and its prepared GIA run (:func:`rbpgia.gia.run.prepare`)."""
     rbp = name.split("/")[-1]
-    run = gia_prepare(h5, model_path, rbp, MODEL_ID, settings)
+    run = gia_prepare(h5, model_path, rbp, settings)
     model = keras.saving.load_model(model_path, compile=False, safe_mode=True)
     # The bare forward pass: the function the run's Predictor wraps (a sequence model).
     nulls, predict = run.nulls, run.predictor.predict

@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from bench_gia import DEFAULT_MODELS, MODEL_ID, model_jobs  # noqa: E402
+from bench_gia import DEFAULT_MODELS, model_jobs  # noqa: E402
 from bench_train import compare_fits  # noqa: E402
 from machine import (  # noqa: E402
     accelerator,
@@ -97,7 +97,7 @@ def model_and_nulls(args, settings) -> tuple[keras.Model, np.ndarray, np.ndarray
         from rbpgia.workflow.jobs import gia_prepare
 
         name, path, h5 = jobs[0]
-        run = gia_prepare(h5, path, name.split("/")[-1], MODEL_ID, gia_settings(settings))
+        run = gia_prepare(h5, path, name.split("/")[-1], gia_settings(settings))
         return load_model(path), run.nulls, run.baseline, {"model": name, "trained": True}
     rng = np.random.default_rng(0)
     nulls = np.eye(4, dtype=np.float32)[rng.integers(0, 4, (settings["n_null"], 41))]

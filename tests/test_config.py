@@ -197,6 +197,7 @@ def test_published_results_are_joined_for_the_rnacompete_data_sets_only():
         ({"training": {"epoch": 5}}, "unknown config key datasets.other.training.epoch"),
         ({"gia": {"nulls": "random"}}, "config key datasets.other.gia.nulls"),
         ({"gia": [1]}, "config key datasets.other.gia:"),
+        ({"models": {"R2": {"path": "m.onnx", "reduce": "median"}}}, "datasets.other.models.R2"),
     ],
 )
 def test_bad_dataset_settings_name_their_key_even_when_not_selected(settings, message):
@@ -266,3 +267,62 @@ def test_slurm_profile_groups_training_on_its_gpus():
     assert profile["set-resources"]["train_keras"]["gpu"] == 1
     # The workstation default trains each RBP alone.
     assert config["training"]["group_size"] == 1
+
+
+def test_external_models_default_to_none_and_a_data_sets_own_add_to_the_top_levels():
+    assert validate_config(minimal())["models"] == {}
+    config = minimal(models={"R1": {"path": "a.onnx"}, "R2": {"path": "b.keras"}})
+    config["datasets"]["syn"]["models"] = {"R2": {"path": "c.onnx", "channels": "first"}}
+    models = validate_config(config)["models"]
+    assert models == {"R1": {"path": "a.onnx"}, "R2": {"path": "c.onnx", "channels": "first"}}
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({}, "config key models.R1: 'path' is a required property"),
+        ({"path": "m.onnx", "channel": "first"}, "unknown config key models.R1.channel"),
+        ({"path": "m.onnx", "channels": "up"}, "config key models.R1.channels"),
+        ({"path": "m.onnx", "reduce": "sum:3"}, "config key models.R1.reduce"),
+        ({"path": "m.onnx", "alphabet": "ACGX"}, "config key models.R1.alphabet"),
+        ({"path": "m.onnx", "length": 0}, "config key models.R1.length"),
+        ({"path": "m.onnx", "input_type": "rna"}, "config key models.R1.input_type"),
+    ],
+)
+def test_bad_external_model_entries_name_their_key(entry, message):
+    with pytest.raises(ConfigError) as info:
+        validate_config(minimal(models={"R1": entry}))
+    assert message in str(info.value)
+
+
+def test_external_model_files_and_rbps_are_checked_naming_the_key(tmp_path):
+    from rbpgia.workflow.models import check_models, model_file, open_options
+
+    (tmp_path / "m.onnx").write_bytes(b"")
+    (tmp_path / "wrap.py").write_text("def f(x):\n    return x\n")
+    good = {
+        "R1": {"path": "m.onnx", "channels": "first", "length": 101, "alphabet": "ACGT"},
+        "R2": {"path": "wrap.py:f"},
+        "R3": {"path": "package.module:predict"},  # an installed module: no file to check
+    }
+    assert check_models(good, ["R1", "R2", "R3"], root=tmp_path) == good
+    assert [model_file(entry["path"]) for entry in good.values()] == ["m.onnx", "wrap.py", None]
+    assert open_options(good["R1"]) == {
+        "output": None,
+        "reduce": None,
+        "channels_first": True,
+        "length": 101,
+        "input_type": None,
+        "alphabet": "ACGT",
+    }
+    cases = [
+        ({"R9": {"path": "m.onnx"}}, "config key models: R9 not in the data set (it has R1, R2)"),
+        ({"R1": {"path": "x.onnx"}}, "config key models.R1.path: x.onnx does not exist"),
+        ({"R1": {"path": "gone.py:f"}}, "config key models.R1.path: gone.py does not exist"),
+        ({"R1": {"path": "m.h5"}}, "config key models.R1.path: m.h5: unknown model kind .h5"),
+        ({"R1": {"path": "wrap.py"}}, "config key models.R1.path: wrap.py: name the function"),
+    ]
+    for models, message in cases:
+        with pytest.raises(ConfigError) as info:
+            check_models(models, ["R1", "R2"], root=tmp_path)
+        assert message in str(info.value), models

@@ -7,15 +7,20 @@ import pytest
 from rbpgia.data.probes import Probes
 from rbpgia.encode.onehot import decode
 from rbpgia.encode.store import encode_probes, write_probes_h5
+from rbpgia.errors import InputError
 from rbpgia.gia import support
 from rbpgia.gia.nulls import quartile_members
 from rbpgia.gia.run import Prepared, run_experiment, settings
 from rbpgia.workflow.jobs import (
     capped_motif_note,
+    external_job,
+    gia_background,
     gia_prepare,
     gia_training,
     load_job_data,
+    open_gia_model,
     parse_model_id,
+    probes_in_frame,
     train_kmer_ridge_job,
 )
 
@@ -99,14 +104,14 @@ def test_gia_experiments_in_one_job_do_not_depend_on_their_order(pool, model_pat
     options = settings({"nulls": "profile", "n_null": 30, "seed": 5, "n_boot": 100})
 
     def run(names):
-        prepared = gia_prepare(path, model_path, "R1", "residualbind_seq_clip", options)
+        prepared = gia_prepare(path, model_path, "R1", options)
         return {name: run_experiment(prepared, name, "GCAUG", options) for name in names}
 
     alone = run(["gc_bias"])["gc_bias"]
     after_others = run(["motif_count", "spacing", "gc_bias"])["gc_bias"]
     pd.testing.assert_frame_equal(alone, after_others)
     assert (alone["null"] == "profile").all()
-    prepared = gia_prepare(path, model_path, "R1", "residualbind_seq_clip", options)
+    prepared = gia_prepare(path, model_path, "R1", options)
     first, second = prepared.rng(), prepared.rng()
     assert first.random() == second.random()
     # Each call starts over, and leaves the run's own generator where it was.
@@ -116,7 +121,7 @@ def test_gia_experiments_in_one_job_do_not_depend_on_their_order(pool, model_pat
 def test_gia_prepare_draws_nulls_from_measured_set_b_probes(pool, model_path):
     path, probes = pool
     options = settings({"nulls": "quartile_top", "n_null": 20, "seed": 1})
-    prepared = gia_prepare(path, model_path, "R2", "residualbind_seq_clip", options)
+    prepared = gia_prepare(path, model_path, "R2", options)
     assert isinstance(prepared, Prepared)
     assert prepared.predictor.input_type == "seq"
     assert prepared.null_kind == "quartile_top"
@@ -157,3 +162,57 @@ def test_capped_motif_note_when_the_motif_probes_sit_at_the_cap(pool):
     assert note.startswith(f"10 of the {n} training probes holding GCA")
     assert "training.norms: [log]" in note
     assert capped_motif_note(training, targets, "GCA", {"method": "log"}) is None
+
+
+def test_probes_in_frame_centres_the_pool_in_another_length(pool):
+    path, probes = pool
+    rows = np.array([0, 5, 300])
+    # The pool's own frame: its stored one-hot.
+    np.testing.assert_array_equal(probes_in_frame(path, rows, 41), probes_in_frame(path, rows))
+    # 36-nt probes in a 30-nt frame: their middle 30 nt (3 from each end).
+    trimmed = decode(probes_in_frame(path, rows, 30))
+    assert trimmed == [probes.sequences[i][3:33] for i in rows]
+    # In a 36-nt frame: the whole probe, no padding (the pool's 41-nt frame pads it).
+    framed = probes_in_frame(path, rows, 36)
+    assert framed.shape == (3, 36, 4)
+    assert (framed.sum(axis=2) == 1).all()
+    assert decode(framed) == [probes.sequences[i] for i in rows]
+    background, measured = gia_background(path, "R1", 30)
+    assert background.shape == (150, 30, 4)
+    assert len(measured) == 150
+    training, _ = gia_training(path, "R2", 30)
+    assert len(training) == 225
+    assert not training.has_structure
+
+
+def test_a_frame_the_pool_cannot_fill_is_an_error_naming_it(pool):
+    path, _ = pool
+    with pytest.raises(InputError, match=r"probes.h5: the pool cannot fill the model's 40-nt"):
+        probes_in_frame(path, np.arange(3), 40)
+
+
+def test_external_job_scores_set_b_as_a_trained_job_does(pool, model_path):
+    """The same test probes and normalised measurements as load_job_data's, the model's
+    predictions through the shared loader."""
+    path, _ = pool
+    from rbpgia.train import load_model, make_predict_fn
+
+    result = external_job(path, open_gia_model(model_path), "R2", "clip", seed=0)
+    data = load_job_data(path, "R2", "seq", "clip", seed=0)
+    table = result.predictions
+    np.testing.assert_array_equal(table["probe"], data.indices["test"])
+    np.testing.assert_allclose(table["measured"], data.y["test"], rtol=1e-6)
+    keras = make_predict_fn(load_model(model_path))(data.x["test"])
+    np.testing.assert_allclose(table["predicted"], keras, rtol=1e-5, atol=1e-6)
+    assert result.metrics["normaliser"] == data.normaliser
+    assert result.metrics["n_test"] == len(data.y["test"])
+
+
+def test_an_external_models_error_names_its_config_key(tmp_path):
+    spec = {"path": str(tmp_path / "absent.onnx"), "key": "models.R1"}
+    with pytest.raises(InputError, match=r"^config key models.R1: .*absent.onnx: model file not"):
+        open_gia_model(spec)
+    model = tmp_path / "m.py"
+    model.write_text("def predict(x):\n    return x.sum(axis=(1, 2))\n")
+    opened = open_gia_model({"path": f"{model}:predict", "length": 30, "key": "models.R1"})
+    assert (opened.kind, opened.length, opened.input_type) == ("python", 30, "seq")

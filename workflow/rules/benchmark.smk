@@ -50,6 +50,7 @@ rule benchmark:
         **sized(1000, 10),
     params:
         reference=config["training"]["models"][0],
+        external=EXTERNAL,
     script:
         "../scripts/benchmark.py"
 
@@ -75,3 +76,29 @@ rule prediction_scatter:
         **sized(1000, 5, mem_mb_per_100k=200, runtime_per_100k=2),
     script:
         "../scripts/prediction_scatter.py"
+
+
+# An external model's Set B performance (config `models:`), joined to the benchmark when the
+# data set has Set B measurements for its RBP; figures and scatter read its predictions.
+rule predict_external:
+    input:
+        h5=f"{OUT}/encoded/probes.h5",
+        model=lambda w: model_files(EXTERNAL, w.rbp),
+    output:
+        metrics=f"{OUT}/models/{EXTERNAL}/{{rbp}}/metrics.json",
+        predictions=f"{OUT}/models/{EXTERNAL}/{{rbp}}/predictions.tsv",
+    log:
+        f"{LOGS}/predict_external/{{rbp}}.log",
+    benchmark:
+        f"{TIMINGS}/predict_external/{{rbp}}.tsv"
+    conda:
+        ENV
+    threads: config["gia"]["threads"]
+    resources:
+        **sized(2000, 10, mem_mb_per_100k=500, runtime_per_100k=5),
+        gpu=gpu("gia"),
+    params:
+        model=lambda w: model_spec(EXTERNAL, w.rbp),
+        settings=config["training"],
+    script:
+        "../scripts/predict_external.py"

@@ -18,6 +18,7 @@ from rbpgia.gia.run import settings as gia_settings
 from rbpgia.simulate.recovery import planted_experiments
 from rbpgia.workflow.config import DATASET_SECTIONS, load_schema, validate_config
 from rbpgia.workflow.labels import report_labels
+from rbpgia.workflow.models import EXTERNAL, check_model_rbps, check_models, model_file
 
 try:
     _validated = validate_config(config, load_schema())
@@ -49,6 +50,30 @@ RESOURCES = Path(workflow.basedir) / "resources"
 
 wildcard_constraints:
     rbp=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
+
+
+# External models (config `models:`, a data set's own `datasets.NAME.models` over it): RBP ->
+# a model file GIA explains instead of the trained main model (rbpgia.workflow.models).
+MODELS = config["models"]
+
+
+def models_key(rbp=None):
+    """The config key an RBP's external model was given under (for messages)."""
+    key = f"datasets.{DATASET}.models" if rbp in DATASET_CONFIG.get("models", {}) else "models"
+    return key if rbp is None else f"{key}.{rbp}"
+
+
+try:
+    # Files and kinds now, before any job; a synthetic data set's RBPs are known too (the
+    # others' once encoded: all_targets).
+    for _rbp in MODELS:
+        check_models(
+            {_rbp: MODELS[_rbp]},
+            list(DATASET_CONFIG["rbps"]) if FORMAT == "synthetic" else None,
+            key=models_key(_rbp).rsplit(".", 1)[0],
+        )
+except ConfigError as err:
+    raise WorkflowError(f"invalid configuration: {err}") from None
 
 
 # Options of the data set's reader (rbpgia.data.read_probes).
@@ -125,13 +150,35 @@ def model_variants():
     return variants
 
 
+def trained_models(rbp):
+    """IDs of the models trained for ``rbp``: every variant, but the main model (the one
+    GIA explains) of an RBP whose GIA runs on an external model (config ``models:``)."""
+    ids = [f"{arch}_{input_type}_{norm}" for arch, input_type, norm in model_variants()]
+    return [m for m in ids if not (rbp in MODELS and m == gia_model())]
+
+
+def has_set_b(rbp):
+    """Whether the data set measured ``rbp`` on Set B probes (a benchmark can score it)."""
+    table = pd.read_csv(checkpoints.encode.get().output.experiments, sep="\t")
+    return bool(table.set_index("experiment").loc[rbp, "n_set_b"] > 0)
+
+
+def benchmark_models(rbp):
+    """IDs of the models the benchmark compares for ``rbp``: those trained, and its
+    external model when the data set has Set B measurements to score it on."""
+    external = [EXTERNAL] if rbp in MODELS and has_set_b(rbp) else []
+    return trained_models(rbp) + external
+
+
 def keras_variant_rbps(variant):
     """The selected RBPs a Keras model variant (``residualbind_seq_log``) is trained for."""
-    rbps = selected_rbps()
-    if variant in {f"{arch}_{kind}_{norm}" for arch, kind, norm in model_variants()}:
-        return rbps
-    # A structure-reading model only for the RBPs gia.structure_models names.
-    return [rbp for rbp in rbps if structure_model(rbp) == variant]
+    # A structure-reading model only for the RBPs gia.structure_models names; no main
+    # model for an RBP whose GIA runs on an external model.
+    return [
+        rbp
+        for rbp in selected_rbps()
+        if variant in trained_models(rbp) or structure_model(rbp) == variant
+    ]
 
 
 def training_groups(variant):
@@ -185,28 +232,24 @@ def group_memory(wildcards, attempt):
 
 
 def job_files(name, rbps=None):
-    """``name`` (metrics.json, predictions.tsv, ...) of every training job."""
+    """``name`` (metrics.json, predictions.tsv) of every model the benchmark compares."""
     rbps = selected_rbps() if rbps is None else rbps
-    return [
-        f"{OUT}/models/{arch}_{input_type}_{norm}/{rbp}/{name}"
-        for rbp in rbps
-        for arch, input_type, norm in model_variants()
-    ]
+    return [f"{OUT}/models/{model}/{rbp}/{name}" for rbp in rbps for model in benchmark_models(rbp)]
 
 
 def all_targets(wildcards):
     rbps = selected_rbps()
     check_structure_models(rbps)
-    model = gia_model()
+    check_external_models()
     targets = [
         f"{OUT}/data/summary.tsv",
         f"{OUT}/data/overview.png",
         f"{OUT}/benchmark/performance.tsv",
         *[f"{OUT}/benchmark/scatter/{rbp}.png" for rbp in rbps],
         f"{OUT}/gia/summary.tsv",
-        *[f"{OUT}/gia/{model}/{rbp}/{name}" for rbp in rbps for name in GIA_PER_RBP],
+        *[f"{OUT}/gia/{gia_model_of(rbp)}/{rbp}/{name}" for rbp in rbps for name in GIA_PER_RBP],
         # The report's training histories and the paper's figures (rules in figures.smk).
-        *[f"{OUT}/models/history/{rbp}.png" for rbp in rbps],
+        *[f"{OUT}/models/history/{rbp}.png" for rbp in rbps if keras_history_files(rbp)],
         *[f"{OUT}/figures/figure{n}.{ext}" for n in range(1, 5) for ext in ("pdf", "png")],
     ]
     if FORMAT == "synthetic":
@@ -235,6 +278,65 @@ def gia_model():
     """The model GIA explains: the first model, input type and normalisation configured."""
     training = config["training"]
     return f"{training['models'][0]}_{training['inputs'][0]}_{training['norms'][0]}"
+
+
+def gia_model_of(rbp):
+    """The model GIA explains for ``rbp``: its external model (config ``models:``), if it
+    has one, else the trained main model (:func:`gia_model`)."""
+    return EXTERNAL if rbp in MODELS else gia_model()
+
+
+def external_entry(rbp):
+    """An RBP's ``models:`` entry; a clear error for an RBP that has none."""
+    if rbp not in MODELS:
+        raise WorkflowError(
+            f"{OUT}/gia/{EXTERNAL}/{rbp}: {rbp} has no external model (config key models)"
+        )
+    return MODELS[rbp]
+
+
+def model_spec(model, rbp):
+    """What a GIA job opens (rbpgia.workflow.jobs.open_gia_model): the trained model's
+    file, or the RBP's ``models:`` entry with the config key its errors name."""
+    if model == EXTERNAL:
+        return {**external_entry(rbp), "key": models_key(rbp)}
+    return {"path": f"{OUT}/models/{model}/{rbp}/model.keras"}
+
+
+def model_files(model, rbp):
+    """The file(s) a model reads: model.keras, the external file, or none (an installed
+    module's function)."""
+    if model == EXTERNAL:
+        path = model_file(external_entry(rbp)["path"])
+        return [path] if path else []
+    return [f"{OUT}/models/{model}/{rbp}/model.keras"]
+
+
+def gia_model_spec(wildcards):
+    return model_spec(wildcards.model, wildcards.rbp)
+
+
+def gia_model_files(wildcards):
+    return model_files(wildcards.model, wildcards.rbp)
+
+
+def training_record(wildcards):
+    """A trained model's metrics.json (its normaliser); an external model has none."""
+    if wildcards.model == EXTERNAL:
+        return []
+    return [f"{OUT}/models/{wildcards.model}/{wildcards.rbp}/metrics.json"]
+
+
+def check_external_models():
+    """config ``models:`` names experiments of the data set (known once it is encoded)."""
+    if not MODELS:
+        return
+    known = pd.read_csv(checkpoints.encode.get().output.experiments, sep="\t")["experiment"]
+    for rbp in MODELS:
+        try:
+            check_model_rbps({rbp: MODELS[rbp]}, known, key=models_key(rbp).rsplit(".", 1)[0])
+        except ConfigError as err:
+            raise WorkflowError(f"invalid configuration: {err}") from None
 
 
 # Baselines run before the GIA experiments (priority 0): these gate only the benchmark
@@ -282,7 +384,9 @@ def check_structure_models(rbps):
             "gia.experiments (or leave gia.experiments null)"
         )
     main_input = config["training"]["inputs"][0]
-    same = sorted(rbp for rbp, kind in STRUCTURE_MODELS.items() if kind == main_input)
+    same = sorted(
+        rbp for rbp, kind in STRUCTURE_MODELS.items() if kind == main_input and rbp not in MODELS
+    )
     if same:
         raise WorkflowError(
             f"config key gia.structure_models: {', '.join(same)} already analysed with "
@@ -294,13 +398,13 @@ def gia_table_model(rbp, experiment):
     """The model whose table answers ``experiment`` for ``rbp``."""
     if experiment == "hairpin" and rbp in STRUCTURE_MODELS:
         return structure_model(rbp)
-    return gia_model()
+    return gia_model_of(rbp)
 
 
 def gia_tables(rbps=None):
     """Every GIA table the summary, validation and figures read: (rbp, experiment, path).
 
-    The main model's, except the hairpin table of an RBP in gia.structure_models, which
+    The main model's (an RBP's external model's, config ``models:``), except the hairpin table of an RBP in gia.structure_models, which
     comes from its structure-reading model.
     """
     rbps = selected_rbps() if rbps is None else rbps
@@ -337,13 +441,18 @@ def planted_tables(rbps=None):
 # Inputs of the figure rules (figures.smk).
 
 
-def keras_histories(wildcards):
-    """history.tsv of every model of an RBP trained with Keras (the k-mer ridge has none)."""
+def keras_history_files(rbp):
+    """history.tsv of every model of ``rbp`` trained with Keras (the k-mer ridge has none;
+    an external model is not trained here)."""
     return [
-        f"{OUT}/models/{arch}_{input_type}_{norm}/{wildcards.rbp}/history.tsv"
-        for arch, input_type, norm in model_variants()
-        if arch != "kmer_ridge"
+        f"{OUT}/models/{model}/{rbp}/history.tsv"
+        for model in trained_models(rbp)
+        if not model.startswith("kmer_ridge_")
     ]
+
+
+def keras_histories(wildcards):
+    return keras_history_files(wildcards.rbp)
 
 
 def figure_inputs(wildcards):
@@ -358,16 +467,18 @@ def figure_inputs(wildcards):
                 f"config key figures.{key}: {', '.join(unknown)} not among the modelled RBPs "
                 f"({', '.join(rbps)})"
             )
-    model = gia_model()
     return {
         "performance": f"{OUT}/benchmark/performance.tsv",
         "summary": f"{OUT}/gia/summary.tsv",
         "h5": f"{OUT}/encoded/probes.h5",
         "tables": [path for _, _, path in gia_tables(rbps)],
-        "predictions": [f"{OUT}/models/{model}/{rbp}/predictions.tsv" for rbp in rbps],
+        # The Set B predictions of the model GIA explains (an external one's: predict_external).
+        "predictions": [f"{OUT}/models/{gia_model_of(rbp)}/{rbp}/predictions.tsv" for rbp in rbps],
         # Figure 2's ISM panel reuses the gia_ism rule's effects (no model needed here).
         "ism": (
-            [f"{OUT}/gia/{model}/{rbp}/ism.tsv" for rbp in rbps] if settings["ism_probes"] else []
+            [f"{OUT}/gia/{gia_model_of(rbp)}/{rbp}/ism.tsv" for rbp in rbps]
+            if settings["ism_probes"]
+            else []
         ),
         "affinity": [settings["affinity"]["path"]] if settings["affinity"] else [],
     }

@@ -1,7 +1,7 @@
 rule gia_kmer_search:
     input:
         h5=f"{OUT}/encoded/probes.h5",
-        model=f"{OUT}/models/{{model}}/{{rbp}}/model.keras",
+        model=gia_model_files,
     output:
         table=f"{GIA_DIR}/kmer_search.tsv",
         figure=report(
@@ -25,6 +25,7 @@ rule gia_kmer_search:
         gpu=gpu("gia"),
     params:
         settings=GIA_SHARED_SETTINGS,
+        model=gia_model_spec,
     script:
         "../scripts/gia_kmer_search.py"
 
@@ -35,9 +36,10 @@ if GIA_EXPERIMENTS:
     rule gia_experiments:
         input:
             h5=f"{OUT}/encoded/probes.h5",
-            model=f"{OUT}/models/{{model}}/{{rbp}}/model.keras",
-            # Its normaliser: how many training probes of the motif sit at the clip cap.
-            metrics=f"{OUT}/models/{{model}}/{{rbp}}/metrics.json",
+            model=gia_model_files,
+            # Its normaliser: how many training probes of the motif sit at the clip cap
+            # (none for an external model).
+            metrics=training_record,
             kmers=f"{GIA_DIR}/kmer_search.tsv",
         output:
             tables=[f"{GIA_DIR}/{experiment}.tsv" for experiment in GIA_EXPERIMENTS],
@@ -56,7 +58,7 @@ if GIA_EXPERIMENTS:
         benchmark:
             f"{TIMINGS}/gia_experiments/{{model}}/{{rbp}}.tsv"
         wildcard_constraints:
-            model=re.escape(gia_model()),
+            model=f"{re.escape(gia_model())}|{EXTERNAL}",
         conda:
             ENV
         threads: config["gia"]["threads"]
@@ -65,6 +67,7 @@ if GIA_EXPERIMENTS:
             gpu=gpu("gia"),
         params:
             settings=GIA_EXPERIMENT_SETTINGS,
+            model=gia_model_spec,
             experiments=GIA_EXPERIMENTS,
         script:
             "../scripts/gia_experiments.py"
@@ -78,9 +81,9 @@ if STRUCTURE_MODELS:
     rule gia_structure:
         input:
             h5=f"{OUT}/encoded/probes.h5",
-            model=f"{OUT}/models/{{model}}/{{rbp}}/model.keras",
-            metrics=f"{OUT}/models/{{model}}/{{rbp}}/metrics.json",
-            kmers=f"{OUT}/gia/{gia_model()}/{{rbp}}/kmer_search.tsv",
+            model=gia_model_files,
+            metrics=training_record,
+            kmers=lambda w: f"{OUT}/gia/{gia_model_of(w.rbp)}/{w.rbp}/kmer_search.tsv",
         output:
             tables=[f"{GIA_DIR}/hairpin.tsv"],
             figures=[
@@ -106,6 +109,7 @@ if STRUCTURE_MODELS:
             gpu=gpu("gia"),
         params:
             settings=GIA_EXPERIMENT_SETTINGS,
+            model=gia_model_spec,
             experiments=["hairpin"],
         script:
             "../scripts/gia_experiments.py"
@@ -142,7 +146,7 @@ rule gia_motif:
 rule gia_ism:
     input:
         h5=f"{OUT}/encoded/probes.h5",
-        model=f"{OUT}/models/{{model}}/{{rbp}}/model.keras",
+        model=gia_model_files,
     output:
         logos=report(
             f"{GIA_DIR}/ism_logos.png",
@@ -165,6 +169,7 @@ rule gia_ism:
         gpu=gpu("gia"),
     params:
         settings=GIA_SHARED_SETTINGS,
+        model=gia_model_spec,
     script:
         "../scripts/gia_ism.py"
 
@@ -210,7 +215,7 @@ if FORMAT == "synthetic":
         input:
             h5=f"{OUT}/encoded/probes.h5",
             truth=f"{OUT}/data/ground_truth.json",
-            kmers=f"{OUT}/gia/{gia_model()}/{{rbp}}/kmer_search.tsv",
+            kmers=lambda w: f"{OUT}/gia/{gia_model_of(w.rbp)}/{w.rbp}/kmer_search.tsv",
         output:
             table=f"{OUT}/gia/planted/{{rbp}}/{{experiment}}.tsv",
         log:

@@ -52,7 +52,14 @@ with atomic_path(snakemake.output.table) as tmp:
 
 trained = table[table["input"] != "published"]
 labels = model_label(trained)
-reference_label = labels[trained["model"] == snakemake.params.reference].iloc[0]
+reference = snakemake.params.reference
+if not (trained["model"] == reference).any():
+    # Every RBP's main model replaced by an external one (config models:), none trained.
+    log.info(
+        "no %s model trained: the paired differences are against the external models", reference
+    )
+    reference = snakemake.params.external
+reference_label = labels[trained["model"] == reference].iloc[0]
 differences = paired_differences(table, reference_label)
 with atomic_path(snakemake.output.differences) as tmp:
     differences.to_csv(tmp, sep="\t", index=False, float_format="%.6g")

@@ -22,7 +22,7 @@ with fast_imports():
     from rbpgia.io import atomic_path
     from rbpgia.plots.gia import plot_experiment
     from rbpgia.train import limit_threads
-    from rbpgia.workflow.jobs import capped_motif_note, gia_prepare, gia_training
+    from rbpgia.workflow.jobs import capped_motif_note, gia_prepare, gia_training, open_gia_model
 
 limit_threads(snakemake.threads)
 
@@ -34,14 +34,25 @@ if source == "given":
     source = "config gia.motifs"
 log.info("%s: experiments with motif %s (%s)", w.rbp, motif, source)
 start = time.monotonic()
-run = gia_prepare(snakemake.input.h5, snakemake.input.model, w.rbp, w.model, options)
+# A trained model.keras, or an external model of config `models:` (rbpgia.gia.model_io).
+model = open_gia_model(snakemake.params.model)
+log.info("%s: %s %s", w.rbp, w.model, model.describe())
+run = gia_prepare(snakemake.input.h5, model, w.rbp, options)
 log.info("model and %d nulls ready in %.1f s", len(run.nulls), time.monotonic() - start)
-training, targets = gia_training(snakemake.input.h5, w.rbp)
+training, targets = gia_training(snakemake.input.h5, w.rbp, model.length)
 log.info("support counted over %d training probes (Set A)", len(training))
-with open(snakemake.input.metrics) as handle:
-    note = capped_motif_note(training, targets, motif, json.load(handle)["normaliser"])
-if note:
-    log.warning(note)
+if snakemake.input.metrics:
+    with open(snakemake.input.metrics[0]) as handle:
+        note = capped_motif_note(training, targets, motif, json.load(handle)["normaliser"])
+    if note:
+        log.warning(note)
+else:
+    log.info(
+        "no training record (an external model of config models.%s): its normalisation is "
+        "unknown, so whether training probes of %s sit at a clip cap is not checked",
+        w.rbp,
+        motif,
+    )
 outputs = zip(
     snakemake.params.experiments, snakemake.output.tables, snakemake.output.figures, strict=True
 )

@@ -14,21 +14,22 @@ with fast_imports():
     from rbpgia.explain import ism_logo_matrix, ism_table, saturation_mutagenesis
     from rbpgia.io import atomic_path
     from rbpgia.plots.logos import plot_ism_logos
-    from rbpgia.train import limit_threads, load_model, make_predict_fn
-    from rbpgia.workflow.jobs import parse_model_id
+    from rbpgia.train import limit_threads
+    from rbpgia.workflow.jobs import open_gia_model, probes_in_frame
 
 limit_threads(snakemake.threads)
 
 settings = snakemake.params.settings
 w = snakemake.wildcards
-_, input_type, _ = parse_model_id(w.model)
+# A trained model.keras, or an external model of config `models:` (rbpgia.gia.model_io).
+model = open_gia_model(snakemake.params.model)
+log.info("%s: %s %s", w.rbp, w.model, model.describe())
 sets = store.read_sets(snakemake.input.h5)
 measured = store.read_targets(snakemake.input.h5, w.rbp)
 candidates = np.flatnonzero((sets == "B") & np.isfinite(measured))
 top = np.sort(candidates[np.argsort(measured[candidates])[::-1][: settings["ism_probes"]]])
-onehot = store.read_inputs(snakemake.input.h5, "seq", top)
-predict = make_predict_fn(load_model(snakemake.input.model))
-scores = saturation_mutagenesis(predict, onehot, input_type, threads=snakemake.threads)
+onehot = probes_in_frame(snakemake.input.h5, top, model.length)  # the model's frame
+scores = saturation_mutagenesis(model.predict, onehot, model.input_type, threads=snakemake.threads)
 order = np.argsort(measured[top])[::-1]
 names = store.read_names(snakemake.input.h5)[top]  # Probe_ID, or the row where none
 labels = [f"probe {names[i]} (measured {measured[top[i]]:.2f})" for i in order]

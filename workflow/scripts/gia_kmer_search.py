@@ -13,14 +13,17 @@ with fast_imports():
     from rbpgia.io import atomic_path
     from rbpgia.plots.gia import plot_experiment
     from rbpgia.train import limit_threads
-    from rbpgia.workflow.jobs import gia_prepare
+    from rbpgia.workflow.jobs import gia_prepare, open_gia_model
 
 limit_threads(snakemake.threads)
 
 options = snakemake.params.settings
 w = snakemake.wildcards
 start = time.monotonic()
-run = gia_prepare(snakemake.input.h5, snakemake.input.model, w.rbp, w.model, options)
+# A trained model.keras, or an external model of config `models:` (rbpgia.gia.model_io).
+model = open_gia_model(snakemake.params.model)
+log.info("%s: %s %s", w.rbp, w.model, model.describe())
+run = gia_prepare(snakemake.input.h5, model, w.rbp, options)
 if gia_run.is_adaptive(options):
     log.info(
         "adaptive search: every k-mer on %d nulls, then more nulls for the k-mers that may "

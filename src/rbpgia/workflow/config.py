@@ -82,8 +82,8 @@ def _deepest(error):
 
 
 # Top-level sections a data set entry may change for itself (e.g. a short demo schedule, the
-# published results that belong to its experiments).
-DATASET_SECTIONS = ("training", "gia", "benchmark")
+# published results that belong to its experiments, external models of its RBPs).
+DATASET_SECTIONS = ("training", "gia", "benchmark", "models")
 
 
 def _raise_first(errors: list, prefix: str = "") -> None:
@@ -104,7 +104,8 @@ def _raise_first(errors: list, prefix: str = "") -> None:
 
 
 def apply_dataset_settings(config: dict, schema: dict) -> dict:
-    """The selected data set's own ``training``/``gia``/``benchmark`` keys over the top level's.
+    """The selected data set's own ``training``/``gia``/``benchmark``/``models`` keys over
+    the top level's.
 
     Every data set's settings are checked against the section's schema first, so a bad
     key is named where it is written (``datasets.NAME.training.epochs``). The data set's

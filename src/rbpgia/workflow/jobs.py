@@ -19,6 +19,7 @@ import pandas as pd
 from rbpgia.data.normalise import apply_normaliser, fit_normaliser
 from rbpgia.data.splits import split_indices
 from rbpgia.encode import store
+from rbpgia.errors import InputError
 from rbpgia.metrics import pearson_r, spearman_r
 
 
@@ -234,48 +235,103 @@ def parse_model_id(model_id: str) -> tuple[str, str, str]:
     return arch, input_type, norm
 
 
-def gia_prepare(
-    h5_path: str | os.PathLike,
-    model_path: str | os.PathLike,
-    rbp: str,
-    model_id: str,
-    options: dict,
-):
-    """Load a trained model and prepare its GIA run on the pool's Set B probes.
+def open_gia_model(spec: dict | str | os.PathLike):
+    """The model a GIA job explains, opened as every GIA model is.
 
-    The model is opened as every GIA model is (:func:`rbpgia.gia.model_io.open_model`),
-    which checks that its input is the ``model_id``'s input type in the pool's frame.
-    The nulls are drawn from the Set B probes that have a measurement for ``rbp``
-    (:func:`rbpgia.gia.run.prepare`, seeded by ``options["seed"]``), so every GIA job of
-    an RBP measures its effects on one background.
+    ``spec`` is a trained model's file (its input type and length read from it) or the
+    workflow's description of a model: ``path`` (a trained ``model.keras``, or an entry of
+    config ``models:``) with the options of :func:`rbpgia.workflow.models.open_options`,
+    and for an external model ``key``, the config key it came from, which its errors then
+    name.
     """
     from rbpgia.gia.model_io import open_model
+    from rbpgia.workflow.models import open_options
+
+    if not isinstance(spec, dict):
+        spec = {"path": os.fspath(spec)}
+    try:
+        return open_model(spec["path"], **open_options(spec))
+    except InputError as error:
+        if spec.get("key"):
+            raise InputError(f"config key {spec['key']}: {error}") from None
+        raise
+
+
+def gia_prepare(h5_path: str | os.PathLike, model, rbp: str, options: dict):
+    """Prepare a model's GIA run on the pool's Set B probes.
+
+    ``model`` is an opened :class:`~rbpgia.gia.model_io.ExternalModel`, or what
+    :func:`open_gia_model` opens (a trained model's file, a config ``models:`` entry).
+
+    The nulls are drawn from the Set B probes that have a measurement for ``rbp``
+    (:func:`rbpgia.gia.run.prepare`, seeded by ``options["seed"]``), in the model's
+    frame (:func:`gia_background`), so every GIA job of an RBP measures its effects on
+    one background.
+    """
+    from rbpgia.gia.model_io import ExternalModel
     from rbpgia.gia.run import prepare
 
-    _, input_type, _ = parse_model_id(model_id)
-    background, measured = gia_background(h5_path, rbp)
-    model = open_model(model_path, input_type=input_type, length=background.shape[1])
+    if not isinstance(model, ExternalModel):
+        model = open_gia_model(model)
+    background, measured = gia_background(h5_path, rbp, model.length)
     predictor = model.predictor(threads=options["threads"])
     return prepare(predictor, background, options, measured=measured)
 
 
-def gia_background(h5_path: str | os.PathLike, rbp: str) -> tuple[np.ndarray, np.ndarray]:
+def probes_in_frame(
+    h5_path: str | os.PathLike, rows: np.ndarray, length: int | None = None
+) -> np.ndarray:
+    """One-hot probes ``rows`` of the pool in a model's ``length``-nt frame.
+
+    The pool's own one-hot when ``length`` is its frame (or None); otherwise each probe
+    centred in the frame: longer ones trimmed to their middle, shorter ones padded, as
+    ``rbpgia gia`` frames its background (positions keep their meaning relative to the
+    probe's centre and ends).
+
+    Raises
+    ------
+    InputError
+        Naming the pool when even its longest probe cannot fill the frame: the nulls
+        would hold padding where the model has only ever read letters.
+    """
+    from rbpgia.encode.onehot import centre_trim, one_hot
+
+    if length is None or length == store.read_attrs(h5_path)["max_length"]:
+        return store.read_inputs(h5_path, "seq", rows)
+    sequences = store.read_sequences(h5_path)[rows]
+    longest = max((len(sequence) for sequence in sequences), default=0)
+    if longest < length:
+        raise InputError(
+            f"the pool cannot fill the model's {length}-nt input: its longest probe is "
+            f"{longest} nt",
+            h5_path,
+        )
+    return one_hot(centre_trim(sequences, length), length)
+
+
+def gia_background(
+    h5_path: str | os.PathLike, rbp: str, length: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """One-hot Set B probes measured for ``rbp``, and their measurements: the nulls' source.
 
     Every GIA run of an RBP (its models', and its planted rule's for a synthetic data set)
-    draws its nulls from these, so that they all measure on one background.
+    draws its nulls from these, so that they all measure on one background. ``length``
+    frames them for a model of another input length (:func:`probes_in_frame`).
     """
     measured = store.read_targets(h5_path, rbp)
     rows = np.flatnonzero((store.read_sets(h5_path) == "B") & np.isfinite(measured))
-    return store.read_inputs(h5_path, "seq", rows), measured[rows]
+    return probes_in_frame(h5_path, rows, length), measured[rows]
 
 
-def gia_training(h5_path: str | os.PathLike, rbp: str):
+def gia_training(h5_path: str | os.PathLike, rbp: str, length: int | None = None):
     """The model's training probes for support counting, and their measured targets.
 
     The Set A probes measured for ``rbp`` (the training and validation splits: the model
     was fitted on one and stopped on the other), with their structure profiles, in the
-    pool's frame, which is the model's.
+    pool's frame, which is the model's. For a model of another input ``length`` (an
+    external one), the same probes in its frame (:func:`probes_in_frame`), without
+    structure profiles (those were folded in the pool's frame), so hairpin support is
+    empty.
 
     Returns
     -------
@@ -286,6 +342,8 @@ def gia_training(h5_path: str | os.PathLike, rbp: str):
 
     measured = store.read_targets(h5_path, rbp)
     rows = np.flatnonzero((store.read_sets(h5_path) == "A") & np.isfinite(measured))
+    if length is not None and length != store.read_attrs(h5_path)["max_length"]:
+        return training_set(probes_in_frame(h5_path, rows, length)), measured[rows]
     onehot = store.read_inputs(h5_path, "seq", rows)
     return training_set(onehot, store.read_structure(h5_path, rows)), measured[rows]
 
@@ -332,3 +390,47 @@ def write_keras_job(result: JobResult, metrics: dict, folder: str | os.PathLike)
         result.predictions.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
     with atomic_open(folder / "metrics.json") as handle:
         json.dump(metrics, handle, indent=2)
+
+
+def external_job(
+    h5_path: str | os.PathLike,
+    model,
+    rbp: str,
+    norm: str,
+    valid_fraction: float = 0.1,
+    seed: int = 0,
+    threads: int = 1,
+) -> JobResult:
+    """An external model's Set B performance, measured as a trained model's is.
+
+    The same test probes and the same normalised measurements as the training jobs of
+    ``rbp`` with normalisation ``norm`` (the split and the normaliser fitted on the
+    training split, :func:`load_job_data`'s), so its Pearson r stands beside theirs.
+    The model reads the pool's inputs where its frame is the pool's (the stored
+    structure profiles, as trained models do), else the probes in its frame
+    (:func:`probes_in_frame`), refolded for a structure-reading model. Its metrics
+    hold the ``normaliser`` (the benchmark's noise ceiling reads it).
+
+    Parameters
+    ----------
+    model : rbpgia.gia.model_io.ExternalModel
+    """
+    target = store.read_targets(h5_path, rbp)
+    indices = split_indices(
+        store.read_sets(h5_path), target, valid_fraction=valid_fraction, seed=seed
+    )
+    normaliser = fit_normaliser(target[indices["train"]], norm)
+    rows = indices["test"]
+    if model.length == store.read_attrs(h5_path)["max_length"]:
+        predicted = model.predict(store.read_inputs(h5_path, model.input_type, rows))
+    else:
+        predicted = model.predictor(threads=threads)(probes_in_frame(h5_path, rows, model.length))
+    data = JobData(
+        x={},
+        y={"test": apply_normaliser(target[rows], normaliser)},
+        indices={"test": rows},
+        normaliser=normaliser,
+        test_names=store.read_names(h5_path)[rows],
+    )
+    metrics = {**test_metrics(data.y["test"], predicted), "normaliser": normaliser}
+    return JobResult(model, metrics, predictions_table(data, predicted))

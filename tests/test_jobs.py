@@ -216,3 +216,68 @@ def test_an_external_models_error_names_its_config_key(tmp_path):
     model.write_text("def predict(x):\n    return x.sum(axis=(1, 2))\n")
     opened = open_gia_model({"path": f"{model}:predict", "length": 30, "key": "models.R1"})
     assert (opened.kind, opened.length, opened.input_type) == ("python", 30, "seq")
+
+
+GROUP_SETTINGS = {
+    "epochs": 3,
+    "batch_size": 50,
+    "learning_rate": 0.01,
+    "patience": 2,
+    "lr_patience": 1,
+    "lr_factor": 0.3,
+    "min_lr": 1e-6,
+    "min_delta": 0.001,
+    "seed": 0,
+    "valid_fraction": 0.2,
+}
+
+
+def test_group_job_trains_each_rbp_on_its_own_data(pool):
+    from rbpgia.workflow.jobs import train_keras_group_job
+
+    path, _ = pool
+    # R2 misses every 10th probe: fewer training probes than R1, and its own split.
+    datas = {rbp: load_job_data(path, rbp, "seq", "log", 0.2, seed=0) for rbp in ("R1", "R2")}
+    assert len(datas["R2"].y["train"]) < len(datas["R1"].y["train"])
+    results = train_keras_group_job(datas, "deepbind_cnn", GROUP_SETTINGS)
+    assert list(results) == ["R1", "R2"]
+    for rbp, result in results.items():
+        metrics = result.metrics
+        assert metrics["group_size"] == 2
+        assert 1 <= metrics["epochs"] == len(result.history) <= 3
+        best = result.history.loc[result.history["val_pearson_r"].idxmax(), "epoch"]
+        assert metrics["best_epoch"] == best
+        np.testing.assert_array_equal(result.predictions["probe"], datas[rbp].indices["test"])
+        np.testing.assert_allclose(result.predictions["measured"], datas[rbp].y["test"], rtol=1e-6)
+        assert -1 <= metrics["pearson_r"] <= 1
+
+
+def test_group_of_one_trains_exactly_as_alone(pool):
+    from rbpgia.workflow.jobs import train_keras_group_job, train_keras_job
+
+    path, _ = pool
+    data = load_job_data(path, "R1", "seq", "log", 0.2, seed=0)
+    alone = train_keras_job(data, "deepbind_cnn", GROUP_SETTINGS).metrics
+    grouped = train_keras_group_job({"R1": data}, "deepbind_cnn", GROUP_SETTINGS)["R1"].metrics
+    assert grouped["group_size"] == 1
+    for key in ("pearson_r", "spearman_r", "epochs", "best_epoch", "val_pearson_r"):
+        assert grouped[key] == alone[key], key
+
+
+def test_compare_group_training_reports_each_rbp_seed_and_mode(pool):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import compare_group_training
+
+    path, _ = pool
+    settings = {**GROUP_SETTINGS, "epochs": 1}
+    rows = compare_group_training.compare(path, ["R1", "R2"], settings, [0], "deepbind_cnn")
+    assert [(row["rbp"], row["mode"]) for row in rows] == [
+        ("R1", "alone"),
+        ("R2", "alone"),
+        ("R1", "group"),
+        ("R2", "group"),
+    ]
+    assert all(row["epochs"] == row["best_epoch"] == 1 for row in rows)

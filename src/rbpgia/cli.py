@@ -486,7 +486,13 @@ def cmd_gia(args: argparse.Namespace) -> None:
         unit="seq",
     ) as bar:
         counted.bar = bar
-        run = gia_run.prepare(predictor, one_hot(sequences, length), options, background.scores)
+        run = gia_run.prepare(
+            predictor,
+            one_hot(sequences, length),
+            options,
+            background.scores,
+            batch_size=model.batch_size,
+        )
         if search:
             table = gia_run.search(run, options, log=bar.set_postfix_str)
     if experiment.needs_motif:
@@ -873,6 +879,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (0, or 2 for a usage or input error)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from rbpgia.device import use_default_backend
+
+    use_default_backend()  # before any command imports Keras: JAX in the GPU environment
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -23,7 +23,7 @@ rule train_keras:
         **configured("training"),
         gpu=gpu("training"),
     params:
-        settings=config["training"],
+        settings=TRAINING_SETTINGS,
     script:
         "../scripts/train.py"
 
@@ -48,6 +48,6 @@ rule train_kmer_ridge:
     resources:
         **sized(2000, 10, mem_mb_per_100k=200, runtime_per_100k=5),
     params:
-        settings=config["training"],
+        settings=TRAINING_SETTINGS,
     script:
         "../scripts/train_kmer_ridge.py"

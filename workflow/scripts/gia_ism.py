@@ -1,23 +1,29 @@
 """In-silico mutagenesis logos of the top-scoring Set B probes of one RBP."""
 
+from rbpgia.device import use_default_backend
 from rbpgia.workflow.logs import setup_logging
 from rbpgia.workflow.startup import fast_imports
 
 # First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
 log = setup_logging(snakemake.log[0], native_stderr=True)
+# Before Keras is imported: JAX in the GPU environment, unless KERAS_BACKEND says otherwise.
+use_default_backend()
 
 with fast_imports():
     import numpy as np
 
+    from rbpgia.device import gia_batch_size
     from rbpgia.encode import store
     from rbpgia.encode.onehot import decode
     from rbpgia.explain import ism_logo_matrix, ism_table, saturation_mutagenesis
     from rbpgia.io import atomic_path
     from rbpgia.plots.logos import plot_ism_logos
     from rbpgia.train import limit_threads, load_model, make_predict_fn
-    from rbpgia.workflow.jobs import parse_model_id
+    from rbpgia.workflow.jobs import job_device, parse_model_id
 
 limit_threads(snakemake.threads)
+device = snakemake.config["gia"]
+devices = job_device(snakemake.resources, device["allow_cpu_fallback"], log)
 
 settings = snakemake.params.settings
 w = snakemake.wildcards
@@ -27,7 +33,8 @@ measured = store.read_targets(snakemake.input.h5, w.rbp)
 candidates = np.flatnonzero((sets == "B") & np.isfinite(measured))
 top = np.sort(candidates[np.argsort(measured[candidates])[::-1][: settings["ism_probes"]]])
 onehot = store.read_inputs(snakemake.input.h5, "seq", top)
-predict = make_predict_fn(load_model(snakemake.input.model))
+batch_size = gia_batch_size(device["batch_size"], devices)
+predict = make_predict_fn(load_model(snakemake.input.model), batch_size=batch_size)
 scores = saturation_mutagenesis(predict, onehot, input_type, threads=snakemake.threads)
 order = np.argsort(measured[top])[::-1]
 names = store.read_names(snakemake.input.h5)[top]  # Probe_ID, or the row where none

@@ -1,10 +1,13 @@
 """GIA k-mer search for one RBP: every k-mer embedded at the centre of the nulls."""
 
+from rbpgia.device import use_default_backend
 from rbpgia.workflow.logs import setup_logging
 from rbpgia.workflow.startup import fast_imports
 
 # First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
 log = setup_logging(snakemake.log[0], native_stderr=True)
+# Before Keras is imported: JAX in the GPU environment, unless KERAS_BACKEND says otherwise.
+use_default_backend()
 
 with fast_imports():
     import time
@@ -13,14 +16,19 @@ with fast_imports():
     from rbpgia.io import atomic_path
     from rbpgia.plots.gia import plot_experiment
     from rbpgia.train import limit_threads
-    from rbpgia.workflow.jobs import gia_prepare
+    from rbpgia.workflow.jobs import gia_prepare, job_device
 
 limit_threads(snakemake.threads)
+device = snakemake.config["gia"]
+job_device(snakemake.resources, device["allow_cpu_fallback"], log)
 
 options = snakemake.params.settings
 w = snakemake.wildcards
 start = time.monotonic()
-run = gia_prepare(snakemake.input.h5, snakemake.input.model, w.rbp, w.model, options)
+run = gia_prepare(
+    snakemake.input.h5, snakemake.input.model, w.rbp, w.model, options, device["batch_size"]
+)
+log.info("forward pass: %d probes per call", run.batch_size)
 if gia_run.is_adaptive(options):
     log.info(
         "adaptive search: every k-mer on %d nulls, then more nulls for the k-mers that may "

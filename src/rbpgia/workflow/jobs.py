@@ -180,11 +180,14 @@ def gia_prepare(
     rbp: str,
     model_id: str,
     options: dict,
+    batch_size: int | None = None,
 ):
     """Load a trained model and prepare its GIA run on the pool's Set B probes.
 
     The model is opened as every GIA model is (:func:`rbpgia.gia.model_io.open_model`),
-    which checks that its input is the ``model_id``'s input type in the pool's frame.
+    which checks that its input is the ``model_id``'s input type in the pool's frame;
+    ``batch_size`` is its probes per forward call (config ``gia.batch_size``; None: by
+    device, :func:`rbpgia.device.gia_batch_size`).
     The nulls are drawn from the Set B probes that have a measurement for ``rbp``
     (:func:`rbpgia.gia.run.prepare`, seeded by ``options["seed"]``), so every GIA job of
     an RBP measures its effects on one background.
@@ -194,9 +197,26 @@ def gia_prepare(
 
     _, input_type, _ = parse_model_id(model_id)
     background, measured = gia_background(h5_path, rbp)
-    model = open_model(model_path, input_type=input_type, length=background.shape[1])
+    model = open_model(
+        model_path, input_type=input_type, length=background.shape[1], batch_size=batch_size
+    )
     predictor = model.predictor(threads=options["threads"])
-    return prepare(predictor, background, options, measured=measured)
+    return prepare(predictor, background, options, measured=measured, batch_size=model.batch_size)
+
+
+def job_device(resources, allow_cpu_fallback: bool, log: logging.Logger):
+    """The devices a workflow job computes on, logged (:func:`rbpgia.device.check_job`).
+
+    A job given a GPU that its backend cannot see ends here, its log holding the message
+    (how to install the GPU environment) rather than a traceback.
+    """
+    from rbpgia.device import DeviceError, check_job
+
+    try:
+        return check_job(resources, allow_cpu_fallback=allow_cpu_fallback, log=log)
+    except DeviceError as error:
+        log.error("%s", error)
+        raise SystemExit(1) from None
 
 
 def gia_background(h5_path: str | os.PathLike, rbp: str) -> tuple[np.ndarray, np.ndarray]:

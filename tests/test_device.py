@@ -122,14 +122,19 @@ def test_a_booked_gpu_the_backend_cannot_see_stops_the_job_with_the_install_comm
 
 
 def test_the_message_names_a_forced_cpu_backend_in_the_gpu_environment():
-    with pytest.raises(DeviceError, match="KERAS_BACKEND=tensorflow chose it although JAX's CUDA"):
+    with pytest.raises(DeviceError) as error:
         require_gpu(CPU, ["CUDA_VISIBLE_DEVICES=0"], False, gpu_env_installed)
+    assert "KERAS_BACKEND=tensorflow chose it although JAX's CUDA build" in str(error.value)
+    assert "make venv GPU=1" not in str(error.value)  # installed already
 
 
 def test_the_message_points_at_the_driver_when_the_cuda_build_finds_no_gpu():
     no_gpu = Devices("jax", (), cuda_build=True)
-    with pytest.raises(DeviceError, match="CUDA build is installed but found no usable GPU"):
+    with pytest.raises(DeviceError) as error:
         require_gpu(no_gpu, ["CUDA_VISIBLE_DEVICES=0"], False, gpu_env_installed)
+    assert "CUDA build is installed but found no usable GPU" in str(error.value)
+    assert "make venv GPU=1" not in str(error.value)
+    assert "RBPGIA_ALLOW_CPU_FALLBACK=1" in str(error.value)
 
 
 def test_the_fallback_warns_and_continues():

@@ -182,10 +182,13 @@ def require_gpu(
     if not booked or devices.gpus:
         return None
     message = missing_gpu_message(devices, booked, installed)
+    # The GPU environment is already there when a CUDA build is: then the cause says more.
+    gpu_environment = devices.cuda_build or default_backend(installed) == "jax"
+    hint = "" if gpu_environment else f" {INSTALL_HINT}"
     if fallback:
-        return f"{message} Continuing on the CPU, as allow_cpu_fallback allows. {INSTALL_HINT}"
+        return f"{message} Continuing on the CPU, as allow_cpu_fallback allows.{hint}"
     raise DeviceError(
-        f"{message} {INSTALL_HINT} To run on the CPU anyway, set training.allow_cpu_fallback "
+        f"{message}{hint} To run on the CPU anyway, set training.allow_cpu_fallback "
         f"(or gia.allow_cpu_fallback): true in the config, or {FALLBACK_VARIABLE}=1."
     )
 

@@ -36,7 +36,7 @@ TRUE_WORDS = ("1", "true", "yes", "on")
 # Top-level modules of JAX's CUDA plugin: installed only in the GPU environment.
 JAX_CUDA_PLUGINS = ("jax_cuda12_plugin", "jax_cuda13_plugin")
 # Rows per compiled forward call of GIA. On a CPU 1024 rows already amortise a call
-# (make_predict_fn's default). On a GPU a ResidualBind row is about 9.5 MFLOP, so 16,384
+# (make_predict_fn's default). On a GPU a ResidualBind row is about 9.6 MFLOP, so 16,384
 # rows are about 0.16 TFLOP, milliseconds of a data-centre GPU and far above its launch
 # overhead; the k-mer search (16 k-mers x 1,000 nulls) and the experiments
 # (importance.BATCH_ROWS) send at most about 16,384 rows per call, so a larger batch would

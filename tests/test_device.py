@@ -29,6 +29,11 @@ from rbpgia.device import (
 from rbpgia.gia.kmer_search import BATCH_KMERS, kmers_per_call
 
 REPO = Path(__file__).resolve().parents[1]
+# Tests of the real check assume the default environment (no JAX CUDA plugin, so TensorFlow's
+# CPU build); in the GPU environment (make venv GPU=1) they do not apply.
+cpu_environment_only = pytest.mark.skipif(
+    default_backend() != "tensorflow", reason="the GPU environment (make venv GPU=1)"
+)
 CPU = Devices("tensorflow")
 H100 = Devices("jax", ("NVIDIA H100 80GB HBM3",), cuda_build=True)
 
@@ -185,6 +190,7 @@ def test_use_default_backend_keeps_the_users_choice():
     assert use_default_backend(environ, nothing_installed) == "tensorflow"
 
 
+@cpu_environment_only
 def test_this_machine_is_the_cpu_environment():
     """No JAX CUDA plugin here (make venv): the default backend is TensorFlow's CPU build."""
     assert default_backend() == "tensorflow"
@@ -202,6 +208,7 @@ def test_check_job_logs_the_device(caplog):
     assert caplog.messages == ["device: tensorflow on CPU"]
 
 
+@cpu_environment_only
 def test_check_job_on_this_cpu_machine_with_a_booked_gpu_fails():
     with pytest.raises(
         DeviceError, match=r"given a GPU \(CUDA_VISIBLE_DEVICES=0\).*make venv GPU=1"
@@ -217,6 +224,7 @@ def test_check_job_falls_back_with_a_warning(caplog):
     assert "Continuing on the CPU" in caplog.messages[1]
 
 
+@cpu_environment_only
 def test_python_m_rbpgia_device_fails_where_a_gpu_is_booked_and_unseen():
     """The command of the docs, in a child with the real CUDA_VISIBLE_DEVICES=0 set."""
     env = {

@@ -182,12 +182,17 @@ def test_the_gpu_environment_selects_jax_and_the_default_one_tensorflow():
 def test_use_default_backend_keeps_the_users_choice():
     environ = {}
     assert use_default_backend(environ, gpu_env_installed) == "jax"
-    assert environ == {"KERAS_BACKEND": "jax"}
+    # Several jobs share one GPU: JAX takes memory as needed, not 75% up front.
+    assert environ == {"KERAS_BACKEND": "jax", "XLA_PYTHON_CLIENT_PREALLOCATE": "false"}
     environ = {"KERAS_BACKEND": "torch"}
     assert use_default_backend(environ, gpu_env_installed) == "torch"
     assert environ == {"KERAS_BACKEND": "torch"}
     environ = {"KERAS_BACKEND": ""}  # empty counts as unset, as it does for Keras
     assert use_default_backend(environ, nothing_installed) == "tensorflow"
+    assert environ == {"KERAS_BACKEND": "tensorflow"}
+    environ = {"KERAS_BACKEND": "jax", "XLA_PYTHON_CLIENT_PREALLOCATE": "true"}
+    use_default_backend(environ, nothing_installed)
+    assert environ == {"KERAS_BACKEND": "jax", "XLA_PYTHON_CLIENT_PREALLOCATE": "true"}
 
 
 @cpu_environment_only

@@ -81,11 +81,16 @@ def use_default_backend(
 ) -> str:
     """Set ``KERAS_BACKEND`` to :func:`default_backend` unless the user set it; return it.
 
-    Call it before Keras is first imported: Keras reads the variable once, at import.
+    Call it before Keras is first imported: Keras reads the variable once, at import. On
+    JAX, GPU memory is then taken as needed rather than 75% of it up front (unless
+    ``XLA_PYTHON_CLIENT_PREALLOCATE`` is set): the workflow runs several small jobs on one
+    GPU at once, and the second one's preallocation would not fit.
     """
     environ = os.environ if environ is None else environ
     if not environ.get("KERAS_BACKEND"):
         environ["KERAS_BACKEND"] = default_backend(installed)
+    if environ["KERAS_BACKEND"] == "jax":
+        environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     return environ["KERAS_BACKEND"]
 
 

@@ -262,6 +262,7 @@ def open_model_of(args: argparse.Namespace):
         length=args.length,
         alphabet=args.alphabet,
         input_type=args.input_type,
+        batch_size=args.batch_size,
     )
 
 
@@ -788,6 +789,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _setting(gia, "--n-boot", "n_boot", "N", "bootstrap resamples of the 95%% CI")
     _setting(gia, "--threads", "threads", "N", "processes refolding structure inputs")
+    gia.add_argument(
+        "--batch-size",
+        metavar="N",
+        type=_bounded(1),
+        default=None,
+        help="probes per forward pass of a Keras model (default: by device, 1024 on the CPU "
+        "and 16384 where Keras sees a GPU; a larger model may need fewer on a GPU)",
+    )
     gia.add_argument(
         "--exhaustive",
         action="store_true",

@@ -193,13 +193,9 @@ def open_model(
     conventions = dict(
         channels_first=channels_first, length=length, alphabet=alphabet, channels=channels
     )
-    if kind == "keras" and batch_size is None:
-        from rbpgia.device import backend_devices, gia_batch_size
-
-        batch_size = gia_batch_size(None, backend_devices())
     try:
         if kind == "keras":
-            layout, forward, names = _keras(spec, conventions, batch_size)
+            layout, forward, names, batch_size = _keras(spec, conventions, batch_size)
         else:
             layout, forward, names = {"onnx": _onnx, "python": _python}[kind](spec, conventions)
     except InputError as error:
@@ -236,8 +232,9 @@ def _require_file(spec: str) -> Path:
     return path
 
 
-def _keras(spec: str, conventions: dict, batch_size: int):
+def _keras(spec: str, conventions: dict, batch_size: int | None):
     path = _require_file(spec)
+    from rbpgia.device import backend_devices, gia_batch_size
     from rbpgia.train import load_model, make_outputs_fn, output_names
 
     try:
@@ -250,7 +247,8 @@ def _keras(spec: str, conventions: dict, batch_size: int):
     if not isinstance(shape, tuple) or not all(isinstance(d, int | None) for d in shape):
         raise InputError(f"expected one input of shape (N, L, C), the model has {shape}", spec)
     layout = layout_from_shape(shape, **conventions)
-    return layout, make_outputs_fn(model, batch_size), output_names(model)
+    batch_size = gia_batch_size(batch_size, backend_devices())
+    return layout, make_outputs_fn(model, batch_size), output_names(model), batch_size
 
 
 def _onnx(spec: str, conventions: dict):

@@ -127,3 +127,26 @@ def test_make_venv_gpu_installs_the_gpu_requirements_and_keeps_the_cpu_default()
     assert "-r requirements.txt" in cpu
     assert "requirements-gpu.txt" not in cpu
     assert "--target /nonexistent/venv/jax -r requirements-jax.txt" in cpu
+
+
+def test_a_gpu_venv_is_kept_by_later_make_calls(tmp_path):
+    """The GPU stamp marks the venv: `make demo` (no GPU=1) uses it as it is, and asking for
+    the CPU environment on top of it stops with what to do."""
+    if shutil.which("make") is None:
+        pytest.skip("no make on this machine")
+    stamp = tmp_path / ".rbpgia-gpu-installed"
+    stamp.touch()
+
+    def plan(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["make", "-n", "-C", str(REPO), *args, f"VENV={tmp_path}"],
+            capture_output=True,
+            text=True,
+        )
+
+    demo = plan("demo").stdout
+    assert "pip install" not in demo
+    assert f"{tmp_path}/bin/snakemake --cores" in demo
+    assert "Nothing to be done" in plan("venv").stdout
+    cpu = plan("venv", "GPU=0").stdout
+    assert "is the GPU environment (make venv GPU=1)" in cpu

@@ -326,3 +326,31 @@ def test_external_model_files_and_rbps_are_checked_naming_the_key(tmp_path):
         with pytest.raises(ConfigError) as info:
             check_models(models, ["R1", "R2"], root=tmp_path)
         assert message in str(info.value), models
+
+
+def test_device_keys_default_to_no_fallback_and_a_batch_by_device():
+    config = validate_config(minimal())
+    assert config["training"]["allow_cpu_fallback"] is False
+    assert config["gia"]["allow_cpu_fallback"] is False
+    assert config["gia"]["batch_size"] is None  # rbpgia.device.gia_batch_size decides
+    given = validate_config(
+        minimal(training={"allow_cpu_fallback": True}, gia={"batch_size": 65536})
+    )
+    assert given["training"]["allow_cpu_fallback"] is True
+    assert given["gia"]["batch_size"] == 65536
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value"),
+    [("gia", "batch_size", 0), ("gia", "batch_size", 1.5), ("training", "allow_cpu_fallback", 1)],
+)
+def test_device_keys_are_checked(section, key, value):
+    with pytest.raises(ConfigError, match=f"{section}.{key}"):
+        validate_config(minimal(**{section: {key: value}}))
+
+
+def test_gia_settings_of_the_library_accept_the_device_keys():
+    from rbpgia.gia.run import settings
+
+    assert settings({"batch_size": 4096})["batch_size"] == 4096
+    assert settings()["batch_size"] is None

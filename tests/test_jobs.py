@@ -10,7 +10,7 @@ from rbpgia.encode.store import encode_probes, write_probes_h5
 from rbpgia.errors import InputError
 from rbpgia.gia import support
 from rbpgia.gia.nulls import quartile_members
-from rbpgia.gia.run import Prepared, run_experiment, settings
+from rbpgia.gia.run import Prepared, run_experiment, search, settings
 from rbpgia.workflow.jobs import (
     capped_motif_note,
     external_job,
@@ -281,3 +281,25 @@ def test_compare_group_training_reports_each_rbp_seed_and_mode(pool):
         ("R2", "group"),
     ]
     assert all(row["epochs"] == row["best_epoch"] == 1 for row in rows)
+
+
+def test_gia_prepare_batch_size_by_device_or_config(pool, model_path):
+    """The forward batch: the CPU's 1024 here, or gia.batch_size; the k-mer search then puts
+    enough k-mers in each call to fill it, with the same scores either way."""
+    path, _ = pool
+    options = settings({"n_null": 20, "seed": 1, "k": 3, "adaptive": False, "n_boot": 100})
+    tables, calls = {}, {}
+    for batch_size in (None, 640):
+        run = gia_prepare(path, model_path, "R1", options, batch_size)
+        sizes = []
+        predict = run.predictor.predict
+        run.predictor.predict = lambda x, predict=predict, sizes=sizes: (
+            sizes.append(len(x)) or predict(x)
+        )
+        tables[run.batch_size] = search(run, options)
+        calls[run.batch_size] = sizes
+    assert sorted(tables) == [640, 1024]  # None -> this machine's CPU default
+    # 64 k-mers x 20 nulls: 51 k-mers (1,020 probes) per call at 1024, 32 (640) at 640.
+    assert calls[1024] == [1020, 260]
+    assert calls[640] == [640, 640]
+    pd.testing.assert_frame_equal(tables[640], tables[1024], rtol=1e-5)

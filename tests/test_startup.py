@@ -13,8 +13,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import bench_startup  # noqa: E402
 
 SCRIPTS = sorted((Path(__file__).parents[1] / "workflow" / "scripts").glob("*.py"))
-# The only imports a script may make before its block: what starts logging and the block.
-BEFORE_BLOCK = {"rbpgia.workflow.logs", "rbpgia.workflow.startup"}
+# The only imports a script may make before its block: what starts logging, the block, and
+# what chooses the Keras backend before the block imports Keras (rbpgia.device: the standard
+# library and rbpgia.errors only).
+BEFORE_BLOCK = {"rbpgia.workflow.logs", "rbpgia.workflow.startup", "rbpgia.device"}
 
 
 @pytest.fixture

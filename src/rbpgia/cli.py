@@ -262,6 +262,7 @@ def open_model_of(args: argparse.Namespace):
         length=args.length,
         alphabet=args.alphabet,
         input_type=args.input_type,
+        batch_size=args.batch_size,
     )
 
 
@@ -486,7 +487,13 @@ def cmd_gia(args: argparse.Namespace) -> None:
         unit="seq",
     ) as bar:
         counted.bar = bar
-        run = gia_run.prepare(predictor, one_hot(sequences, length), options, background.scores)
+        run = gia_run.prepare(
+            predictor,
+            one_hot(sequences, length),
+            options,
+            background.scores,
+            batch_size=model.batch_size,
+        )
         if search:
             table = gia_run.search(run, options, log=bar.set_postfix_str)
     if experiment.needs_motif:
@@ -783,6 +790,14 @@ def build_parser() -> argparse.ArgumentParser:
     _setting(gia, "--n-boot", "n_boot", "N", "bootstrap resamples of the 95%% CI")
     _setting(gia, "--threads", "threads", "N", "processes refolding structure inputs")
     gia.add_argument(
+        "--batch-size",
+        metavar="N",
+        type=_bounded(1),
+        default=None,
+        help="probes per forward pass of a Keras model (default: by device, 1024 on the CPU "
+        "and 16384 where Keras sees a GPU; a larger model may need fewer on a GPU)",
+    )
+    gia.add_argument(
         "--exhaustive",
         action="store_true",
         help="search every k-mer on all nulls; otherwise the search is adaptive when there "
@@ -873,6 +888,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (0, or 2 for a usage or input error)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from rbpgia.device import use_default_backend
+
+    use_default_backend()  # before any command imports Keras: JAX in the GPU environment
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -223,6 +223,19 @@ def test_outputs_are_chosen_by_name_or_index(models):
     np.testing.assert_allclose(score, [weights[10] + weights[21], 0], rtol=1e-6)
 
 
+def test_a_keras_models_batch_size_is_chosen_by_device_or_given(models):
+    """1024 probes per forward pass on this CPU (rbpgia.device.gia_batch_size), or as given;
+    ONNX and Python models batch themselves. The scores do not depend on it."""
+    x = one_hot(["A" * 10 + MOTIF + "A" * 25] * 5 + ["C" * 41] * 2)
+    default = open_model(models / "two.keras", output="count")
+    small = open_model(models / "two.keras", output="count", batch_size=3)
+    assert (default.batch_size, small.batch_size) == (1024, 3)
+    np.testing.assert_allclose(small.predict(x), default.predict(x))
+    np.testing.assert_allclose(default.predict(x), [1] * 5 + [0] * 2)
+    assert open_model(models / "first.onnx", output=0).batch_size is None
+    assert open_model(f"{models}/rules.py:two_tasks", output="count").batch_size is None
+
+
 def test_a_sequential_keras_model_names_its_output_by_its_last_layer(tmp_path):
     import keras
 

@@ -77,6 +77,9 @@ REPO = Path(__file__).resolve().parents[2]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 CONFIG = copy.deepcopy(TINY)
 CONFIG["training"]["gpu"] = True  # train_keras declares gpu=1; partitions.yaml routes it
+# The fake GPUs cannot compute: the jobs given one say so and go on on the CPU (rbpgia.device).
+CONFIG["training"]["allow_cpu_fallback"] = True
+CONFIG["gia"]["allow_cpu_fallback"] = True
 GPU_RULES = {"train_keras", "gia_kmer_search", "gia_experiments", "gia_ism"}
 # Wall-clock figures: the only things that differ between two runs of the same configuration.
 TIMING = ("seconds", "train_samples_per_s")
@@ -257,6 +260,16 @@ def test_gpu_jobs_got_a_fake_gpu(runs):
             assert job["Partition"] == "cpu", job
             assert "TresPerJob" not in job, job
             assert job.get("JOB_GRES", "(null)") == "(null)", job
+
+
+def test_training_jobs_logged_their_device_and_the_fallback(runs):
+    logs = sorted((runs["on_slurm"] / "results" / "tiny" / "logs" / "train").rglob("*.log"))
+    keras_logs = [path for path in logs if not path.parent.name.startswith("kmer_ridge")]
+    assert keras_logs
+    for path in keras_logs:
+        text = path.read_text()
+        assert "device: tensorflow on CPU (given a GPU: resources gpu=1" in text, path
+        assert "Continuing on the CPU, as allow_cpu_fallback allows" in text, path
 
 
 def test_daemons_were_stopped_by_pid(runs):

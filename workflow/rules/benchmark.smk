@@ -99,6 +99,6 @@ rule predict_external:
         gpu=gpu("gia"),
     params:
         model=lambda w: model_spec(EXTERNAL, w.rbp),
-        settings=config["training"],
+        settings=TRAINING_SETTINGS,
     script:
         "../scripts/predict_external.py"

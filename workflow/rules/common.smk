@@ -257,6 +257,17 @@ def all_targets(wildcards):
     return targets
 
 
+# How a job computes, not what: left out of the jobs' params, so that changing them re-runs
+# nothing; the job scripts read them from snakemake.config (rbpgia.device). The training
+# section's batch_size is a hyperparameter and stays.
+DEVICE_KEYS = ("allow_cpu_fallback", "batch_size")
+# What a training job depends on: not how the device is checked, nor how many RBPs train
+# together (each trains as if alone; the rules differ when it changes).
+TRAINING_SETTINGS = {
+    key: value
+    for key, value in config["training"].items()
+    if key not in ("allow_cpu_fallback", "group_size")
+}
 GIA_PER_RBP = ["motif_logo.png", "ism_logos.png"]
 GIA_EXPERIMENTS = config["gia"]["experiments"]
 # What the k-mer search, motif logo and ISM jobs depend on: choosing experiments, their
@@ -264,11 +275,13 @@ GIA_EXPERIMENTS = config["gia"]["experiments"]
 GIA_SHARED_SETTINGS = {
     key: value
     for key, value in config["gia"].items()
-    if key not in ("experiments", "design", "motifs", "structure_models")
+    if key not in ("experiments", "design", "motifs", "structure_models", *DEVICE_KEYS)
 }
 # What the experiments depend on: which RBPs also get a structure model does not change them.
 GIA_EXPERIMENT_SETTINGS = {
-    key: value for key, value in config["gia"].items() if key != "structure_models"
+    key: value
+    for key, value in config["gia"].items()
+    if key not in ("structure_models", *DEVICE_KEYS)
 }
 STRUCTURE_MODELS = config["gia"]["structure_models"]
 GIA_DIR = f"{OUT}/gia/{{model}}/{{rbp}}"

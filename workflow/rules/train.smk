@@ -25,7 +25,7 @@ if config["training"]["group_size"] == 1:
             **configured("training"),
             gpu=gpu("training"),
         params:
-            settings=config["training"],
+            settings=TRAINING_SETTINGS,
         script:
             "../scripts/train.py"
 
@@ -57,7 +57,7 @@ else:
             runtime=lambda wildcards, attempt: attempt * config["training"]["runtime"],
             gpu=gpu("training"),
         params:
-            settings=config["training"],
+            settings=TRAINING_SETTINGS,
             rbps=group_members,
         script:
             "../scripts/train_group.py"
@@ -79,13 +79,8 @@ else:
         localrule: True
         params:
             group_log=member_group_log,
-        shell:
-            "(echo 'trained in its group; training log: {params.group_log}'"
-            " && cp {input.group}/{wildcards.rbp}/model.keras {output.model}"
-            " && cp {input.group}/{wildcards.rbp}/history.tsv {output.history}"
-            " && cp {input.group}/{wildcards.rbp}/metrics.json {output.metrics}"
-            " && cp {input.group}/{wildcards.rbp}/predictions.tsv {output.predictions}"
-            ") > {log} 2>&1"
+        script:
+            "../scripts/train_member.py"
 
 
 rule train_kmer_ridge:
@@ -108,6 +103,6 @@ rule train_kmer_ridge:
     resources:
         **sized(2000, 10, mem_mb_per_100k=200, runtime_per_100k=5),
     params:
-        settings=config["training"],
+        settings=TRAINING_SETTINGS,
     script:
         "../scripts/train_kmer_ridge.py"

@@ -5,11 +5,14 @@ loading the model and drawing the nulls take about ten, so separate jobs would s
 of their time starting up. Every experiment still writes its own table and figure.
 """
 
+from rbpgia.device import use_default_backend
 from rbpgia.workflow.logs import setup_logging
 from rbpgia.workflow.startup import fast_imports
 
 # First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
 log = setup_logging(snakemake.log[0], native_stderr=True)
+# Before Keras is imported: JAX in the GPU environment, unless KERAS_BACKEND says otherwise.
+use_default_backend()
 
 with fast_imports():
     import json
@@ -22,9 +25,17 @@ with fast_imports():
     from rbpgia.io import atomic_path
     from rbpgia.plots.gia import plot_experiment
     from rbpgia.train import limit_threads
-    from rbpgia.workflow.jobs import capped_motif_note, gia_prepare, gia_training, open_gia_model
+    from rbpgia.workflow.jobs import (
+        capped_motif_note,
+        gia_prepare,
+        gia_training,
+        job_device,
+        open_gia_model,
+    )
 
 limit_threads(snakemake.threads)
+device = snakemake.config["gia"]
+job_device(snakemake.resources, device["allow_cpu_fallback"], log)
 
 options = snakemake.params.settings
 w = snakemake.wildcards
@@ -35,10 +46,15 @@ if source == "given":
 log.info("%s: experiments with motif %s (%s)", w.rbp, motif, source)
 start = time.monotonic()
 # A trained model.keras, or an external model of config `models:` (rbpgia.gia.model_io).
-model = open_gia_model(snakemake.params.model)
+model = open_gia_model(snakemake.params.model, device["batch_size"])
 log.info("%s: %s %s", w.rbp, w.model, model.describe())
 run = gia_prepare(snakemake.input.h5, model, w.rbp, options)
-log.info("model and %d nulls ready in %.1f s", len(run.nulls), time.monotonic() - start)
+log.info(
+    "model and %d nulls ready in %.1f s (forward pass: %d probes per call)",
+    len(run.nulls),
+    time.monotonic() - start,
+    run.batch_size,
+)
 training, targets = gia_training(snakemake.input.h5, w.rbp, model.length)
 log.info("support counted over %d training probes (Set A)", len(training))
 if snakemake.input.metrics:

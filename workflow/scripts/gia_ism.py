@@ -1,10 +1,13 @@
 """In-silico mutagenesis logos of the top-scoring Set B probes of one RBP."""
 
+from rbpgia.device import use_default_backend
 from rbpgia.workflow.logs import setup_logging
 from rbpgia.workflow.startup import fast_imports
 
 # First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
 log = setup_logging(snakemake.log[0], native_stderr=True)
+# Before Keras is imported: JAX in the GPU environment, unless KERAS_BACKEND says otherwise.
+use_default_backend()
 
 with fast_imports():
     import numpy as np
@@ -15,14 +18,16 @@ with fast_imports():
     from rbpgia.io import atomic_path
     from rbpgia.plots.logos import plot_ism_logos
     from rbpgia.train import limit_threads
-    from rbpgia.workflow.jobs import open_gia_model, probes_in_frame
+    from rbpgia.workflow.jobs import job_device, open_gia_model, probes_in_frame
 
 limit_threads(snakemake.threads)
+device = snakemake.config["gia"]
+job_device(snakemake.resources, device["allow_cpu_fallback"], log)
 
 settings = snakemake.params.settings
 w = snakemake.wildcards
 # A trained model.keras, or an external model of config `models:` (rbpgia.gia.model_io).
-model = open_gia_model(snakemake.params.model)
+model = open_gia_model(snakemake.params.model, device["batch_size"])
 log.info("%s: %s %s", w.rbp, w.model, model.describe())
 sets = store.read_sets(snakemake.input.h5)
 measured = store.read_targets(snakemake.input.h5, w.rbp)

@@ -1,10 +1,13 @@
 """GIA k-mer search for one RBP: every k-mer embedded at the centre of the nulls."""
 
+from rbpgia.device import use_default_backend
 from rbpgia.workflow.logs import setup_logging
 from rbpgia.workflow.startup import fast_imports
 
 # First: TensorFlow's start-up chatter then goes to the job's log, not the terminal.
 log = setup_logging(snakemake.log[0], native_stderr=True)
+# Before Keras is imported: JAX in the GPU environment, unless KERAS_BACKEND says otherwise.
+use_default_backend()
 
 with fast_imports():
     import time
@@ -13,17 +16,20 @@ with fast_imports():
     from rbpgia.io import atomic_path
     from rbpgia.plots.gia import plot_experiment
     from rbpgia.train import limit_threads
-    from rbpgia.workflow.jobs import gia_prepare, open_gia_model
+    from rbpgia.workflow.jobs import gia_prepare, job_device, open_gia_model
 
 limit_threads(snakemake.threads)
+device = snakemake.config["gia"]
+job_device(snakemake.resources, device["allow_cpu_fallback"], log)
 
 options = snakemake.params.settings
 w = snakemake.wildcards
 start = time.monotonic()
 # A trained model.keras, or an external model of config `models:` (rbpgia.gia.model_io).
-model = open_gia_model(snakemake.params.model)
+model = open_gia_model(snakemake.params.model, device["batch_size"])
 log.info("%s: %s %s", w.rbp, w.model, model.describe())
 run = gia_prepare(snakemake.input.h5, model, w.rbp, options)
+log.info("forward pass: %d probes per call", run.batch_size)
 if gia_run.is_adaptive(options):
     log.info(
         "adaptive search: every k-mer on %d nulls, then more nulls for the k-mers that may "

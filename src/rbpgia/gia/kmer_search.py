@@ -58,6 +58,13 @@ MISS_PROBABILITY = 0.01
 KMER_COLUMNS = ["kmer", "position", "importance", "ci_low", "ci_high", "n", "p_value", "q_value"]
 
 
+def kmers_per_call(batch_size: int, n: int) -> int:
+    """k-mers per ``predict`` call that fill a forward pass of ``batch_size`` probes on ``n``
+    nulls without spilling into a mostly padded next one; never fewer than
+    :data:`BATCH_KMERS` (the CPU's 1024 on 1,000 nulls keeps its 16 per call)."""
+    return max(BATCH_KMERS, batch_size // max(1, n))
+
+
 def all_kmers(k: int = K) -> list[str]:
     """All 4^k strings over ACGU in lexicographic order (AAAAAA, AAAAAC, ...)."""
     if k < 1:

@@ -93,6 +93,8 @@ class ExternalModel:
     names: list[str]
     output: str | int | None = None
     reduce: Reduce | None = None
+    # Probes per compiled forward call of a Keras model (None: ONNX's or the callable's own).
+    batch_size: int | None = None
 
     @property
     def length(self) -> int:
@@ -150,6 +152,7 @@ def open_model(
     alphabet: str = ALPHABET,
     input_type: str | None = None,
     check: bool = True,
+    batch_size: int | None = None,
 ) -> ExternalModel:
     """Load the model ``spec`` names (:func:`model_kind`) with its conventions.
 
@@ -169,6 +172,9 @@ def open_model(
         has an ``input_shape`` attribute: channels last, 41 nt and ``seq`` by default.
     check : bool
         Call the model once on two empty probes to check its outputs.
+    batch_size : int, optional
+        Probes per compiled forward call of a Keras model; by default by device
+        (:func:`rbpgia.device.gia_batch_size`: larger where the backend sees a GPU).
     """
     spec = os.fspath(spec)
     kind = model_kind(spec)
@@ -188,13 +194,24 @@ def open_model(
         channels_first=channels_first, length=length, alphabet=alphabet, channels=channels
     )
     try:
-        loader = {"keras": _keras, "onnx": _onnx, "python": _python}[kind]
-        layout, forward, names = loader(spec, conventions)
+        if kind == "keras":
+            layout, forward, names, batch_size = _keras(spec, conventions, batch_size)
+        else:
+            layout, forward, names = {"onnx": _onnx, "python": _python}[kind](spec, conventions)
     except InputError as error:
         if error.path is not None:
             raise
         raise InputError(_one_line(error), spec) from None
-    model = ExternalModel(spec, kind, layout, forward, names, parse_output(output), reduce)
+    model = ExternalModel(
+        spec,
+        kind,
+        layout,
+        forward,
+        names,
+        parse_output(output),
+        reduce,
+        batch_size if kind == "keras" else None,
+    )
     if check:
         model.check()
     return model
@@ -215,8 +232,9 @@ def _require_file(spec: str) -> Path:
     return path
 
 
-def _keras(spec: str, conventions: dict):
+def _keras(spec: str, conventions: dict, batch_size: int | None):
     path = _require_file(spec)
+    from rbpgia.device import backend_devices, gia_batch_size
     from rbpgia.train import load_model, make_outputs_fn, output_names
 
     try:
@@ -229,7 +247,8 @@ def _keras(spec: str, conventions: dict):
     if not isinstance(shape, tuple) or not all(isinstance(d, int | None) for d in shape):
         raise InputError(f"expected one input of shape (N, L, C), the model has {shape}", spec)
     layout = layout_from_shape(shape, **conventions)
-    return layout, make_outputs_fn(model), output_names(model)
+    batch_size = gia_batch_size(batch_size, backend_devices())
+    return layout, make_outputs_fn(model, batch_size), output_names(model), batch_size
 
 
 def _onnx(spec: str, conventions: dict):

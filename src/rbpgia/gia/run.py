@@ -31,7 +31,7 @@ from rbpgia import schema
 from rbpgia.errors import InputError
 from rbpgia.gia import registry
 from rbpgia.gia.importance import null_predictions
-from rbpgia.gia.kmer_search import adaptive_kmer_search, kmer_search
+from rbpgia.gia.kmer_search import adaptive_kmer_search, kmer_search, kmers_per_call
 from rbpgia.gia.nulls import SCORED_NULLS, make_nulls
 from rbpgia.gia.predictor import Predictor
 from rbpgia.gia.support import Training, with_support
@@ -129,6 +129,9 @@ class Prepared:
     baseline: np.ndarray
     null_kind: str
     start: np.random.Generator
+    # Probes per compiled forward call of the predictor's model, where known: the k-mer
+    # search then fills each call (kmer_search.kmers_per_call).
+    batch_size: int | None = None
 
     def rng(self) -> np.random.Generator:
         """A generator in the state right after the nulls were drawn (a fresh copy)."""
@@ -140,11 +143,13 @@ def prepare(
     background: np.ndarray,
     options: Mapping,
     measured: np.ndarray | None = None,
+    batch_size: int | None = None,
 ) -> Prepared:
     """Draw the nulls from one-hot ``background`` probes and predict them once.
 
     ``measured`` (one score per background probe) is needed by the null kinds that
-    rank probes by binding (:data:`SCORED_NULLS`).
+    rank probes by binding (:data:`SCORED_NULLS`). ``batch_size``: the model's probes per
+    forward call (:attr:`rbpgia.gia.model_io.ExternalModel.batch_size`), where known.
     """
     if options["nulls"] in SCORED_NULLS and measured is None:
         raise InputError(
@@ -154,7 +159,7 @@ def prepare(
     rng = np.random.default_rng(options["seed"])
     nulls = make_nulls(options["nulls"], background, options["n_null"], rng, measured=measured)
     baseline = null_predictions(predictor, nulls)
-    return Prepared(predictor, nulls, baseline, options["nulls"], rng)
+    return Prepared(predictor, nulls, baseline, options["nulls"], rng, batch_size)
 
 
 def is_adaptive(options: Mapping) -> bool:
@@ -167,6 +172,8 @@ def search(
 ) -> pd.DataFrame:
     """The k-mer search of ``options`` (adaptive or exhaustive), in rank order."""
     common = dict(k=options["k"], baseline=run.baseline, n_boot=options["n_boot"], rng=run.rng())
+    if run.batch_size is not None:
+        common["batch_kmers"] = kmers_per_call(run.batch_size, len(run.nulls))
     if is_adaptive(options):
         result = adaptive_kmer_search(
             run.predictor,

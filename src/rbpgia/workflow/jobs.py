@@ -235,14 +235,15 @@ def parse_model_id(model_id: str) -> tuple[str, str, str]:
     return arch, input_type, norm
 
 
-def open_gia_model(spec: dict | str | os.PathLike):
+def open_gia_model(spec: dict | str | os.PathLike, batch_size: int | None = None):
     """The model a GIA job explains, opened as every GIA model is.
 
     ``spec`` is a trained model's file (its input type and length read from it) or the
     workflow's description of a model: ``path`` (a trained ``model.keras``, or an entry of
     config ``models:``) with the options of :func:`rbpgia.workflow.models.open_options`,
     and for an external model ``key``, the config key it came from, which its errors then
-    name.
+    name. ``batch_size`` is a Keras model's probes per forward call (config
+    ``gia.batch_size``; None: by device, :func:`rbpgia.device.gia_batch_size`).
     """
     from rbpgia.gia.model_io import open_model
     from rbpgia.workflow.models import open_options
@@ -250,18 +251,21 @@ def open_gia_model(spec: dict | str | os.PathLike):
     if not isinstance(spec, dict):
         spec = {"path": os.fspath(spec)}
     try:
-        return open_model(spec["path"], **open_options(spec))
+        return open_model(spec["path"], **open_options(spec), batch_size=batch_size)
     except InputError as error:
         if spec.get("key"):
             raise InputError(f"config key {spec['key']}: {error}") from None
         raise
 
 
-def gia_prepare(h5_path: str | os.PathLike, model, rbp: str, options: dict):
+def gia_prepare(
+    h5_path: str | os.PathLike, model, rbp: str, options: dict, batch_size: int | None = None
+):
     """Prepare a model's GIA run on the pool's Set B probes.
 
     ``model`` is an opened :class:`~rbpgia.gia.model_io.ExternalModel`, or what
-    :func:`open_gia_model` opens (a trained model's file, a config ``models:`` entry).
+    :func:`open_gia_model` opens (a trained model's file, a config ``models:`` entry) with
+    ``batch_size``.
 
     The nulls are drawn from the Set B probes that have a measurement for ``rbp``
     (:func:`rbpgia.gia.run.prepare`, seeded by ``options["seed"]``), in the model's
@@ -272,10 +276,25 @@ def gia_prepare(h5_path: str | os.PathLike, model, rbp: str, options: dict):
     from rbpgia.gia.run import prepare
 
     if not isinstance(model, ExternalModel):
-        model = open_gia_model(model)
+        model = open_gia_model(model, batch_size)
     background, measured = gia_background(h5_path, rbp, model.length)
     predictor = model.predictor(threads=options["threads"])
-    return prepare(predictor, background, options, measured=measured)
+    return prepare(predictor, background, options, measured=measured, batch_size=model.batch_size)
+
+
+def job_device(resources, allow_cpu_fallback: bool, log: logging.Logger):
+    """The devices a workflow job computes on, logged (:func:`rbpgia.device.check_job`).
+
+    A job given a GPU that its backend cannot see ends here, its log holding the message
+    (how to install the GPU environment) rather than a traceback.
+    """
+    from rbpgia.device import DeviceError, check_job
+
+    try:
+        return check_job(resources, allow_cpu_fallback=allow_cpu_fallback, log=log)
+    except DeviceError as error:
+        log.error("%s", error)
+        raise SystemExit(1) from None
 
 
 def probes_in_frame(

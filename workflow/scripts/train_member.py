@@ -1,0 +1,15 @@
+"""One RBP's model files, trained in its group (train_keras_group), put where jobs read them."""
+
+import shutil
+from pathlib import Path
+
+from rbpgia.io import atomic_path
+from rbpgia.workflow.logs import setup_logging
+
+log = setup_logging(snakemake.log[0])
+trained = Path(snakemake.input.group) / snakemake.wildcards.rbp
+log.info("trained in its group; training log: %s", snakemake.params.group_log)
+for name, target in snakemake.output.items():
+    with atomic_path(target) as tmp:
+        shutil.copyfile(trained / Path(target).name, tmp)
+    log.info("%s: %s", name, target)

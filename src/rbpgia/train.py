@@ -337,6 +337,19 @@ class _BestPearsonSchedule(keras.callbacks.Callback):
             self.log(epoch_line(row, self.epochs, improved, self.progress.wait))
 
 
+def checked_steps_per_execution(steps: int | None) -> int:
+    """Mini-batches per call into the backend: ``steps``, or the backend's default.
+
+    :data:`TF_STEPS_PER_EXECUTION` with TensorFlow, 1 with JAX (which would unroll the
+    steps into one long compile) and PyTorch (which allows only 1).
+    """
+    if steps is None:
+        return TF_STEPS_PER_EXECUTION if keras.backend.backend() == "tensorflow" else 1
+    if not (isinstance(steps, int) and steps >= 1):
+        raise InputError(f"steps_per_execution must be an integer >= 1, got {steps!r}")
+    return steps
+
+
 def fit(
     model: keras.Model,
     x_train: np.ndarray,
@@ -426,14 +439,7 @@ def fit(
             raise InputError(f"{name} set has {len(x)} inputs but {len(np.ravel(y))} targets")
         if not np.all(np.isfinite(y)):
             raise InputError(f"{name} targets contain NaN or infinite values")
-    if steps_per_execution is None:
-        steps_per_execution = (
-            TF_STEPS_PER_EXECUTION if keras.backend.backend() == "tensorflow" else 1
-        )
-    if not (isinstance(steps_per_execution, int) and steps_per_execution >= 1):
-        raise InputError(
-            f"steps_per_execution must be an integer >= 1, got {steps_per_execution!r}"
-        )
+    steps_per_execution = checked_steps_per_execution(steps_per_execution)
     set_seeds(seed)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),

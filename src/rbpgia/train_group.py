@@ -31,8 +31,8 @@ from rbpgia.metrics import pearson_r
 from rbpgia.train import (
     HISTORY_COLUMNS,
     MIN_DELTA,
-    TF_STEPS_PER_EXECUTION,
     Progress,
+    checked_steps_per_execution,
     epoch_line,
     history_row,
     make_predict_fn,
@@ -237,10 +237,7 @@ def fit_group(
             raise InputError(f"{name}: {kind} set has {len(x)} inputs and {len(y)} targets")
         if not np.all(np.isfinite(y)):
             raise InputError(f"{name}: {kind} targets contain NaN or infinite values")
-    if steps_per_execution is None:
-        steps_per_execution = (
-            TF_STEPS_PER_EXECUTION if keras.backend.backend() == "tensorflow" else 1
-        )
+    steps_per_execution = checked_steps_per_execution(steps_per_execution)
     set_seeds(seed)
     group = _Group(models)
     optimizer = GroupAdam(models, learning_rate=learning_rate)

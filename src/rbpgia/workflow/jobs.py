@@ -100,14 +100,7 @@ def train_keras_job(
     log = log or logging.getLogger("rbpgia")
     set_seeds(settings["seed"])
     model = build_model(arch, data.x["train"].shape[1:], seed=settings["seed"])
-    log.info(
-        "%s: %d parameters; %d train, %d valid, %d test probes",
-        arch,
-        model.count_params(),
-        len(data.y["train"]),
-        len(data.y["valid"]),
-        len(data.y["test"]),
-    )
+    log.info("%s: %s", arch, sizes(model, data))
     start = time.monotonic()
     history = fit(
         model,
@@ -119,6 +112,14 @@ def train_keras_job(
         log=log.info,
     )
     return keras_result(model, data, history, time.monotonic() - start)
+
+
+def sizes(model, data: JobData) -> str:
+    """The log's account of a model and its data: parameters and probes per split."""
+    return (
+        f"{model.count_params()} parameters; {len(data.y['train'])} train, "
+        f"{len(data.y['valid'])} valid, {len(data.y['test'])} test probes"
+    )
 
 
 def fit_settings(settings: dict) -> dict:
@@ -174,16 +175,7 @@ def train_keras_group_job(
         build_model(arch, datas[rbp].x["train"].shape[1:], seed=settings["seed"]) for rbp in rbps
     ]
     for rbp, model in zip(rbps, models, strict=True):
-        data = datas[rbp]
-        log.info(
-            "%s %s: %d parameters; %d train, %d valid, %d test probes",
-            rbp,
-            arch,
-            model.count_params(),
-            len(data.y["train"]),
-            len(data.y["valid"]),
-            len(data.y["test"]),
-        )
+        log.info("%s %s: %s", rbp, arch, sizes(model, datas[rbp]))
     start = time.monotonic()
     histories = fit_group(
         models,

@@ -146,17 +146,19 @@ class _GroupSchedule(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
+        active = [i for i in range(len(self.members)) if self.active[i]]
+        predictions = {i: self.predict_fns[i](self.valid[i][0]).astype(np.float64) for i in active}
+        # As fit's history: the epoch's wall time, validation included.
         seconds = time.perf_counter() - self._started
-        for i, member in enumerate(self.members):
-            if not self.active[i]:
-                continue
-            x_valid, y_valid = self.valid[i]
-            predictions = self.predict_fns[i](x_valid).astype(np.float64)
-            r = pearson_r(y_valid, predictions)
+        for i in active:
+            y_valid = self.valid[i][1]
+            r = pearson_r(y_valid, predictions[i])
             lr = self.rates[i]
-            improved, next_lr, stop = self.progress[i].update(epoch + 1, r, lr, member.get_weights)
+            improved, next_lr, stop = self.progress[i].update(
+                epoch + 1, r, lr, self.members[i].get_weights
+            )
             loss = float(logs.get(f"member{i}_loss", np.nan))
-            row = history_row(epoch + 1, loss, y_valid, predictions, r, lr, seconds)
+            row = history_row(epoch + 1, loss, y_valid, predictions[i], r, lr, seconds)
             self.rows[i].append(row)
             if stop:
                 self.active[i] = False

@@ -230,6 +230,8 @@ class Progress:
     """
 
     def __init__(self, *, patience, lr_patience, lr_factor, min_lr, min_delta):
+        if not min_delta >= 0:
+            raise InputError(f"min_delta must be >= 0, got {min_delta}")
         self.patience = patience
         self.lr_patience = lr_patience
         self.lr_factor = lr_factor
@@ -429,8 +431,6 @@ def fit(
         learning rate the epoch trained with) and ``seconds`` (wall time of the epoch
         including validation).
     """
-    if not min_delta >= 0:
-        raise InputError(f"min_delta must be >= 0, got {min_delta}")
     x_train = np.asarray(x_train, dtype=np.float32)
     y_train = np.asarray(y_train, dtype=np.float32).reshape(-1, 1)
     x_valid = np.asarray(x_valid, dtype=np.float32)

@@ -182,5 +182,9 @@ def test_fit_group_refuses_bad_input(motif_task):
             [y_valid] * 2,
             names=["first", "second"],
         )
+    with pytest.raises(InputError, match="min_delta must be >= 0"):
+        train_group.fit_group(
+            [model], [x_train], [y_train], [x_valid], [y_valid], epochs=1, min_delta=-0.1
+        )
     with pytest.raises(InputError, match="at least one model"):
         train_group.fit_group([], [], [], [], [])

@@ -122,10 +122,23 @@ def sizes(model, data: JobData) -> str:
     )
 
 
+# The keys of a training config section that rbpgia.train.fit (and fit_group) take.
+FIT_KEYS = (
+    "epochs",
+    "batch_size",
+    "learning_rate",
+    "patience",
+    "lr_patience",
+    "lr_factor",
+    "min_lr",
+    "min_delta",
+    "seed",
+)
+
+
 def fit_settings(settings: dict) -> dict:
     """The keyword arguments of :func:`rbpgia.train.fit` from a training config section."""
-    keys = ("epochs", "batch_size", "learning_rate", "patience", "lr_patience", "lr_factor")
-    return {key: settings[key] for key in (*keys, "min_lr", "min_delta", "seed")}
+    return {key: settings[key] for key in FIT_KEYS}
 
 
 def keras_result(model, data: JobData, history: pd.DataFrame, seconds: float) -> JobResult:

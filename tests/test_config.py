@@ -354,3 +354,35 @@ def test_gia_settings_of_the_library_accept_the_device_keys():
 
     assert settings({"batch_size": 4096})["batch_size"] == 4096
     assert settings()["batch_size"] is None
+
+
+def test_structure_models_take_an_input_or_an_input_with_its_own_training():
+    gia = {
+        "structure_models": {
+            "R1": "pu",
+            "R2": {"input": "struct", "training": {"ensemble": 3, "epochs": 40, "patience": 8}},
+        }
+    }
+    config = validate_config(minimal(gia=gia))
+    assert config["training"]["ensemble"] == 1
+    assert config["gia"]["structure_models"] == {
+        "R1": {"input": "pu", "training": {}},
+        "R2": {"input": "struct", "training": {"ensemble": 3, "epochs": 40, "patience": 8}},
+    }
+    # Validating the result again (Snakemake's config is checked once more) keeps it.
+    assert validate_config(config)["gia"]["structure_models"] == config["gia"]["structure_models"]
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "seq",
+        {"training": {"ensemble": 2}},
+        {"input": "pu", "training": {"ensemble": 0}},
+        {"input": "pu", "training": {"group_size": 4}},
+        {"input": "pu", "epochs": 4},
+    ],
+)
+def test_bad_structure_model_entries_name_their_key(entry):
+    with pytest.raises(ConfigError, match=r"config key gia\.structure_models\.R1"):
+        validate_config(minimal(gia={"structure_models": {"R1": entry}}))

@@ -303,3 +303,45 @@ def test_gia_prepare_batch_size_by_device_or_config(pool, model_path):
     assert calls[1024] == [1020, 260]
     assert calls[640] == [640, 640]
     pd.testing.assert_frame_equal(tables[640], tables[1024], rtol=1e-5)
+
+
+def test_an_ensemble_job_keeps_the_mean_of_members_trained_from_consecutive_seeds(pool):
+    from rbpgia.train import make_predict_fn
+    from rbpgia.workflow.jobs import train_keras_job
+
+    path, _ = pool
+    data = load_job_data(path, "R1", "seq", "log", 0.2, seed=0)
+    result = train_keras_job(data, "deepbind_cnn", {**GROUP_SETTINGS, "ensemble": 2})
+    metrics = result.metrics
+    assert metrics["ensemble"] == 2
+    assert [member["seed"] for member in metrics["members"]] == [0, 1]
+    # Each member's own schedule, stacked in the history.
+    history = result.history
+    assert sorted(history["member"].unique()) == ["seed0", "seed1"]
+    for member in metrics["members"]:
+        own = history[history["member"] == f"seed{member['seed']}"]
+        assert member["epochs"] == len(own) <= 3
+        assert member["best_epoch"] == own.loc[own["val_pearson_r"].idxmax(), "epoch"]
+    assert metrics["epochs"] == max(member["epochs"] for member in metrics["members"])
+    # The kept model is the members' mean, and the job's predictions are its.
+    members = [result.model.get_layer(f"member{i}") for i in range(2)]
+    each = np.stack([make_predict_fn(member)(data.x["test"]) for member in members])
+    assert np.ptp(each, axis=0).max() > 1e-4
+    np.testing.assert_allclose(result.predictions["predicted"], each.mean(axis=0), atol=1e-5)
+    assert metrics["pearson_r"] == pytest.approx(
+        np.corrcoef(result.predictions["predicted"], data.y["test"])[0, 1], abs=1e-6
+    )
+    assert metrics["n_parameters"] == 2 * members[0].count_params()
+
+
+def test_a_group_job_trains_an_ensemble_per_rbp(pool):
+    from rbpgia.workflow.jobs import train_keras_group_job
+
+    path, _ = pool
+    datas = {rbp: load_job_data(path, rbp, "seq", "log", 0.2, seed=0) for rbp in ("R1", "R2")}
+    results = train_keras_group_job(datas, "deepbind_cnn", {**GROUP_SETTINGS, "ensemble": 2})
+    for rbp, result in results.items():
+        assert result.metrics["group_size"] == 2
+        assert result.metrics["ensemble"] == 2
+        assert len(result.metrics["members"]) == 2
+        np.testing.assert_array_equal(result.predictions["probe"], datas[rbp].indices["test"])

@@ -528,3 +528,25 @@ def test_training_history_and_validation_figures(tmp_path):
         with Image.open(tmp_path / name) as image:
             assert image.format == "PNG"
             assert image.width > 500
+
+
+def test_an_ensembles_history_draws_one_line_per_member(tmp_path, monkeypatch):
+    import rbpgia.plots.report as report
+
+    drawn = {}
+    monkeypatch.setattr(report, "save_figure", lambda fig, path: drawn.update(fig=fig))
+    member = pd.DataFrame(
+        {"epoch": [1, 2], "loss": [1.0, 0.8], "val_loss": [1.1, 0.9], "val_pearson_r": [0.2, 0.4]}
+    )
+    ensemble = pd.concat([member.assign(member="seed0"), member.assign(member="seed1")])
+    plot_training_history({"residualbind_pu_log": ensemble}, "R1", tmp_path / "h.png")
+    ax_loss, ax_r = drawn["fig"].axes
+    assert [
+        line.get_label() for line in ax_r.get_lines() if not line.get_label().startswith("_")
+    ] == [
+        "residualbind_pu_log seed0",
+        "residualbind_pu_log seed1",
+    ]
+    # Each member's own epochs 1..2, not one line zig-zagging through both.
+    assert [list(line.get_xdata()) for line in ax_loss.get_lines()[::2]] == [[1, 2], [1, 2]]
+    report.plt.close(drawn["fig"])

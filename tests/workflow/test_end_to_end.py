@@ -47,8 +47,9 @@ TINY = {
         "k": 4,
         "ism_probes": 2,
         "threads": 1,
-        # R_STRUCT's hairpin experiment is asked of a pu model too (trained for it alone).
-        "structure_models": {"R_STRUCT": "pu"},
+        # R_STRUCT's hairpin experiment is asked of a pu model too (trained for it alone),
+        # here a seed ensemble of two on a schedule of its own.
+        "structure_models": {"R_STRUCT": {"input": "pu", "training": {"ensemble": 2, "epochs": 2}}},
     },
 }
 
@@ -147,6 +148,13 @@ def test_structure_model_answers_the_hairpin_check(finished_run):
     out = finished_run / "results" / "tiny"
     trained = out.glob("models/residualbind_pu_log/*/model.keras")
     assert sorted(path.parent.name for path in trained) == ["R_STRUCT"]
+    # Its own training settings: two members from seeds 0 and 1, at most 2 epochs each.
+    metrics = json.loads((out / "models/residualbind_pu_log/R_STRUCT/metrics.json").read_text())
+    assert metrics["ensemble"] == 2
+    assert [member["seed"] for member in metrics["members"]] == [0, 1]
+    assert all(1 <= member["epochs"] <= 2 for member in metrics["members"])
+    history = pd.read_csv(out / "models/residualbind_pu_log/R_STRUCT/history.tsv", sep="\t")
+    assert sorted(history["member"].unique()) == ["seed0", "seed1"]
     gia = out / "gia"
     structure = pd.read_csv(gia / "residualbind_pu_log" / "R_STRUCT" / "hairpin.tsv", sep="\t")
     sequence = pd.read_csv(gia / "residualbind_seq_log" / "R_STRUCT" / "hairpin.tsv", sep="\t")

@@ -53,3 +53,19 @@ def test_grouped_training_writes_every_rbps_own_model(tmp_path):
     assert planned["train_keras_group"] == "2", planned
     assert planned["train_keras_member"] == "3", planned
     assert "train_keras" not in planned
+
+    # A structure model with training settings of its own (R_STRUCT's, TINY) trains in a
+    # group of its own; R_ADD's plain pu model would have shared a group with it.
+    both = copy.deepcopy(GROUPED)
+    both["gia"]["structure_models"]["R_ADD"] = "pu"
+    result = snakemake(tmp_path, "--cores", "1", "--dry-run", config=both)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-3000:]
+    planned = dict(re.findall(r"^(\w+)\s+(\d+)$", out, flags=re.M))
+    assert planned["train_keras_group"] == "3", planned  # deepbind_cnn; pu g000, pu g001
+    assert planned["train_keras_member"] == "4", planned
+    plain = copy.deepcopy(both)
+    plain["gia"]["structure_models"]["R_STRUCT"] = "pu"
+    result = snakemake(tmp_path, "--cores", "1", "--dry-run", config=plain)
+    planned = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout + result.stderr, flags=re.M))
+    assert planned["train_keras_group"] == "2", planned  # deepbind_cnn; both pu models

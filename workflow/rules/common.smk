@@ -182,12 +182,17 @@ def keras_variant_rbps(variant):
 
 
 def training_groups(variant):
-    """Group name (g000, g001, ...) -> the RBPs one train_keras_group job trains together."""
+    """Group name (g000, g001, ...) -> the RBPs one train_keras_group job trains together.
+
+    A model with training settings of its own (gia.structure_models) trains in a group of
+    its own, so that a group's RBPs share one schedule.
+    """
     rbps = keras_variant_rbps(variant)
+    shared = [rbp for rbp in rbps if not own_training(variant, rbp)]
     size = config["training"]["group_size"]
-    return {
-        f"g{start // size:03d}": rbps[start : start + size] for start in range(0, len(rbps), size)
-    }
+    groups = [shared[start : start + size] for start in range(0, len(shared), size)]
+    groups += [[rbp] for rbp in rbps if own_training(variant, rbp)]
+    return {f"g{i:03d}": group for i, group in enumerate(groups)}
 
 
 def _variant(wildcards):
@@ -373,7 +378,35 @@ def structure_model(rbp):
     if rbp not in STRUCTURE_MODELS:
         return None
     training = config["training"]
-    return f"{training['models'][0]}_{STRUCTURE_MODELS[rbp]}_{training['norms'][0]}"
+    return f"{training['models'][0]}_{STRUCTURE_MODELS[rbp]['input']}_{training['norms'][0]}"
+
+
+def own_training(variant, rbp):
+    """Training keys of gia.structure_models that replace the run's for this model only."""
+    if structure_model(rbp) != variant:
+        return {}
+    return STRUCTURE_MODELS[rbp]["training"]
+
+
+def model_settings(variant, rbp):
+    """The training settings of one RBP's model ``variant``."""
+    return {**TRAINING_SETTINGS, **own_training(variant, rbp)}
+
+
+def training_settings(wildcards):
+    """The training settings of a train_keras job."""
+    return model_settings(_variant(wildcards), wildcards.rbp)
+
+
+def training_runtime(settings):
+    """Minutes a training job asks for: training.runtime for each model it trains."""
+    return config["training"]["runtime"] * settings["ensemble"]
+
+
+def group_settings(wildcards):
+    """The training settings of a train_keras_group job: its RBPs share them
+    (:func:`training_groups`)."""
+    return model_settings(_variant(wildcards), group_members(wildcards)[0])
 
 
 def check_structure_models(rbps):
@@ -398,7 +431,9 @@ def check_structure_models(rbps):
         )
     main_input = config["training"]["inputs"][0]
     same = sorted(
-        rbp for rbp, kind in STRUCTURE_MODELS.items() if kind == main_input and rbp not in MODELS
+        rbp
+        for rbp, entry in STRUCTURE_MODELS.items()
+        if entry["input"] == main_input and rbp not in MODELS
     )
     if same:
         raise WorkflowError(

@@ -43,15 +43,6 @@ def sized(mem_mb, runtime, mem_mb_per_100k=0, runtime_per_100k=0, parallel=False
     return {"mem_mb": memory, "runtime": minutes}
 
 
-def configured(section):
-    """``mem_mb`` and ``runtime`` from a config section (training), times the attempt."""
-    settings = config[section]
-    return {
-        "mem_mb": lambda wildcards, attempt: attempt * settings["mem_mb"],
-        "runtime": lambda wildcards, attempt: attempt * settings["runtime"],
-    }
-
-
 def gpu(section):
     """``gpu=1`` where the config section asks for a GPU (profiles/slurm asks by itself)."""
     return 1 if config[section]["gpu"] else 0

@@ -22,10 +22,12 @@ if config["training"]["group_size"] == 1:
             ENV
         threads: config["training"]["threads"]
         resources:
-            **configured("training"),
+            mem_mb=lambda wildcards, attempt: attempt * config["training"]["mem_mb"],
+            runtime=lambda wildcards, attempt: attempt
+            * training_runtime(training_settings(wildcards)),
             gpu=gpu("training"),
         params:
-            settings=TRAINING_SETTINGS,
+            settings=training_settings,
         script:
             "../scripts/train.py"
 
@@ -54,10 +56,10 @@ else:
         threads: config["training"]["threads"]
         resources:
             mem_mb=group_memory,
-            runtime=lambda wildcards, attempt: attempt * config["training"]["runtime"],
+            runtime=lambda wildcards, attempt: attempt * training_runtime(group_settings(wildcards)),
             gpu=gpu("training"),
         params:
-            settings=TRAINING_SETTINGS,
+            settings=group_settings,
             rbps=group_members,
         script:
             "../scripts/train_group.py"

@@ -20,7 +20,8 @@ def plot_training_history(
     ----------
     histories : mapping model label -> history table
         ``history.tsv`` of a training job: ``epoch``, ``loss``, ``val_loss``,
-        ``val_pearson_r`` (one row per epoch).
+        ``val_pearson_r`` (one row per epoch; an ensemble's has a row per member and
+        epoch, named in ``member``).
     rbp : str
     path : path-like
 
@@ -30,7 +31,15 @@ def plot_training_history(
     """
     apply_style()
     fig, (ax_loss, ax_r) = plt.subplots(1, 2, figsize=(9, 3.4))
-    for i, (label, history) in enumerate(histories.items()):
+    # A seed ensemble's history stacks its members' (column `member`): one line each.
+    lines = {
+        f"{label} {member}" if member else label: part
+        for label, history in histories.items()
+        for member, part in (
+            history.groupby("member", sort=False) if "member" in history else [("", history)]
+        )
+    }
+    for i, (label, history) in enumerate(lines.items()):
         colour = PALETTE[i % len(PALETTE)]
         epochs = history["epoch"]
         ax_loss.plot(epochs, history["loss"], color=colour, label=f"{label} (train)")

@@ -100,6 +100,11 @@ def _raise_first(errors: list, prefix: str = "") -> None:
         names = ", ".join(head + k for k in unknown)
         allowed = ", ".join(sorted(error.schema.get("properties", {})))
         raise ConfigError(f"unknown config key {names} (allowed here: {allowed})")
+    if error.validator in ("oneOf", "anyOf") and "expected" in error.schema:
+        # "is not valid under any of the given schemas" says nothing of what would be.
+        raise ConfigError(
+            f"config key {where}: {error.instance!r} is not {error.schema['expected']}"
+        )
     raise ConfigError(f"config key {where}: {error.message}")
 
 
@@ -149,7 +154,18 @@ def validate_config(config: dict, schema: dict | None = None) -> dict:
     filled = _fill_defaults(merged, schema, schema)
     _raise_first(list(validator(schema).iter_errors(filled)))
     check_dataset_choice(filled)
+    filled["gia"]["structure_models"] = {
+        rbp: structure_model_entry(value)
+        for rbp, value in filled["gia"]["structure_models"].items()
+    }
     return filled
+
+
+def structure_model_entry(value: str | dict) -> dict:
+    """A ``gia.structure_models`` value as ``{input, training}``: a bare input type
+    (``pu``) is short for ``{input: pu}``, which keeps the run's training settings."""
+    entry = {"input": value} if isinstance(value, str) else dict(value)
+    return {"input": entry["input"], "training": dict(entry.get("training") or {})}
 
 
 SYNTHETIC_ONLY_KEYS = ("n_probes", "seed", "set_b_fraction", "rbps")

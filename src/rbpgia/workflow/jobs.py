@@ -93,10 +93,16 @@ def train_keras_job(
     settings: dict,
     log: logging.Logger | None = None,
 ) -> JobResult:
-    """Fit a registered Keras model (``residualbind``, ``deepbind_cnn``) on one RBP."""
+    """Fit a registered Keras model (``residualbind``, ``deepbind_cnn``) on one RBP.
+
+    ``settings["ensemble"]`` > 1 fits that many from consecutive seeds and keeps their mean
+    (:func:`fit_together`).
+    """
     from rbpgia.models import build_model
     from rbpgia.train import fit, set_seeds
 
+    if settings.get("ensemble", 1) > 1:
+        return fit_together({"": data}, arch, settings, log)[""]
     log = log or logging.getLogger("rbpgia")
     set_seeds(settings["seed"])
     model = build_model(arch, data.x["train"].shape[1:], seed=settings["seed"])
@@ -112,6 +118,102 @@ def train_keras_job(
         log=log.info,
     )
     return keras_result(model, data, history, time.monotonic() - start)
+
+
+def fit_together(
+    datas: dict[str, JobData],
+    arch: str,
+    settings: dict,
+    log: logging.Logger | None = None,
+) -> dict[str, JobResult]:
+    """Fit one registered Keras model per RBP of ``datas``, or a seed ensemble of
+    ``settings["ensemble"]`` per RBP, all at once (:func:`rbpgia.train_group.fit_group`).
+
+    Every model trains on its RBP's own split and normalisation with its own early
+    stopping and best weights. An ensemble's members differ only in initialisation and
+    batch order (seeds ``seed``, ``seed + 1``, ...); its result is their mean
+    (:func:`ensemble_result`). ``seconds`` is the whole fit's wall time.
+    """
+    from rbpgia.models import build_model
+    from rbpgia.train import set_seeds
+    from rbpgia.train_group import fit_group
+
+    log = log or logging.getLogger("rbpgia")
+    n = settings.get("ensemble", 1)
+    # Consecutive seeds, so that an ensemble of one is the model trained alone from `seed`.
+    seeds = [settings["seed"] + i for i in range(n)]
+    members = [(rbp, seed) for rbp in datas for seed in seeds]
+    set_seeds(settings["seed"])
+    models = [
+        build_model(arch, datas[rbp].x["train"].shape[1:], seed=seed) for rbp, seed in members
+    ]
+    ensemble = f", ensemble of {n} (seeds {seeds[0]}-{seeds[-1]})" if n > 1 else ""
+    for rbp, data in datas.items():
+        log.info("%s%s: %s", " ".join(filter(None, [rbp, arch])), ensemble, sizes(models[0], data))
+    start = time.monotonic()
+    histories = fit_group(
+        models,
+        [datas[rbp].x["train"] for rbp, _ in members],
+        [datas[rbp].y["train"] for rbp, _ in members],
+        [datas[rbp].x["valid"] for rbp, _ in members],
+        [datas[rbp].y["valid"] for rbp, _ in members],
+        names=[" ".join(filter(None, [rbp, n > 1 and f"seed{seed}"])) for rbp, seed in members],
+        **fit_settings(settings),
+        log=log.info,
+    )
+    seconds = time.monotonic() - start
+    results = {}
+    for i, (rbp, data) in enumerate(datas.items()):
+        own = slice(i * n, (i + 1) * n)
+        if n == 1:
+            results[rbp] = keras_result(models[own][0], data, histories[own][0], seconds)
+        else:
+            results[rbp] = ensemble_result(models[own], histories[own], seeds, data, seconds)
+            for member in results[rbp].metrics["members"]:
+                label = " ".join(filter(None, [rbp, f"seed {member['seed']}"]))
+                log.info("%s: Set B r %.4f", label, member["pearson_r"])
+    return results
+
+
+def ensemble_result(
+    models: list, histories: list[pd.DataFrame], seeds: list[int], data: JobData, seconds: float
+) -> JobResult:
+    """The mean of trained members (:func:`rbpgia.models.ensemble.average_models`) as one
+    job's result: the mean's Set B and validation r, each member's record under
+    ``members``, and the members' histories stacked (column ``member``)."""
+    from rbpgia.models.ensemble import average_models
+    from rbpgia.train import make_predict_fn
+
+    ensemble = average_models(models)
+    predict = make_predict_fn(ensemble)
+    predicted = predict(data.x["test"])
+    epochs = [len(history) for history in histories]
+    members = [
+        {"seed": seed, **{key: result.metrics[key] for key in MEMBER_KEYS}}
+        for seed, result in (
+            (seed, keras_result(model, data, history, seconds))
+            for seed, model, history in zip(seeds, models, histories, strict=True)
+        )
+    ]
+    metrics = {
+        **test_metrics(data.y["test"], predicted),
+        "epochs": max(epochs),
+        "val_pearson_r": pearson_r(data.y["valid"], predict(data.x["valid"])),
+        "seconds": seconds,
+        "train_samples_per_s": len(data.y["train"]) * sum(epochs) / seconds,
+        "n_parameters": int(ensemble.count_params()),
+        "ensemble": len(models),
+        "members": members,
+    }
+    history = pd.concat(
+        [h.assign(member=f"seed{seed}") for seed, h in zip(seeds, histories, strict=True)],
+        ignore_index=True,
+    )
+    return JobResult(ensemble, metrics, predictions_table(data, predicted), history)
+
+
+# What an ensemble's metrics keep of each member's own.
+MEMBER_KEYS = ("pearson_r", "epochs", "best_epoch", "val_pearson_r")
 
 
 def sizes(model, data: JobData) -> str:
@@ -167,44 +269,21 @@ def train_keras_group_job(
     settings: dict,
     log: logging.Logger | None = None,
 ) -> dict[str, JobResult]:
-    """Fit one registered Keras model per RBP of ``datas``, all at once (:mod:`rbpgia.train_group`).
+    """Fit one registered Keras model (or seed ensemble) per RBP of ``datas``, all at once
+    (:func:`fit_together`).
 
     Each RBP's model is built, stopped, restored and evaluated as :func:`train_keras_job`
     does alone; ``seconds`` in each one's metrics is the group's wall time, and
     ``group_size`` says how many trained together.
     """
-    from rbpgia.models import build_model
-    from rbpgia.train import set_seeds
-    from rbpgia.train_group import fit_group
-
-    log = log or logging.getLogger("rbpgia")
     rbps = list(datas)
     if len(rbps) == 1:  # a group of one (the last of a run, say) trains exactly as alone
         result = train_keras_job(datas[rbps[0]], arch, settings, log)
         result.metrics["group_size"] = 1
         return {rbps[0]: result}
-    set_seeds(settings["seed"])
-    models = [
-        build_model(arch, datas[rbp].x["train"].shape[1:], seed=settings["seed"]) for rbp in rbps
-    ]
-    for rbp, model in zip(rbps, models, strict=True):
-        log.info("%s %s: %s", rbp, arch, sizes(model, datas[rbp]))
-    start = time.monotonic()
-    histories = fit_group(
-        models,
-        [datas[rbp].x["train"] for rbp in rbps],
-        [datas[rbp].y["train"] for rbp in rbps],
-        [datas[rbp].x["valid"] for rbp in rbps],
-        [datas[rbp].y["valid"] for rbp in rbps],
-        names=rbps,
-        **fit_settings(settings),
-        log=log.info,
-    )
-    seconds = time.monotonic() - start
-    results = {}
-    for rbp, model, history in zip(rbps, models, histories, strict=True):
-        results[rbp] = keras_result(model, datas[rbp], history, seconds)
-        results[rbp].metrics["group_size"] = len(rbps)
+    results = fit_together(datas, arch, settings, log)
+    for result in results.values():
+        result.metrics["group_size"] = len(rbps)
     return results
 
 

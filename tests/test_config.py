@@ -25,7 +25,7 @@ def test_shipped_config_is_valid_and_complete():
     assert config["dataset"] == "synthetic"
     assert config["rbps"] == "all"
     synthetic = config["datasets"]["synthetic"]
-    assert synthetic["n_probes"] == 30000
+    assert synthetic["n_probes"] == 60000
     assert len(synthetic["rbps"]) >= 3
     assert len(config["datasets"]["synthetic_panel"]["rbps"]) == 7
     assert config["datasets"]["rnacompete2013"]["url"].startswith("https://")

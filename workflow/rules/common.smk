@@ -363,14 +363,17 @@ BASELINE_PRIORITY = 5
 
 
 def training_priority(wildcards):
-    """Scheduling priority of a training job: the model GIA explains goes first.
+    """Scheduling priority of a training job: the models GIA explains go first.
 
-    It gates every GIA job of its RBP, while the other models gate only the benchmark
-    table; started after a baseline, the last RBP's GIA model would finish late and its
-    GIA jobs would then run on an otherwise idle machine.
+    The main model gates every GIA job of its RBP and a structure model (gia.structure_models)
+    its hairpin table, while the other models gate only the benchmark table; started after
+    a baseline, such a model would finish late and its GIA jobs would then run on an
+    otherwise idle machine.
     """
-    variant = f"{wildcards.arch}_{wildcards.input}_{wildcards.norm}"
-    return 20 if variant == gia_model() else BASELINE_PRIORITY
+    variant = _variant(wildcards)
+    rbps = [wildcards.rbp] if hasattr(wildcards, "rbp") else group_members(wildcards)
+    explained = variant == gia_model() or any(variant == structure_model(rbp) for rbp in rbps)
+    return 20 if explained else BASELINE_PRIORITY
 
 
 def structure_model(rbp):

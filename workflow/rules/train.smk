@@ -16,7 +16,7 @@ if config["training"]["group_size"] == 1:
             arch="residualbind|deepbind_cnn",
             input="seq|pu|struct",
             norm="clip|log",
-        # The longest job; the model GIA explains goes first (training_priority).
+        # The longest jobs; the models GIA explains go first (training_priority).
         priority: training_priority
         conda:
             ENV

@@ -26,9 +26,9 @@ STRUCTURE_COLORS = dict(
 )
 HAIRPIN_LABELS = {
     "loop": "loop",
-    "loop_control": "loop,\nunpaired design",
+    "loop_control": "loop,\nunpaired",
     "stem": "stem",
-    "stem_control": "stem,\nunpaired design",
+    "stem_control": "stem,\nunpaired",
     "partner_control": "partner\nalone",
     LOOP_EFFECT: "Δ loop",
     STEM_EFFECT: "Δ stem",
@@ -92,9 +92,11 @@ def panel_hairpin(ax, hairpin: pd.DataFrame | None, rbp: str, motif: str) -> Non
             for label, f in zip(labels, table["fold_fraction"], strict=True)
         ]
     importance_bars(ax, labels, table)
+    # Seven two-line labels under a half-width panel: slanted, so that none overlaps.
     ax.tick_params(axis="x", labelsize=6)
+    plt.setp(ax.get_xticklabels(), rotation=30, ha="right", rotation_mode="anchor")
     ax.set(
-        xlabel="context of the motif (hatched: paired differences)",
+        xlabel="context (unpaired: same letters, no stem; hatched: differences)",
         ylabel=IMPORTANCE,
         title=f"{rbp}: {motif} in a hairpin loop vs a stem",
     )

@@ -150,3 +150,17 @@ def test_a_gpu_venv_is_kept_by_later_make_calls(tmp_path):
     assert "Nothing to be done" in plan("venv").stdout
     cpu = plan("venv", "GPU=0").stdout
     assert "is the GPU environment (make venv GPU=1)" in cpu
+
+
+def test_the_rules_gpu_environment_is_environment_gpu_yml():
+    """workflow/envs/rbpgia-gpu.yaml (rules booking a GPU under --use-conda) has the GPU
+    environment's pins and installs the package from the repository root."""
+    rules = REPO / "workflow" / "envs" / "rbpgia-gpu.yaml"
+    assert pins_from_conda_raw(str(rules.relative_to(REPO))) == pins_from_conda_raw(
+        "environment-gpu.yml"
+    )
+    env = yaml.safe_load(rules.read_text())
+    top = yaml.safe_load((REPO / "environment-gpu.yml").read_text())
+    assert env["name"] == top["name"] and env["channels"] == top["channels"]
+    assert env["dependencies"][:2] == top["dependencies"][:2]
+    assert env["dependencies"][2]["pip"][-1] == "-e ../.."

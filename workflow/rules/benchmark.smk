@@ -92,7 +92,7 @@ rule predict_external:
     benchmark:
         f"{TIMINGS}/predict_external/{{rbp}}.tsv"
     conda:
-        ENV
+        env("gia")
     threads: config["gia"]["threads"]
     resources:
         **sized(2000, 10, mem_mb_per_100k=500, runtime_per_100k=5),

@@ -44,6 +44,16 @@ LOGS = f"results/{DATASET}/logs"
 # comparison, which is `benchmark/`).
 TIMINGS = f"results/{DATASET}/timings"
 ENV = "../envs/rbpgia.yaml"
+# Rules that book a GPU (training.gpu, gia.gpu) run, under --use-conda, in the GPU environment:
+# in the CPU one the job would find no GPU and stop (rbpgia.device).
+GPU_ENV = "../envs/rbpgia-gpu.yaml"
+
+
+def env(section):
+    """The conda environment of a rule whose GPU booking config[section]["gpu"] decides."""
+    return GPU_ENV if config[section]["gpu"] else ENV
+
+
 # Shipped data, found beside the Snakefile whatever the working directory.
 RESOURCES = Path(workflow.basedir) / "resources"
 
@@ -266,12 +276,13 @@ def all_targets(wildcards):
 # nothing; the job scripts read them from snakemake.config (rbpgia.device). The training
 # section's batch_size is a hyperparameter and stays.
 DEVICE_KEYS = ("allow_cpu_fallback", "batch_size")
-# What a training job depends on: not how the device is checked, nor how many RBPs train
-# together (each trains as if alone; the rules differ when it changes).
+# What a training job depends on: not where it runs (GPU, threads, memory, time), how the
+# device is checked, nor how many RBPs train together (each trains as if alone; the rules
+# differ when it changes).
 TRAINING_SETTINGS = {
     key: value
     for key, value in config["training"].items()
-    if key not in ("allow_cpu_fallback", "group_size")
+    if key not in ("allow_cpu_fallback", "group_size", "gpu", "threads", "mem_mb", "runtime")
 }
 GIA_PER_RBP = ["motif_logo.png", "ism_logos.png"]
 GIA_EXPERIMENTS = config["gia"]["experiments"]

@@ -18,7 +18,7 @@ rule gia_kmer_search:
     # Next longest, and it gates the RBP's other experiments.
     priority: 10
     conda:
-        ENV
+        env("gia")
     threads: config["gia"]["threads"]
     resources:
         **sized(2000, 60),
@@ -60,7 +60,7 @@ if GIA_EXPERIMENTS:
         wildcard_constraints:
             model=f"{re.escape(gia_model())}|{EXTERNAL}",
         conda:
-            ENV
+            env("gia")
         threads: config["gia"]["threads"]
         resources:
             **sized(2000, 60 + 20 * len(GIA_EXPERIMENTS)),
@@ -102,7 +102,7 @@ if STRUCTURE_MODELS:
         wildcard_constraints:
             model="|".join(re.escape(structure_model(rbp)) for rbp in STRUCTURE_MODELS),
         conda:
-            ENV
+            env("gia")
         threads: config["gia"]["threads"]
         resources:
             **sized(2000, 80),
@@ -162,7 +162,7 @@ rule gia_ism:
     benchmark:
         f"{TIMINGS}/gia_ism/{{model}}/{{rbp}}.tsv"
     conda:
-        ENV
+        env("gia")
     threads: config["gia"]["threads"]
     resources:
         **sized(2000, 60),

@@ -19,7 +19,7 @@ if config["training"]["group_size"] == 1:
         # The longest jobs; the models GIA explains go first (training_priority).
         priority: training_priority
         conda:
-            ENV
+            env("training")
         threads: config["training"]["threads"]
         resources:
             mem_mb=lambda wildcards, attempt: attempt * config["training"]["mem_mb"],
@@ -52,7 +52,7 @@ else:
             group=r"g\d+",
         priority: training_priority
         conda:
-            ENV
+            env("training")
         threads: config["training"]["threads"]
         resources:
             mem_mb=group_memory,

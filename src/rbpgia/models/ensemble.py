@@ -2,8 +2,9 @@
 
 Models trained from different initialisations on the same data learn a weak rule to
 different degrees; their mean answers a GIA question with less seed-to-seed scatter than
-any one of them. Built from standard layers only, so the ensemble saves to one ``.keras``
-file that loads in safe mode and runs wherever a single model does.
+any one of them (though not a rule that none of them learned). Built from standard layers
+only, so the ensemble saves to one ``.keras`` file that loads in safe mode and runs wherever
+a single model does.
 """
 
 from __future__ import annotations

@@ -140,7 +140,7 @@ def fit_together(
 
     log = log or logging.getLogger("rbpgia")
     n = settings.get("ensemble", 1)
-    # Consecutive seeds, so that an ensemble of one is the model trained alone from `seed`.
+    # Consecutive seeds from `seed`: the first member starts where a model trained alone would.
     seeds = [settings["seed"] + i for i in range(n)]
     members = [(rbp, seed) for rbp in datas for seed in seeds]
     set_seeds(settings["seed"])

@@ -161,6 +161,7 @@ def test_the_rules_gpu_environment_is_environment_gpu_yml():
     )
     env = yaml.safe_load(rules.read_text())
     top = yaml.safe_load((REPO / "environment-gpu.yml").read_text())
-    assert env["name"] == top["name"] and env["channels"] == top["channels"]
+    assert env["name"] == top["name"]
+    assert env["channels"] == top["channels"]
     assert env["dependencies"][:2] == top["dependencies"][:2]
     assert env["dependencies"][2]["pip"][-1] == "-e ../.."

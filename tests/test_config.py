@@ -262,6 +262,8 @@ def test_slurm_profile_groups_training_on_its_gpus():
     config = load_config(REPO / "config" / "config.yaml", {"dataset": "rnacompete2013"})
     merged = validate_config({**config, "training": {**config["training"], **extra["training"]}})
     assert merged["training"]["group_size"] == 16
+    # training.gpu: the training rules book a GPU and, under --use-conda, get the GPU env.
+    assert merged["training"]["gpu"] is True
     # Every job that trains, grouped or not, books a GPU.
     assert profile["set-resources"]["train_keras_group"]["gpu"] == 1
     assert profile["set-resources"]["train_keras"]["gpu"] == 1

@@ -7,6 +7,7 @@ import yaml
 
 from rbpgia.errors import ConfigError
 from rbpgia.workflow.config import load_config, validate_config
+from rbpgia.workflow.jobs import FIT_KEYS
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -143,17 +144,14 @@ def test_schema_defaults_and_bounds_match_the_library():
     assert gia["k"]["default"] == kmer_search.K
     training = schema["properties"]["training"]["properties"]
     defaults = inspect.signature(fit).parameters
-    keys = (
-        "epochs",
-        "batch_size",
-        "learning_rate",
-        "patience",
-        "lr_patience",
-        "lr_factor",
-        "min_delta",
-    )
-    for key in keys:
+    for key in FIT_KEYS:
         assert training[key]["default"] == defaults[key].default, key
+    # A structure model's own training keys take the training section's types and bounds.
+    own = schema["$defs"]["structure_model"]["oneOf"][1]["properties"]["training"]["properties"]
+    assert set(own) == {*FIT_KEYS, "ensemble"}
+    for key, bounds in own.items():
+        section = {k: v for k, v in training[key].items() if k not in ("default", "description")}
+        assert bounds == section, key
     assert training["min_lr"]["default"] == defaults["min_lr"].default
 
 

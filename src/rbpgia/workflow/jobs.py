@@ -149,7 +149,7 @@ def fit_together(
     ]
     ensemble = f", ensemble of {n} (seeds {seeds[0]}-{seeds[-1]})" if n > 1 else ""
     for rbp, data in datas.items():
-        log.info("%s%s: %s", " ".join(filter(None, [rbp, arch])), ensemble, sizes(models[0], data))
+        log.info("%s%s: %s", _label(rbp, arch), ensemble, sizes(models[0], data))
     start = time.monotonic()
     histories = fit_group(
         models,
@@ -157,7 +157,7 @@ def fit_together(
         [datas[rbp].y["train"] for rbp, _ in members],
         [datas[rbp].x["valid"] for rbp, _ in members],
         [datas[rbp].y["valid"] for rbp, _ in members],
-        names=[" ".join(filter(None, [rbp, n > 1 and f"seed{seed}"])) for rbp, seed in members],
+        names=[_label(rbp, n > 1 and f"seed{seed}") for rbp, seed in members],
         **fit_settings(settings),
         log=log.info,
     )
@@ -170,9 +170,14 @@ def fit_together(
         else:
             results[rbp] = ensemble_result(models[own], histories[own], seeds, data, seconds)
             for member in results[rbp].metrics["members"]:
-                label = " ".join(filter(None, [rbp, f"seed {member['seed']}"]))
+                label = _label(rbp, f"seed {member['seed']}")
                 log.info("%s: Set B r %.4f", label, member["pearson_r"])
     return results
+
+
+def _label(*parts) -> str:
+    """Log and member names: the parts that are set (a lone job's RBP is ""), space-joined."""
+    return " ".join(part for part in parts if part)
 
 
 def ensemble_result(

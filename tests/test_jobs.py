@@ -233,7 +233,7 @@ GROUP_SETTINGS = {
 
 
 def test_group_job_trains_each_rbp_on_its_own_data(pool):
-    from rbpgia.workflow.jobs import train_keras_group_job
+    from rbpgia.workflow.jobs import train_keras_group_job, train_keras_job
 
     path, _ = pool
     # R2 misses every 10th probe: fewer training probes than R1, and its own split.
@@ -250,6 +250,10 @@ def test_group_job_trains_each_rbp_on_its_own_data(pool):
         np.testing.assert_array_equal(result.predictions["probe"], datas[rbp].indices["test"])
         np.testing.assert_allclose(result.predictions["measured"], datas[rbp].y["test"], rtol=1e-6)
         assert -1 <= metrics["pearson_r"] <= 1
+    # R1, the larger, trains batch for batch as alone; R2 takes its probes in as many steps.
+    alone = train_keras_job(datas["R1"], "deepbind_cnn", GROUP_SETTINGS).metrics
+    for key in ("pearson_r", "spearman_r", "epochs", "best_epoch", "val_pearson_r"):
+        assert results["R1"].metrics[key] == pytest.approx(alone[key], abs=1e-6), key
 
 
 def test_group_of_one_trains_exactly_as_alone(pool):
@@ -332,6 +336,15 @@ def test_an_ensemble_job_keeps_the_mean_of_members_trained_from_consecutive_seed
         np.corrcoef(result.predictions["predicted"], data.y["test"])[0, 1], abs=1e-6
     )
     assert metrics["n_parameters"] == 2 * members[0].count_params()
+    # Each member is the model its seed trains alone.
+    for member, seed in zip(members, (0, 1), strict=True):
+        alone = train_keras_job(data, "deepbind_cnn", {**GROUP_SETTINGS, "seed": seed}).model
+        np.testing.assert_allclose(
+            make_predict_fn(member)(data.x["test"]),
+            make_predict_fn(alone)(data.x["test"]),
+            rtol=0,
+            atol=1e-6,
+        )
 
 
 def test_a_group_job_trains_an_ensemble_per_rbp(pool):

@@ -339,6 +339,64 @@ class _BestPearsonSchedule(keras.callbacks.Callback):
             self.log(epoch_line(row, self.epochs, improved, self.progress.wait))
 
 
+def epoch_batches(
+    n_rows: int, steps: int, batch_size: int, rng: np.random.Generator
+) -> list[np.ndarray]:
+    """One epoch's mini-batches of ``n_rows`` training probes: ``steps`` arrays of row indices.
+
+    The rows are shuffled by ``rng`` (one permutation per epoch). A set that needs ``steps``
+    batches of ``batch_size`` is cut into them, the last one partial, as
+    :func:`fit` trains it; a smaller set (grouped with a larger one in
+    :func:`rbpgia.train_group.fit_group`) is cut into ``steps`` near-equal batches, so it
+    too takes every probe once per epoch, with no padding; one with fewer rows than
+    ``steps`` repeats its permutation, one row per batch.
+    """
+    order = rng.permutation(n_rows)
+    if -(-n_rows // batch_size) == steps:
+        return [order[i * batch_size : (i + 1) * batch_size] for i in range(steps)]
+    if n_rows < steps:
+        order = np.resize(order, steps)
+    return np.array_split(order, steps)
+
+
+class ShuffledBatches(keras.utils.PyDataset):
+    """Mini-batches of one or more training sets, each reshuffled every epoch by its own seed.
+
+    Set ``i``'s order comes from ``np.random.default_rng(seeds[i])`` alone, so a model
+    trained in a group (:func:`rbpgia.train_group.fit_group`) sees, batch for batch, what
+    :func:`fit` with that seed shows it. An epoch takes as many steps as the largest set
+    needs (:func:`epoch_batches` for the rest). Items are ``(x, y)`` for one set, and
+    tuples of them, one per set, for several.
+    """
+
+    def __init__(self, xs, ys, batch_size: int, seeds):
+        super().__init__()
+        if len({len(xs), len(ys), len(seeds)}) != 1:
+            raise InputError(f"{len(xs)} input sets, {len(ys)} target sets, {len(seeds)} seeds")
+        self.xs = [np.asarray(x, dtype=np.float32) for x in xs]
+        self.ys = [np.asarray(y, dtype=np.float32).reshape(-1, 1) for y in ys]
+        self.batch_size = int(batch_size)
+        self.steps = max(-(-len(y) // self.batch_size) for y in self.ys)
+        self.rngs = [np.random.default_rng(int(seed)) for seed in seeds]
+        self.batches: list[list[np.ndarray]] = []
+        self.on_epoch_end()
+
+    def __len__(self):
+        return self.steps
+
+    def on_epoch_end(self):
+        self.batches = [
+            epoch_batches(len(y), self.steps, self.batch_size, rng)
+            for y, rng in zip(self.ys, self.rngs, strict=True)
+        ]
+
+    def __getitem__(self, index):
+        rows = [batches[index] for batches in self.batches]
+        xs = tuple(x[r] for x, r in zip(self.xs, rows, strict=True))
+        ys = tuple(y[r] for y, r in zip(self.ys, rows, strict=True))
+        return (xs[0], ys[0]) if len(xs) == 1 else (xs, ys)
+
+
 def checked_steps_per_execution(steps: int | None) -> int:
     """Mini-batches per call into the backend: ``steps``, or the backend's default.
 
@@ -374,8 +432,8 @@ def fit(
     """Train ``model`` in place, keeping the weights with the best validation Pearson r.
 
     The model is compiled with Adam (``learning_rate``) and the mean squared error, then
-    trained by one ``model.fit`` call over shuffled mini-batches (the order is fixed by
-    ``seed``). After each epoch the callback
+    trained by one ``model.fit`` call over shuffled mini-batches (:class:`ShuffledBatches`,
+    the order fixed by ``seed``). After each epoch the callback
 
     1. predicts the validation probes and computes their Pearson r;
     2. on a new best (strictly higher r; the first epoch always counts) stores the
@@ -459,11 +517,10 @@ def fit(
         log=log,
     )
     model.fit(
-        x_train,
-        y_train,
-        batch_size=batch_size,
+        # Our own shuffling (not Keras'), so fit_group can give a model the same batches.
+        ShuffledBatches([x_train], [y_train], batch_size, [seed]),
         epochs=epochs,
-        shuffle=True,
+        shuffle=False,
         callbacks=[schedule, *(callbacks or [])],
         verbose=0,
     )

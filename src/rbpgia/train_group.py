@@ -10,11 +10,13 @@ weights, its learning-rate cuts and its early stop. A model that has stopped get
 rate 0 (Adam then leaves its weights as they are) until the last one stops, and its best
 weights are put back at the end.
 
-What differs from training alone: the order of the mini-batches (one generator draws them
-for the whole group), and for a model with fewer training probes than the group's largest,
-a few rows of its batches each epoch that weigh nothing (the group steps through the
-largest set, every model through each of its own probes once). Both are differences of
-the kind a different seed makes (measured in docs/scaling.md).
+Each model's mini-batches come from its own seed, in the order :func:`rbpgia.train.fit`
+with that seed would draw them (:class:`rbpgia.train.ShuffledBatches`), so a model whose
+training set needs as many batches as the group's largest trains exactly as it would alone
+(the same weights, to float rounding; tests/models/test_train_group.py). The one
+difference: a model with fewer training probes takes them in as many (smaller) batches as
+the largest set needs, every probe once per epoch, with no padding rows (which would enter
+its batch normalisation's statistics).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from rbpgia.train import (
     HISTORY_COLUMNS,
     MIN_DELTA,
     Progress,
+    ShuffledBatches,
     checked_steps_per_execution,
     epoch_line,
     history_row,
@@ -85,43 +88,6 @@ class _Group(keras.Model):
         )
 
 
-class _GroupBatches(keras.utils.PyDataset):
-    """Mini-batches of every member's own training probes, reshuffled each epoch.
-
-    An epoch has as many steps as the largest training set needs; a member with fewer
-    probes sees each of its own once, spread over the epoch, and rows of its batches
-    beyond them come with sample weight 0.
-    """
-
-    def __init__(self, xs, ys, batch_size: int, seed: int):
-        super().__init__()
-        self.xs = xs
-        self.ys = [np.asarray(y, dtype=np.float32).reshape(-1, 1) for y in ys]
-        self.batch_size = batch_size
-        self.n_rows = max(len(y) for y in self.ys)
-        self.rng = np.random.default_rng(seed)
-        self.orders: list[np.ndarray] = []
-        self.on_epoch_end()
-
-    def __len__(self):
-        return -(-self.n_rows // self.batch_size)
-
-    def on_epoch_end(self):
-        self.orders = [self.rng.permutation(self.n_rows) for _ in self.xs]
-
-    def __getitem__(self, index):
-        xs, ys, weights = [], [], []
-        window = slice(index * self.batch_size, (index + 1) * self.batch_size)
-        for x, y, order in zip(self.xs, self.ys, self.orders, strict=True):
-            rows = order[window]
-            real = rows < len(y)
-            rows = np.where(real, rows, 0)
-            xs.append(np.where(real[:, None, None], x[rows], 0.0).astype(np.float32))
-            ys.append(np.where(real[:, None], y[rows], 0.0).astype(np.float32))
-            weights.append(real.astype(np.float32))
-        return tuple(xs), tuple(ys), tuple(weights)
-
-
 class _GroupSchedule(keras.callbacks.Callback):
     """Per member, after every epoch: validation r, best weights, LR cut, early stop."""
 
@@ -157,7 +123,7 @@ class _GroupSchedule(keras.callbacks.Callback):
             improved, next_lr, stop = self.progress[i].update(
                 epoch + 1, r, lr, self.members[i].get_weights
             )
-            loss = float(logs.get(f"member{i}_loss", np.nan))
+            loss = float(logs.get(f"member{i}_mse", np.nan))
             row = history_row(epoch + 1, loss, y_valid, predictions[i], r, lr, seconds)
             self.rows[i].append(row)
             if stop:
@@ -187,7 +153,7 @@ def fit_group(
     lr_factor: float = 0.3,
     min_lr: float = 1e-6,
     min_delta: float = MIN_DELTA,
-    seed: int = 0,
+    seed: int | Sequence[int] = 0,
     log: Callable[[str], None] | None = None,
     callbacks: list[keras.callbacks.Callback] | None = None,
     steps_per_execution: int | None = None,
@@ -202,8 +168,12 @@ def fit_group(
         Member ``i``'s inputs ``(N_i, L, C)`` and finite targets ``(N_i,)``.
     names : sequence of str, optional
         Members' names for the log (default ``model0``, ``model1``, ...).
-    epochs, batch_size, learning_rate, patience, lr_patience, lr_factor, min_lr, min_delta, seed
+    epochs, batch_size, learning_rate, patience, lr_patience, lr_factor, min_lr, min_delta
         As in :func:`rbpgia.train.fit`, for every member.
+    seed : int or sequence of int
+        Every member's seed, or one per member: member ``i`` gets the mini-batches
+        :func:`rbpgia.train.fit` with its seed gives (its dropout and initial weights come
+        from its own build). The first also seeds the backend (:func:`set_seeds`).
     log : callable, optional
         Called with one line per member and epoch, prefixed by the member's name.
     callbacks : list of keras.callbacks.Callback, optional
@@ -239,13 +209,24 @@ def fit_group(
             raise InputError(f"{name}: {kind} set has {len(x)} inputs and {len(y)} targets")
         if not np.all(np.isfinite(y)):
             raise InputError(f"{name}: {kind} targets contain NaN or infinite values")
+    seeds = [seed] * n if isinstance(seed, int | np.integer) else [int(s) for s in seed]
+    if len(seeds) != n:
+        raise InputError(f"fit_group: {n} models but {len(seeds)} seeds")
     steps_per_execution = checked_steps_per_execution(steps_per_execution)
-    set_seeds(seed)
+    set_seeds(seeds[0])
     group = _Group(models)
     optimizer = GroupAdam(models, learning_rate=learning_rate)
     # Named losses, so that the logs carry each member's training loss.
     losses = [keras.losses.MeanSquaredError(name=f"member{i}") for i in range(n)]
-    group.compile(optimizer=optimizer, loss=losses, steps_per_execution=steps_per_execution)
+    # Keras averages the per-output losses per batch, not per probe as fit's "loss";
+    # a mean over probes per member makes the history's loss column fit's.
+    metrics = [[keras.metrics.MeanSquaredError(name=f"member{i}_mse")] for i in range(n)]
+    group.compile(
+        optimizer=optimizer,
+        loss=losses,
+        metrics=metrics,
+        steps_per_execution=steps_per_execution,
+    )
     rules = {
         "patience": patience,
         "lr_patience": lr_patience,
@@ -263,8 +244,14 @@ def fit_group(
         log,
         rules,
     )
-    batches = _GroupBatches(x_train, y_train, batch_size, seed)
-    group.fit(batches, epochs=epochs, callbacks=[schedule, *(callbacks or [])], verbose=0)
+    batches = ShuffledBatches(x_train, y_train, batch_size, seeds)
+    group.fit(
+        batches,
+        epochs=epochs,
+        shuffle=False,
+        callbacks=[schedule, *(callbacks or [])],
+        verbose=0,
+    )
     histories = []
     for model, name, progress, rows in zip(
         models, names, schedule.progress, schedule.rows, strict=True

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 
 from rbpgia import train, train_group
 from rbpgia.errors import InputError
-from rbpgia.models import build_deepbind_cnn
+from rbpgia.models import build_deepbind_cnn, build_residualbind
 
 
 def small_model(seed):
@@ -54,29 +55,99 @@ def test_group_step_is_each_models_own_adam_step(motif_task):
                 np.testing.assert_array_equal(got, initial)
 
 
-# --- the batches: every model's own probes once per epoch -----------------------------------
+# --- the batches: each model's own, in its own seed's order --------------------------------
 
 
-def test_group_batches_cover_each_members_rows_once_per_epoch():
-    xs = [np.arange(10, dtype=np.float32)[:, None, None] + 1, np.arange(7.0)[:, None, None] + 1]
-    ys = [np.arange(10.0) + 1, np.arange(7.0) + 1]
-    batches = train_group._GroupBatches(xs, ys, batch_size=4, seed=0)
-    assert len(batches) == 3  # the largest set, 10 rows, in batches of 4
-    for _ in range(2):  # two epochs, reshuffled in between
-        seen = [[], []]
-        for index in range(len(batches)):
-            x, y, weights = batches[index]
-            for member in range(2):
-                real = weights[member] == 1.0
-                # Padding rows carry nothing and weigh nothing.
-                assert set(np.unique(weights[member])) <= {0.0, 1.0}
-                assert np.all(x[member][~real] == 0)
-                assert np.all(y[member][~real] == 0)
-                np.testing.assert_array_equal(x[member][real, 0, 0], y[member][real, 0])
-                seen[member] += y[member][real, 0].tolist()
-        assert sorted(seen[0]) == list(range(1, 11))
-        assert sorted(seen[1]) == list(range(1, 8))
-        batches.on_epoch_end()
+def epoch_rows(batches):
+    """Each set's rows, batch by batch, over one epoch of a ShuffledBatches (targets = row)."""
+    items = [batches[i] for i in range(len(batches))]
+    if not isinstance(items[0][1], tuple):
+        items = [((x,), (y,)) for x, y in items]
+    rows = [[y[:, 0].astype(int).tolist() for y in ys] for _, ys in items]
+    for xs, ys in items:
+        for x, y in zip(xs, ys, strict=True):
+            np.testing.assert_array_equal(x[:, 0, 0], y[:, 0])  # inputs travel with targets
+    return [list(member) for member in zip(*rows, strict=True)]
+
+
+def toy_set(n):
+    return np.arange(n, dtype=np.float32)[:, None, None], np.arange(n, dtype=np.float32)
+
+
+@pytest.mark.parametrize(
+    ("n_rows", "steps", "sizes"),
+    [
+        (10, 3, [4, 4, 2]),  # needs 3 batches of 4: fit's batches, the last partial
+        (7, 3, [3, 2, 2]),  # needs 2: cut into 3 near-equal batches
+        (2, 3, [1, 1, 1]),  # fewer rows than steps: one row per batch, repeating
+    ],
+)
+def test_epoch_batches_take_every_row_once(n_rows, steps, sizes):
+    batches = train.epoch_batches(n_rows, steps, 4, np.random.default_rng(0))
+    assert [len(batch) for batch in batches] == sizes
+    taken = np.concatenate(batches)
+    assert set(taken.tolist()) == set(range(n_rows))
+    if n_rows >= steps:
+        assert len(taken) == n_rows
+
+
+def test_each_sets_batches_are_its_own_seeds_alone():
+    """In a group, a set's batches are those a one-set ShuffledBatches with its seed gives,
+    reshuffled each epoch; a smaller set takes every row once per epoch, in as many steps."""
+    sets = [toy_set(10), toy_set(10), toy_set(7)]
+    group = train.ShuffledBatches(*map(list, zip(*sets, strict=True)), 4, seeds=[5, 6, 5])
+    alone = train.ShuffledBatches([sets[0][0]], [sets[0][1]], 4, seeds=[5])
+    assert len(group) == 3
+    previous = None
+    for _ in range(3):  # epochs
+        rows = epoch_rows(group)
+        assert rows[0] == epoch_rows(alone)[0]
+        assert rows[1] != rows[0]  # another seed, another order
+        assert [len(batch) for batch in rows[2]] == [3, 2, 2]
+        assert sorted(sum(rows[2], [])) == list(range(7))
+        assert rows[0] != previous
+        previous = rows[0]
+        group.on_epoch_end()
+        alone.on_epoch_end()
+    with pytest.raises(InputError, match="2 input sets, 2 target sets, 1 seeds"):
+        train.ShuffledBatches([sets[0][0]] * 2, [sets[0][1]] * 2, 4, seeds=[0])
+
+
+def test_a_model_trains_in_a_group_exactly_as_alone(motif_task):
+    """ResidualBind (batch norm, dropout) for three epochs: the same weights and history
+    trained alone or beside another model, when both training sets need as many batches."""
+    x_train, y_train, x_valid, y_valid = motif_task
+    x_train, y_train = x_train[:600], y_train[:600]
+    options = {"epochs": 3, "learning_rate": 0.01, "lr_patience": 1, "batch_size": 64}
+
+    def residualbind(seed):
+        return build_residualbind((41, 4), seed=seed)
+
+    alone = []
+    for seed in (3, 4):
+        model = residualbind(seed)
+        history = train.fit(model, x_train, y_train, x_valid, y_valid, seed=seed, **options)
+        alone.append((model.get_weights(), history))
+    models = [residualbind(3), residualbind(4)]
+    histories = train_group.fit_group(
+        models,
+        [x_train, x_train[::-1]],  # the same probes in another order: another data set
+        [y_train, y_train[::-1]],
+        [x_valid] * 2,
+        [y_valid] * 2,
+        seed=[3, 4],
+        **options,
+    )
+    assert [len(h) for h in histories] == [3, 3]
+    weights, history = alone[0]
+    pd.testing.assert_frame_equal(
+        histories[0].drop(columns="seconds"), history.drop(columns="seconds")
+    )
+    for got, want in zip(models[0].get_weights(), weights, strict=True):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
+    # The second saw its probes in another order than alone: not the same model.
+    pairs = zip(models[1].get_weights(), alone[1][0], strict=True)
+    assert max(np.abs(a - b).max() for a, b in pairs) > 1e-3
 
 
 # --- the schedule: each model's own stop, LR cuts and best weights --------------------------
@@ -185,6 +256,15 @@ def test_fit_group_refuses_bad_input(motif_task):
     with pytest.raises(InputError, match="min_delta must be >= 0"):
         train_group.fit_group(
             [model], [x_train], [y_train], [x_valid], [y_valid], epochs=1, min_delta=-0.1
+        )
+    with pytest.raises(InputError, match="2 models but 3 seeds"):
+        train_group.fit_group(
+            [model, small_model(1)],
+            [x_train] * 2,
+            [y_train] * 2,
+            [x_valid] * 2,
+            [y_valid] * 2,
+            seed=[0, 1, 2],
         )
     with pytest.raises(InputError, match="at least one model"):
         train_group.fit_group([], [], [], [], [])

@@ -130,8 +130,9 @@ def fit_together(
     ``settings["ensemble"]`` per RBP, all at once (:func:`rbpgia.train_group.fit_group`).
 
     Every model trains on its RBP's own split and normalisation with its own early
-    stopping and best weights. An ensemble's members differ only in initialisation and
-    batch order (seeds ``seed``, ``seed + 1``, ...); its result is their mean
+    stopping and best weights; a model gets the initial weights and mini-batches that
+    training it alone with its seed gives it. An ensemble's members differ only in that
+    seed (``seed``, ``seed + 1``, ...); its result is their mean
     (:func:`ensemble_result`). ``seconds`` is the whole fit's wall time.
     """
     from rbpgia.models import build_model
@@ -158,7 +159,7 @@ def fit_together(
         [datas[rbp].x["valid"] for rbp, _ in members],
         [datas[rbp].y["valid"] for rbp, _ in members],
         names=[_label(rbp, n > 1 and f"seed{seed}") for rbp, seed in members],
-        **fit_settings(settings),
+        **{**fit_settings(settings), "seed": [seed for _, seed in members]},
         log=log.info,
     )
     seconds = time.monotonic() - start

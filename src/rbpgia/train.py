@@ -493,8 +493,8 @@ def fit(
     y_train = np.asarray(y_train, dtype=np.float32).reshape(-1, 1)
     x_valid = np.asarray(x_valid, dtype=np.float32)
     for name, x, y in (("training", x_train, y_train), ("validation", x_valid, y_valid)):
-        if len(x) != len(np.ravel(y)):
-            raise InputError(f"{name} set has {len(x)} inputs but {len(np.ravel(y))} targets")
+        if len(x) != len(np.ravel(y)) or not len(x):
+            raise InputError(f"{name} set has {len(x)} inputs and {len(np.ravel(y))} targets")
         if not np.all(np.isfinite(y)):
             raise InputError(f"{name} targets contain NaN or infinite values")
     steps_per_execution = checked_steps_per_execution(steps_per_execution)

@@ -280,8 +280,10 @@ def test_fit_rejects_bad_targets(motif_task):
     model = build_deepbind_cnn((41, 4))
     with pytest.raises(InputError, match="training targets contain NaN"):
         train.fit(model, x_train, y_bad, x_valid, y_valid, epochs=1)
-    with pytest.raises(InputError, match="validation set has 500 inputs but 499 targets"):
+    with pytest.raises(InputError, match="validation set has 500 inputs and 499 targets"):
         train.fit(model, x_train, y_train, x_valid, y_valid[:-1], epochs=1)
+    with pytest.raises(InputError, match="training set has 0 inputs and 0 targets"):
+        train.fit(model, x_train[:0], y_train[:0], x_valid, y_valid, epochs=1)
 
 
 # --- model files --------------------------------------------------------------------------

@@ -216,10 +216,9 @@ def fit_group(
     set_seeds(seeds[0])
     group = _Group(models)
     optimizer = GroupAdam(models, learning_rate=learning_rate)
-    # Named losses, so that the logs carry each member's training loss.
     losses = [keras.losses.MeanSquaredError(name=f"member{i}") for i in range(n)]
-    # Keras averages the per-output losses per batch, not per probe as fit's "loss";
-    # a mean over probes per member makes the history's loss column fit's.
+    # Each member's training loss for its history: Keras averages per-output losses per
+    # batch, fit's "loss" is per probe; this metric is per probe too.
     metrics = [[keras.metrics.MeanSquaredError(name=f"member{i}_mse")] for i in range(n)]
     group.compile(
         optimizer=optimizer,

@@ -365,14 +365,18 @@ class ShuffledBatches(keras.utils.PyDataset):
     Set ``i``'s order comes from ``np.random.default_rng(seeds[i])`` alone, so a model
     trained in a group (:func:`rbpgia.train_group.fit_group`) sees, batch for batch, what
     :func:`fit` with that seed shows it. An epoch takes as many steps as the largest set
-    needs (:func:`epoch_batches` for the rest). Items are ``(x, y)`` for one set, and
-    tuples of them, one per set, for several.
+    needs (:func:`epoch_batches` for the rest). Items are ``(x, y)`` for one model, and
+    ``(xs, ys)``, tuples with one entry per set, for a group (``grouped``; a group of one
+    included, since the group's model takes a tuple).
     """
 
-    def __init__(self, xs, ys, batch_size: int, seeds):
+    def __init__(self, xs, ys, batch_size: int, seeds, grouped: bool = False):
         super().__init__()
         if len({len(xs), len(ys), len(seeds)}) != 1:
             raise InputError(f"{len(xs)} input sets, {len(ys)} target sets, {len(seeds)} seeds")
+        if not grouped and len(xs) != 1:
+            raise InputError(f"{len(xs)} training sets for one model; pass grouped=True")
+        self.grouped = bool(grouped)
         self.xs = [np.asarray(x, dtype=np.float32) for x in xs]
         self.ys = [np.asarray(y, dtype=np.float32).reshape(-1, 1) for y in ys]
         self.batch_size = int(batch_size)
@@ -394,7 +398,7 @@ class ShuffledBatches(keras.utils.PyDataset):
         rows = [batches[index] for batches in self.batches]
         xs = tuple(x[r] for x, r in zip(self.xs, rows, strict=True))
         ys = tuple(y[r] for y, r in zip(self.ys, rows, strict=True))
-        return (xs[0], ys[0]) if len(xs) == 1 else (xs, ys)
+        return (xs, ys) if self.grouped else (xs[0], ys[0])
 
 
 def checked_steps_per_execution(steps: int | None) -> int:

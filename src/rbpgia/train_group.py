@@ -243,7 +243,7 @@ def fit_group(
         log,
         rules,
     )
-    batches = ShuffledBatches(x_train, y_train, batch_size, seeds)
+    batches = ShuffledBatches(x_train, y_train, batch_size, seeds, grouped=True)
     group.fit(
         batches,
         epochs=epochs,

@@ -95,7 +95,9 @@ def test_each_sets_batches_are_its_own_seeds_alone():
     """In a group, a set's batches are those a one-set ShuffledBatches with its seed gives,
     reshuffled each epoch; a smaller set takes every row once per epoch, in as many steps."""
     sets = [toy_set(10), toy_set(10), toy_set(7)]
-    group = train.ShuffledBatches(*map(list, zip(*sets, strict=True)), 4, seeds=[5, 6, 5])
+    group = train.ShuffledBatches(
+        *map(list, zip(*sets, strict=True)), 4, seeds=[5, 6, 5], grouped=True
+    )
     alone = train.ShuffledBatches([sets[0][0]], [sets[0][1]], 4, seeds=[5])
     assert len(group) == 3
     previous = None
@@ -110,7 +112,20 @@ def test_each_sets_batches_are_its_own_seeds_alone():
         group.on_epoch_end()
         alone.on_epoch_end()
     with pytest.raises(InputError, match="2 input sets, 2 target sets, 1 seeds"):
-        train.ShuffledBatches([sets[0][0]] * 2, [sets[0][1]] * 2, 4, seeds=[0])
+        train.ShuffledBatches([sets[0][0]] * 2, [sets[0][1]] * 2, 4, seeds=[0], grouped=True)
+    with pytest.raises(InputError, match="2 training sets for one model; pass grouped=True"):
+        train.ShuffledBatches([sets[0][0]] * 2, [sets[0][1]] * 2, 4, seeds=[0, 1])
+
+
+def test_a_group_of_one_takes_tuples():
+    """The group's model takes a tuple of inputs even for one member (bench_train's group
+    of one, a training.group_size job left with one RBP)."""
+    x, y = toy_set(10)
+    xs, ys = train.ShuffledBatches([x], [y], 4, seeds=[5], grouped=True)[0]
+    alone_x, alone_y = train.ShuffledBatches([x], [y], 4, seeds=[5])[0]
+    assert isinstance(xs, tuple) and len(xs) == 1
+    np.testing.assert_array_equal(xs[0], alone_x)
+    np.testing.assert_array_equal(ys[0], alone_y)
 
 
 def test_a_model_trains_in_a_group_exactly_as_alone(motif_task):
@@ -148,6 +163,20 @@ def test_a_model_trains_in_a_group_exactly_as_alone(motif_task):
     # The second saw its probes in another order than alone: not the same model.
     pairs = zip(models[1].get_weights(), alone[1][0], strict=True)
     assert max(np.abs(a - b).max() for a, b in pairs) > 1e-3
+
+
+def test_a_group_of_one_trains_as_alone(motif_task):
+    x_train, y_train, x_valid, y_valid = motif_task
+    options = {"epochs": 2, "learning_rate": 0.01, "batch_size": 64, "seed": 3}
+    model = small_model(3)
+    history = train.fit(model, x_train[:300], y_train[:300], x_valid, y_valid, **options)
+    member = small_model(3)
+    (grouped,) = train_group.fit_group(
+        [member], [x_train[:300]], [y_train[:300]], [x_valid], [y_valid], **options
+    )
+    pd.testing.assert_frame_equal(grouped.drop(columns="seconds"), history.drop(columns="seconds"))
+    for got, want in zip(member.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
 
 
 # --- the schedule: each model's own stop, LR cuts and best weights --------------------------

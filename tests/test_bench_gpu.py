@@ -63,3 +63,35 @@ def test_known_devices_have_a_vendor_peak():
     assert bench_gpu.device_peak("NVIDIA L40S") == pytest.approx(91.6)
     assert bench_gpu.device_peak("NVIDIA L4") == pytest.approx(30.3)
     assert bench_gpu.device_peak("some new chip") is None
+
+
+def test_the_device_script_runs_through_on_the_cpu(tmp_path):
+    """benchmarks/gpu.sh as a lent machine would run it, at a tiny size: every step must
+    finish, a group of one included (device time is too scarce to find a crash there)."""
+    import os
+    import subprocess
+
+    repo = Path(__file__).resolve().parents[1]
+    env = {
+        **os.environ,
+        "PYTHON": sys.executable,
+        "KERAS_BACKEND": "tensorflow",
+        "TRAIN_N": "300",
+        "GROUP_SIZES": "1,2",
+    }
+    done = subprocess.run(
+        ["bash", "benchmarks/gpu.sh", "", str(tmp_path)],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads((tmp_path / "gpu.json").read_text())["gpu"] is None  # no GPU here
+    training = json.loads((tmp_path / "train_gpu.json").read_text())
+    groups = training["grouped_training"]
+    assert [row["group_size"] for row in groups] == [1, 2]
+    assert [row["n_train_per_model"] for row in groups] == [300, 300]
+    assert groups[0]["speedup_vs_one"] == 1.0
+    assert all(row["samples_per_s"]["median"] > 0 for row in groups)

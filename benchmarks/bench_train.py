@@ -12,6 +12,12 @@ With ``--group-sizes 1,4,16,64``, also the throughput of training that many mode
 samples per second summed over the group, and against a group of one. On a GPU that is the
 point of grouping; on CPUs one model per core is already the most throughput.
 
+With ``--loop-overhead``, also the training loop's own cost per step, without the model's
+arithmetic: a one-layer model (Flatten, Dense(1)) trained by ``fit`` and by ``fit_group`` at
+each group size, and :class:`rbpgia.train.ShuffledBatches` building the batches alone. On a
+GPU the backend computes while the host prepares the next step, so this is the floor under
+a step's time: no GPU makes training faster than it.
+
 Usage: ``python benchmarks/bench_train.py --n 20000 --epochs 3 --out results/bench/train.json``
 """
 
@@ -27,7 +33,14 @@ import keras
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import describe, forward_flops, peak_gflops, spread, write_report  # noqa: E402
+from machine import (  # noqa: E402
+    accelerator,
+    describe,
+    forward_flops,
+    peak_gflops,
+    spread,
+    write_report,
+)
 
 from rbpgia import train  # noqa: E402
 from rbpgia.models import build_residualbind  # noqa: E402
@@ -140,6 +153,69 @@ def compare_group_sizes(n: int, epochs: int, sizes: list[int]) -> list[dict]:
     return rows
 
 
+def one_layer_model(seed: int) -> keras.Model:
+    """A model whose step costs next to no arithmetic: the loop's cost shows alone."""
+    inputs = keras.Input((41, 4))
+    initializer = keras.initializers.GlorotUniform(seed)
+    outputs = keras.layers.Dense(1, kernel_initializer=initializer)(keras.layers.Flatten()(inputs))
+    return keras.Model(inputs, outputs)
+
+
+def loop_overhead(n: int, epochs: int, sizes: list[int]) -> dict:
+    """Milliseconds per training step (batch 100 per model) of ``fit`` and ``fit_group`` on
+    :func:`one_layer_model`, each on its own ``n`` random probes, validation included, median
+    over the epochs after the first; and of building a step's batches alone."""
+    rng = np.random.default_rng(0)
+
+    def probes(count: int):
+        xs = [np.eye(4, dtype=np.float32)[rng.integers(0, 4, (n, 41))] for _ in range(count)]
+        return xs, [rng.normal(size=n).astype(np.float32) for _ in range(count)]
+
+    steps = -(-n // 100)
+    x, y = probes(1)
+    clock = EpochClock()
+    train.fit(
+        one_layer_model(0),
+        x[0],
+        y[0],
+        x[0][: n // 10],
+        y[0][: n // 10],
+        epochs=epochs,
+        patience=epochs + 1,
+        callbacks=[clock],
+    )
+    fit_ms = 1000 * float(np.median([wall for wall, _ in clock.epochs[1:]])) / steps
+    rows = []
+    for size in sizes:
+        xs, ys = probes(size)
+        clock = EpochClock()
+        fit_group(
+            [one_layer_model(i) for i in range(size)],
+            xs,
+            ys,
+            [x[: n // 10] for x in xs],
+            [y[: n // 10] for y in ys],
+            epochs=epochs,
+            patience=epochs + 1,
+            callbacks=[clock],
+        )
+        step_ms = 1000 * float(np.median([wall for wall, _ in clock.epochs[1:]])) / steps
+        batches = train.ShuffledBatches(xs, ys, 100, list(range(size)), grouped=True)
+        started = time.perf_counter()
+        for index in range(len(batches)):
+            batches[index]
+        batch_ms = 1000 * (time.perf_counter() - started) / len(batches)
+        rows.append(
+            {
+                "group_size": size,
+                "ms_per_step": round(step_ms, 3),
+                "batches_ms_per_step": round(batch_ms, 3),
+                "samples_per_s_ceiling": round(size * 100 / step_ms * 1000),
+            }
+        )
+    return {"n_train_per_model": n, "fit_ms_per_step": round(fit_ms, 3), "grouped": rows}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20000, help="training probes (default 20000)")
@@ -150,18 +226,29 @@ def main() -> None:
         type=lambda text: [int(size) for size in text.split(",")],
         help="also time training this many models at once, e.g. 1,4,16,64 (default: none)",
     )
+    parser.add_argument(
+        "--loop-overhead",
+        action="store_true",
+        help="also time the training loop alone on a one-layer model (at --group-sizes, or 1)",
+    )
     parser.add_argument("--out", type=Path, help="JSON report path")
     args = parser.parse_args()
     peak = peak_gflops()
+    # Where the backend trains on a GPU, the CPU's peak says nothing of the fraction used.
+    gpu = accelerator()
     report = {
         "benchmark": "training throughput, ResidualBind, batch 100",
         "machine": describe(),
+        "backend": keras.backend.backend(),
         **peak,
-        "gpu": None,
-        **compare_fits(args.n, args.epochs, args.repeats, peak["peak_gflops"]),
+        "gpu": gpu,
+        **compare_fits(args.n, args.epochs, args.repeats, None if gpu else peak["peak_gflops"]),
     }
     if args.group_sizes:
         report["grouped_training"] = compare_group_sizes(args.n, args.epochs, args.group_sizes)
+    if args.loop_overhead:
+        sizes = args.group_sizes or [1]
+        report["loop_overhead"] = loop_overhead(args.n, max(args.epochs, 2), sizes)
     write_report(report, args.out)
     print(json.dumps(report, indent=2))
 

@@ -22,6 +22,7 @@ export KERAS_BACKEND=${KERAS_BACKEND:-jax}
 mkdir -p "$out"
 "$python" benchmarks/bench_gpu.py --out "$out/gpu.json"
 # Training throughput of 1, 4, 16 and 64 ResidualBinds per job (training.group_size), each on
-# its own TRAIN_N probes (a full-size pool has about 120,000 training probes per RBP).
+# its own TRAIN_N probes (a full-size pool has about 120,000 training probes per RBP), and
+# the training loop's own cost per step at those sizes (--loop-overhead).
 "$python" benchmarks/bench_train.py --n "${TRAIN_N:-120000}" --epochs 2 --repeats 1 \
-    --group-sizes "${GROUP_SIZES:-1,4,16,64}" --out "$out/train_gpu.json"
+    --group-sizes "${GROUP_SIZES:-1,4,16,64}" --loop-overhead --out "$out/train_gpu.json"

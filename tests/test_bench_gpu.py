@@ -95,3 +95,12 @@ def test_the_device_script_runs_through_on_the_cpu(tmp_path):
     assert [row["n_train_per_model"] for row in groups] == [300, 300]
     assert groups[0]["speedup_vs_one"] == 1.0
     assert all(row["samples_per_s"]["median"] > 0 for row in groups)
+    assert training["gpu"] is None
+    assert training["backend"] == "tensorflow"
+    loop = training["loop_overhead"]
+    assert [row["group_size"] for row in loop["grouped"]] == [1, 2]
+    assert 0 < loop["fit_ms_per_step"] < 1000
+    for row in loop["grouped"]:
+        assert 0 < row["batches_ms_per_step"] < row["ms_per_step"]
+        ceiling = row["group_size"] * 100 / row["ms_per_step"] * 1000
+        assert row["samples_per_s_ceiling"] == pytest.approx(ceiling, rel=0.01)

@@ -123,7 +123,8 @@ def test_a_group_of_one_takes_tuples():
     x, y = toy_set(10)
     xs, ys = train.ShuffledBatches([x], [y], 4, seeds=[5], grouped=True)[0]
     alone_x, alone_y = train.ShuffledBatches([x], [y], 4, seeds=[5])[0]
-    assert isinstance(xs, tuple) and len(xs) == 1
+    assert isinstance(xs, tuple)
+    assert len(xs) == 1
     np.testing.assert_array_equal(xs[0], alone_x)
     np.testing.assert_array_equal(ys[0], alone_y)
 

@@ -313,6 +313,7 @@ def headline_text(experiment: str, table) -> str:
 
     It names the rows it was read from that are extrapolated, if any.
     """
+    from rbpgia.gia.members import headline_spread
     from rbpgia.gia.registry import headline
 
     try:
@@ -321,6 +322,9 @@ def headline_text(experiment: str, table) -> str:
         return "no headline"
     ci = f" [{line.ci_low:.4g}, {line.ci_high:.4g}]" if math.isfinite(line.ci_low) else ""
     text = f"{line.what} {line.value:.4g}{ci}" + (f" ({line.detail})" if line.detail else "")
+    low, high = headline_spread(table)
+    if math.isfinite(low):
+        text += f"; members {low:.4g} to {high:.4g}"
     # Rows too few training probes hold: the number is then the model's extrapolation.
     return text + (f"; extrapolated: {line.extrapolated}" if line.extrapolated else "")
 
@@ -472,8 +476,21 @@ def cmd_gia(args: argparse.Namespace) -> None:
     from rbpgia.encode.onehot import one_hot
     from rbpgia.gia.predictor import Predictor
 
-    counted = _CountedPredict(model.predict)
-    predictor = Predictor(counted, input_type, threads=options["threads"])
+    if model.member_forward is None or not experiment.needs_motif:
+        counted = _CountedPredict(model.predict)
+        predictor, members = Predictor(counted, input_type, threads=options["threads"]), []
+    else:
+        # A seed ensemble: one pass scores every member, each reported beside the mean.
+        from rbpgia.gia.members import MemberScores
+
+        counted = _CountedPredict(model.score_members)
+        n_members = len(model.member_names)
+        scores = MemberScores(counted, n_members, input_type, threads=options["threads"])
+        predictor, members = scores.predictors()
+        _note(
+            f"a seed ensemble of {n_members}: each member's importance is reported too "
+            f"(member0_importance .. member{n_members - 1}_importance)"
+        )
     search = not experiment.needs_motif or motif is None
     if search and experiment.needs_motif:
         _note(
@@ -493,6 +510,7 @@ def cmd_gia(args: argparse.Namespace) -> None:
             options,
             background.scores,
             batch_size=model.batch_size,
+            members=members,
         )
         if search:
             table = gia_run.search(run, options, log=bar.set_postfix_str)

@@ -4,6 +4,9 @@ Each experiment's headline is defined by its registry entry
 (:data:`rbpgia.gia.registry.EXPERIMENTS`); this module gathers them over RBPs.
 ``extrapolated`` names the rows a headline was read from that too few training probes
 support (their support in brackets): its number is then the model's extrapolation.
+``member_min``/``member_max``: for a seed ensemble, the smallest and largest of its
+members' own headlines (:mod:`rbpgia.gia.members`; NaN for one model), the spread that
+training's randomness gives the number, which its CI does not cover.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from rbpgia.gia import registry
+from rbpgia.gia.members import headline_spread
 
 COLUMNS = [
     "rbp",
@@ -21,6 +25,8 @@ COLUMNS = [
     "value",
     "ci_low",
     "ci_high",
+    "member_min",
+    "member_max",
     "detail",
     "extrapolated",
 ]
@@ -31,6 +37,7 @@ def summarise(tables: dict[tuple[str, str, str], pd.DataFrame]) -> pd.DataFrame:
     rows = []
     for (rbp, model, experiment), table in sorted(tables.items()):
         line = registry.headline(experiment, table)
+        member_min, member_max = headline_spread(table)
         rows.append(
             {
                 "rbp": rbp,
@@ -41,6 +48,8 @@ def summarise(tables: dict[tuple[str, str, str], pd.DataFrame]) -> pd.DataFrame:
                 "value": line.value,
                 "ci_low": line.ci_low,
                 "ci_high": line.ci_high,
+                "member_min": member_min,
+                "member_max": member_max,
                 "detail": line.detail,
                 "extrapolated": line.extrapolated,
             }

@@ -164,7 +164,18 @@ def test_structure_model_answers_the_hairpin_check(finished_run):
     assert structure["structure_recomputed"].all()
     assert not sequence["structure_recomputed"].any()
     assert not np.allclose(structure["importance"], sequence["importance"])
+    # The ensemble's table holds each member's importance and headline; a lone model's not.
+    members = ["member0_importance", "member1_importance"]
+    assert set(members) <= set(structure.columns)
+    assert not set(members) & set(sequence.columns)
+    assert np.allclose(structure["importance"], structure[members].mean(axis=1), atol=1e-5)
     summary = pd.read_csv(gia / "summary.tsv", sep="\t")
+    spread = summary.set_index(["rbp", "experiment"])[["member_min", "member_max"]]
+    headlines = structure[["member0_headline", "member1_headline"]].iloc[0]
+    assert spread.loc[("R_STRUCT", "hairpin")].tolist() == pytest.approx(
+        [headlines.min(), headlines.max()], rel=1e-5
+    )
+    assert spread.loc[("R_ADD", "hairpin")].isna().all()
     models = summary.set_index(["rbp", "experiment"])["model"]
     assert models["R_STRUCT", "hairpin"] == "residualbind_pu_log"
     assert models["R_ADD", "hairpin"] == "residualbind_seq_log"

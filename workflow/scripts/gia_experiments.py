@@ -48,7 +48,13 @@ start = time.monotonic()
 # A trained model.keras, or an external model of config `models:` (rbpgia.gia.model_io).
 model = open_gia_model(snakemake.params.model, device["batch_size"])
 log.info("%s: %s %s", w.rbp, w.model, model.describe())
-run = gia_prepare(snakemake.input.h5, model, w.rbp, options)
+run = gia_prepare(snakemake.input.h5, model, w.rbp, options, members=True)
+if run.members:
+    log.info(
+        "a seed ensemble of %d: every table also holds each member's importance "
+        "(member0_importance, ...), on the same nulls and designs",
+        len(run.members),
+    )
 log.info(
     "model and %d nulls ready in %.1f s (forward pass: %d probes per call)",
     len(run.nulls),

@@ -95,6 +95,9 @@ class ExternalModel:
     reduce: Reduce | None = None
     # Probes per compiled forward call of a Keras model (None: ONNX's or the callable's own).
     batch_size: int | None = None
+    # A seed ensemble's members' outputs, one each, from one pass (rbpgia.models.ensemble).
+    member_forward: Forward | None = None
+    member_names: list[str] | None = None
 
     @property
     def length(self) -> int:
@@ -124,6 +127,37 @@ class ExternalModel:
         """The :class:`Predictor` GIA runs on (structure refolded for ``pu``/``struct``)."""
         return Predictor(self.predict, self.input_type, threads=threads)
 
+    def predictors(self, threads: int = 1) -> tuple[Predictor, list[Predictor]]:
+        """The predictor GIA runs on and, for a seed ensemble, one per member.
+
+        An ensemble's members are scored together, once per input
+        (:class:`rbpgia.gia.members.MemberScores`); its predictor is their mean. Any other
+        model has no members: ``(self.predictor(threads), [])``.
+        """
+        if self.member_forward is None:
+            return self.predictor(threads), []
+        from rbpgia.gia.members import MemberScores
+
+        scores = MemberScores(
+            self.score_members, len(self.member_names), self.input_type, threads=threads
+        )
+        return scores.predictors()
+
+    def score_members(self, x: np.ndarray) -> np.ndarray:
+        """Each member's scores ``(N, M)`` of GIA's probes ``(N, L, C)`` (ensembles only)."""
+        if self.member_forward is None:
+            raise InputError("not a seed ensemble: it has no members to score", self.spec)
+        n = len(x)
+        try:
+            outputs = self.member_forward(to_model_input(x, self.layout))
+            columns = [
+                to_scores([output], [name], n, reduce=self.reduce)
+                for output, name in zip(outputs, self.member_names, strict=True)
+            ]
+        except RbpgiaError as error:
+            raise InputError(_one_line(error), self.spec) from None
+        return np.column_stack(columns)
+
     def describe(self) -> str:
         """E.g. ``seq model (onnx, 101 nt, channels first, output sites, sum)``."""
         parts = [self.kind, f"{self.length} nt"]
@@ -135,11 +169,17 @@ class ExternalModel:
             parts.append(f"output {self.output}")
         if self.reduce is not None:
             parts.append(str(self.reduce))
+        if self.member_names:
+            parts.append(f"ensemble of {len(self.member_names)}")
         return f"{self.input_type} model ({', '.join(parts)})"
 
     def check(self) -> None:
-        """One call on two empty probes, so a wrong output or shape fails before GIA starts."""
-        self.predict(np.zeros((2, self.length, self.layout.channels), dtype=np.float32))
+        """One call on two empty probes, so a wrong output or shape fails before GIA starts.
+
+        An ensemble is checked through its members, the pass GIA runs it by.
+        """
+        empty = np.zeros((2, self.length, self.layout.channels), dtype=np.float32)
+        (self.predict if self.member_forward is None else self.score_members)(empty)
 
 
 def open_model(
@@ -194,8 +234,9 @@ def open_model(
         channels_first=channels_first, length=length, alphabet=alphabet, channels=channels
     )
     try:
+        members = None
         if kind == "keras":
-            layout, forward, names, batch_size = _keras(spec, conventions, batch_size)
+            layout, forward, names, batch_size, members = _keras(spec, conventions, batch_size)
         else:
             layout, forward, names = {"onnx": _onnx, "python": _python}[kind](spec, conventions)
     except InputError as error:
@@ -211,6 +252,7 @@ def open_model(
         parse_output(output),
         reduce,
         batch_size if kind == "keras" else None,
+        *(members or (None, None)),
     )
     if check:
         model.check()
@@ -235,6 +277,7 @@ def _require_file(spec: str) -> Path:
 def _keras(spec: str, conventions: dict, batch_size: int | None):
     path = _require_file(spec)
     from rbpgia.device import backend_devices, gia_batch_size
+    from rbpgia.models.ensemble import members_model
     from rbpgia.train import load_model, make_outputs_fn, output_names
 
     try:
@@ -248,7 +291,11 @@ def _keras(spec: str, conventions: dict, batch_size: int | None):
         raise InputError(f"expected one input of shape (N, L, C), the model has {shape}", spec)
     layout = layout_from_shape(shape, **conventions)
     batch_size = gia_batch_size(batch_size, backend_devices())
-    return layout, make_outputs_fn(model, batch_size), output_names(model), batch_size
+    forward = make_outputs_fn(model, batch_size)
+    members = members_model(model)
+    if members is not None:
+        members = make_outputs_fn(members, batch_size), output_names(members)
+    return layout, forward, output_names(model), batch_size, members
 
 
 def _onnx(spec: str, conventions: dict):

@@ -9,6 +9,9 @@ so a default, a bound or a seed means the same everywhere:
 >>> motif = kmers["kmer"].iloc[0]
 >>> table = run_experiment(run, "motif_count", motif, options)
 
+A seed ensemble's run (``prepare(..., members=...)``) reports every experiment for each
+member too (:mod:`rbpgia.gia.members`); the k-mer search explains the ensemble alone.
+
 Defaults and bounds come from the ``gia`` section of the shipped configuration schema
 (:mod:`rbpgia.schema`) and nowhere else. The nulls are drawn from one generator seeded
 by ``seed``; the k-mer search and every experiment then start from a copy of its state
@@ -20,8 +23,8 @@ from __future__ import annotations
 
 import copy
 import inspect
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import jsonschema
 import numpy as np
@@ -32,6 +35,7 @@ from rbpgia.errors import InputError
 from rbpgia.gia import registry
 from rbpgia.gia.importance import null_predictions
 from rbpgia.gia.kmer_search import adaptive_kmer_search, kmer_search, kmers_per_call
+from rbpgia.gia.members import with_members
 from rbpgia.gia.nulls import SCORED_NULLS, make_nulls
 from rbpgia.gia.predictor import Predictor
 from rbpgia.gia.support import Training, with_support
@@ -132,6 +136,8 @@ class Prepared:
     # Probes per compiled forward call of the predictor's model, where known: the k-mer
     # search then fills each call (kmer_search.kmers_per_call).
     batch_size: int | None = None
+    # A seed ensemble's members, each prepared on the same nulls (rbpgia.gia.members).
+    members: list[Prepared] = field(default_factory=list)
 
     def rng(self) -> np.random.Generator:
         """A generator in the state right after the nulls were drawn (a fresh copy)."""
@@ -144,12 +150,16 @@ def prepare(
     options: Mapping,
     measured: np.ndarray | None = None,
     batch_size: int | None = None,
+    members: Sequence[Predictor] = (),
 ) -> Prepared:
     """Draw the nulls from one-hot ``background`` probes and predict them once.
 
     ``measured`` (one score per background probe) is needed by the null kinds that
     rank probes by binding (:data:`SCORED_NULLS`). ``batch_size``: the model's probes per
     forward call (:attr:`rbpgia.gia.model_io.ExternalModel.batch_size`), where known.
+    ``members``: a seed ensemble's members (:meth:`ExternalModel.predictors
+    <rbpgia.gia.model_io.ExternalModel.predictors>`), whose own importance every
+    experiment then reports beside the ensemble's (:mod:`rbpgia.gia.members`).
     """
     if options["nulls"] in SCORED_NULLS and measured is None:
         raise InputError(
@@ -159,7 +169,12 @@ def prepare(
     rng = np.random.default_rng(options["seed"])
     nulls = make_nulls(options["nulls"], background, options["n_null"], rng, measured=measured)
     baseline = null_predictions(predictor, nulls)
-    return Prepared(predictor, nulls, baseline, options["nulls"], rng, batch_size)
+    kind = options["nulls"]
+    prepared = [
+        Prepared(member, nulls, null_predictions(member, nulls), kind, rng, batch_size)
+        for member in members
+    ]
+    return Prepared(predictor, nulls, baseline, kind, rng, batch_size, prepared)
 
 
 def is_adaptive(options: Mapping) -> bool:
@@ -211,21 +226,31 @@ def run_experiment(
     Design options come from ``options["design"][name]`` (the config's ``gia.design``),
     updated with ``design``. With the model's ``training`` probes every condition gets its
     support (:mod:`rbpgia.gia.support`) and is marked extrapolated below
-    ``options["min_support"]``; without them the support columns are empty.
+    ``options["min_support"]``; without them the support columns are empty. A seed
+    ensemble's run (``run.members``) adds each member's importance and headline
+    (:func:`rbpgia.gia.members.with_members`).
     """
     entry = registry.get(name)
     if not entry.needs_motif:
         raise InputError(f"{name} takes no motif; use search()")
     design = design_options(name, {**options.get("design", {}).get(name, {}), **design})
-    result = entry.run(
-        run.predictor,
-        run.nulls,
-        motif,
-        rng=run.rng(),
-        baseline=run.baseline,
-        n_boot=options["n_boot"],
-        **design,
-    )
+
+    def measured_on(prepared: Prepared) -> pd.DataFrame:
+        return entry.run(
+            prepared.predictor,
+            prepared.nulls,
+            motif,
+            rng=prepared.rng(),
+            baseline=prepared.baseline,
+            n_boot=options["n_boot"],
+            **design,
+        )
+
+    result = measured_on(run)
+    if run.members:
+        tables = [measured_on(member) for member in run.members]
+        headlines = [entry.headline(table).value for table in tables]
+        result = with_members(result, tables, headlines, entry.labels)
     result.insert(2, "null", run.null_kind)
     counts = None
     if training is not None and entry.support is not None:

@@ -52,3 +52,26 @@ def average_models(models: Sequence[keras.Model], name: str = "ensemble") -> ker
     ]
     outputs = keras.layers.Average(name="mean")([member(inputs) for member in members])
     return keras.Model(inputs, outputs, name=name)
+
+
+def ensemble_members(model: keras.Model) -> list[keras.Model]:
+    """The members of an ensemble :func:`average_models` built (also after saving and
+    loading it), in order; ``[]`` for any other model."""
+    layers = {layer.name: layer for layer in model.layers}
+    mean = layers.get("mean")
+    if not isinstance(mean, keras.layers.Average):
+        return []
+    members = []
+    while isinstance(layers.get(f"member{len(members)}"), keras.Model):
+        members.append(layers[f"member{len(members)}"])
+    return members if len(members) >= 2 else []
+
+
+def members_model(model: keras.Model) -> keras.Model | None:
+    """One model whose outputs are ``model``'s members' outputs, one each (weights shared),
+    so that one forward pass scores every member; None when ``model`` is no ensemble."""
+    members = ensemble_members(model)
+    if not members:
+        return None
+    inputs = keras.Input(shape=tuple(model.input_shape[1:]), name="probes")
+    return keras.Model(inputs, [member(inputs) for member in members], name="members")

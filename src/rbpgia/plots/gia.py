@@ -193,7 +193,8 @@ def plot_experiment(
 
 
 def plot_summary(summary: pd.DataFrame, path: str | os.PathLike) -> None:
-    """One panel per experiment: its headline value for every RBP, with its CI when it has one."""
+    """One panel per experiment: its headline value for every RBP, with its CI when it has
+    one, and a seed ensemble's range of member headlines (black) where there is one."""
     apply_style()
     experiments = summary["experiment"].unique().tolist()
     n_cols = 3
@@ -210,7 +211,20 @@ def plot_summary(summary: pd.DataFrame, path: str | os.PathLike) -> None:
                 [part["value"] - part["ci_low"], part["ci_high"] - part["value"]]
             ).clip(min=0)
         colour = PALETTE[experiments.index(experiment) % 8]
-        ax.barh(part["rbp"], part["value"], xerr=errors, color=colour, capsize=2)
+        rows = np.arange(len(part))
+        ax.barh(rows, part["value"], xerr=errors, color=colour, capsize=2)
+        ax.set_yticks(rows, part["rbp"])
+        if "member_min" in part.columns:
+            # A seed ensemble's members' own headlines (the spread training gives the
+            # number), just below the bar, apart from its CI.
+            has = part["member_min"].notna().to_numpy()
+            below = rows[has] - 0.3
+            low, high = part["member_min"][has], part["member_max"][has]
+            ax.hlines(below, low, high, color="black", lw=0.8)
+            ax.plot(low, below, "kd", ms=3.5, label="ensemble members (min, max)")
+            ax.plot(high, below, "kd", ms=3.5)
+            if has.any():
+                ax.legend(loc="best", frameon=False, fontsize=7)
         ax.axvline(0, color="black", lw=0.6)
         ax.set(title=experiment.replace("_", " "), xlabel=part["headline"].iloc[0])
     for ax in axes.flat[len(experiments) :]:

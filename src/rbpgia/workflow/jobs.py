@@ -349,13 +349,19 @@ def open_gia_model(spec: dict | str | os.PathLike, batch_size: int | None = None
 
 
 def gia_prepare(
-    h5_path: str | os.PathLike, model, rbp: str, options: dict, batch_size: int | None = None
+    h5_path: str | os.PathLike,
+    model,
+    rbp: str,
+    options: dict,
+    batch_size: int | None = None,
+    members: bool = False,
 ):
     """Prepare a model's GIA run on the pool's Set B probes.
 
     ``model`` is an opened :class:`~rbpgia.gia.model_io.ExternalModel`, or what
     :func:`open_gia_model` opens (a trained model's file, a config ``models:`` entry) with
-    ``batch_size``.
+    ``batch_size``. With ``members``, a seed ensemble's members are prepared too, so that
+    its experiments report each member's importance (:mod:`rbpgia.gia.members`).
 
     The nulls are drawn from the Set B probes that have a measurement for ``rbp``
     (:func:`rbpgia.gia.run.prepare`, seeded by ``options["seed"]``), in the model's
@@ -368,8 +374,18 @@ def gia_prepare(
     if not isinstance(model, ExternalModel):
         model = open_gia_model(model, batch_size)
     background, measured = gia_background(h5_path, rbp, model.length)
-    predictor = model.predictor(threads=options["threads"])
-    return prepare(predictor, background, options, measured=measured, batch_size=model.batch_size)
+    if members:
+        predictor, member_predictors = model.predictors(threads=options["threads"])
+    else:
+        predictor, member_predictors = model.predictor(threads=options["threads"]), []
+    return prepare(
+        predictor,
+        background,
+        options,
+        measured=measured,
+        batch_size=model.batch_size,
+        members=member_predictors,
+    )
 
 
 def job_device(resources, allow_cpu_fallback: bool, log: logging.Logger):

@@ -231,6 +231,9 @@ def main() -> None:
         action="store_true",
         help="also time the training loop alone on a one-layer model (at --group-sizes, or 1)",
     )
+    parser.add_argument(
+        "--loop-n", type=int, help="training probes per model for --loop-overhead (default --n)"
+    )
     parser.add_argument("--out", type=Path, help="JSON report path")
     args = parser.parse_args()
     peak = peak_gflops()
@@ -248,7 +251,7 @@ def main() -> None:
         report["grouped_training"] = compare_group_sizes(args.n, args.epochs, args.group_sizes)
     if args.loop_overhead:
         sizes = args.group_sizes or [1]
-        report["loop_overhead"] = loop_overhead(args.n, max(args.epochs, 2), sizes)
+        report["loop_overhead"] = loop_overhead(args.loop_n or args.n, max(args.epochs, 2), sizes)
     write_report(report, args.out)
     print(json.dumps(report, indent=2))
 

@@ -227,9 +227,11 @@ def main(argv=None) -> dict:
             if peak is None
             else round(search["forward_gflops"] / (peak * 1e3), 3),
             **search,
-            "training": compare_fits(args.train_n, args.epochs, args.repeats),
         }
         report["gpu"] = gpu
+        # Saved before training, so a run stopped by a time limit keeps the search figures.
+        write_report(report, args.out)
+        gpu["training"] = compare_fits(args.train_n, args.epochs, args.repeats)
         training = gpu["training"]["rbpgia_fit_with_validation"]["samples_per_s"]["median"]
         print(
             f"{device['name']}: exhaustive {args.k}-mer search "

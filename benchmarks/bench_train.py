@@ -27,6 +27,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import keras
@@ -142,15 +143,18 @@ def group_fit(n: int, epochs: int, size: int) -> dict:
     }
 
 
-def compare_group_sizes(n: int, epochs: int, sizes: list[int]) -> list[dict]:
-    """:func:`group_fit` per size, with each one's throughput against a group of one."""
-    rows = [group_fit(n, epochs, size) for size in sizes]
-    base = next((row for row in rows if row["group_size"] == 1), None)
-    for row in rows:
-        if base is not None:
-            ratio = row["samples_per_s"]["median"] / base["samples_per_s"]["median"]
-            row["speedup_vs_one"] = round(ratio, 2)
-    return rows
+def compare_group_sizes(n: int, epochs: int, sizes: list[int]) -> Iterator[list[dict]]:
+    """:func:`group_fit` per size, with each one's throughput against a group of one
+    (once timed): the rows so far after each size, so a caller can save them as they come."""
+    rows = []
+    for size in sizes:
+        rows.append(group_fit(n, epochs, size))
+        base = next((row for row in rows if row["group_size"] == 1), None)
+        for row in rows:
+            if base is not None:
+                ratio = row["samples_per_s"]["median"] / base["samples_per_s"]["median"]
+                row["speedup_vs_one"] = round(ratio, 2)
+        yield rows
 
 
 def one_layer_model(seed: int) -> keras.Model:
@@ -245,13 +249,20 @@ def main() -> None:
         "backend": keras.backend.backend(),
         **peak,
         "gpu": gpu,
+        # False until every part is timed: the report is saved after each part, so a run
+        # stopped by a time limit (a lent GPU's) keeps what it measured.
+        "complete": False,
         **compare_fits(args.n, args.epochs, args.repeats, None if gpu else peak["peak_gflops"]),
     }
-    if args.group_sizes:
-        report["grouped_training"] = compare_group_sizes(args.n, args.epochs, args.group_sizes)
+    write_report(report, args.out)
     if args.loop_overhead:
         sizes = args.group_sizes or [1]
         report["loop_overhead"] = loop_overhead(args.loop_n or args.n, max(args.epochs, 2), sizes)
+        write_report(report, args.out)
+    for rows in compare_group_sizes(args.n, args.epochs, args.group_sizes or []):
+        report["grouped_training"] = rows
+        write_report(report, args.out)
+    report["complete"] = True
     write_report(report, args.out)
     print(json.dumps(report, indent=2))
 

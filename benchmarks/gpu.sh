@@ -23,6 +23,9 @@ mkdir -p "$out"
 "$python" benchmarks/bench_gpu.py --out "$out/gpu.json"
 # Training throughput of 1, 4, 16 and 64 ResidualBinds per job (training.group_size), each on
 # its own TRAIN_N probes (a full-size pool has about 120,000 training probes per RBP), and
-# the training loop's own cost per step at those sizes (--loop-overhead).
+# the training loop's own cost per step at those sizes (--loop-overhead, on 20,000). The
+# report is saved after each part ("complete": false until the end), so a run cut short by
+# a time limit keeps what it measured.
 "$python" benchmarks/bench_train.py --n "${TRAIN_N:-120000}" --epochs 2 --repeats 1 \
-    --group-sizes "${GROUP_SIZES:-1,4,16,64}" --loop-overhead --out "$out/train_gpu.json"
+    --group-sizes "${GROUP_SIZES:-1,4,16,64}" --loop-overhead --loop-n "${LOOP_N:-20000}" \
+    --out "$out/train_gpu.json"

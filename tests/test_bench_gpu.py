@@ -78,6 +78,7 @@ def test_the_device_script_runs_through_on_the_cpu(tmp_path):
         "KERAS_BACKEND": "tensorflow",
         "TRAIN_N": "300",
         "GROUP_SIZES": "1,2",
+        "LOOP_N": "200",
     }
     done = subprocess.run(
         ["bash", "benchmarks/gpu.sh", "", str(tmp_path)],
@@ -90,6 +91,7 @@ def test_the_device_script_runs_through_on_the_cpu(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads((tmp_path / "gpu.json").read_text())["gpu"] is None  # no GPU here
     training = json.loads((tmp_path / "train_gpu.json").read_text())
+    assert training["complete"] is True
     groups = training["grouped_training"]
     assert [row["group_size"] for row in groups] == [1, 2]
     assert [row["n_train_per_model"] for row in groups] == [300, 300]
@@ -99,8 +101,35 @@ def test_the_device_script_runs_through_on_the_cpu(tmp_path):
     assert training["backend"] == "tensorflow"
     loop = training["loop_overhead"]
     assert [row["group_size"] for row in loop["grouped"]] == [1, 2]
+    assert loop["n_train_per_model"] == 200
     assert 0 < loop["fit_ms_per_step"] < 1000
     for row in loop["grouped"]:
         assert 0 < row["batches_ms_per_step"] < row["ms_per_step"]
         ceiling = row["group_size"] * 100 / row["ms_per_step"] * 1000
         assert row["samples_per_s_ceiling"] == pytest.approx(ceiling, rel=0.01)
+
+
+def test_a_training_run_cut_short_keeps_what_it_measured(tmp_path, monkeypatch):
+    """A lent GPU's time limit may stop bench_train mid-way: each part is saved as it ends."""
+    import bench_train
+
+    def group_fit(n, epochs, size):
+        if size > 1:
+            raise KeyboardInterrupt  # as a time limit would stop it
+        return {"group_size": size, "samples_per_s": {"median": 10.0}}
+
+    monkeypatch.setattr(bench_train, "group_fit", group_fit)
+    monkeypatch.setattr(bench_train, "compare_fits", lambda *args: {"n_train": 100})
+    monkeypatch.setattr(bench_train, "loop_overhead", lambda *args: {"fit_ms_per_step": 1.0})
+    out = tmp_path / "train.json"
+    argv = ["bench_train.py", "--group-sizes", "1,4", "--loop-overhead", "--out", str(out)]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(KeyboardInterrupt):
+        bench_train.main()
+    report = json.loads(out.read_text())
+    assert report["complete"] is False
+    assert report["n_train"] == 100
+    assert report["loop_overhead"] == {"fit_ms_per_step": 1.0}
+    assert report["grouped_training"] == [
+        {"group_size": 1, "samples_per_s": {"median": 10.0}, "speedup_vs_one": 1.0}
+    ]

@@ -184,6 +184,11 @@ def test_with_members_matches_rows_by_their_labels():
     np.testing.assert_array_equal(out["member0_importance"], [5.0, np.nan, -3.0])
     assert out["member0_headline"].tolist() == [0.5] * 3
     assert list(out.columns)[-3:] == ["member0_importance", "member0_headline", "extra"]
+    assert headline_spread(out) == (0.5, 0.5)
+    # A headline a member cannot give (NaN, e.g. an r of constant values) is left out.
+    two = with_members(table, [member, member], [np.nan, 0.25], ["condition"])
+    assert headline_spread(two) == (0.25, 0.25)
+    assert np.isnan(headline_spread(with_members(table, [member], [np.nan], ["condition"]))).all()
     with pytest.raises(InputError, match="names a row twice"):
         with_members(table, [pd.concat([member, member])], [0.5], ["condition"])
     with pytest.raises(InputError, match="1 member tables but 2 headlines"):

@@ -86,7 +86,6 @@ class MemberScores:
         self.inputs = Predictor(score_members, input_type, threads=threads)
         self.kept: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self.kept_bytes = 0
-        self.forward_calls = 0
 
     def __call__(self, onehot: np.ndarray) -> np.ndarray:
         """Scores ``(N, M)`` float64 of one-hot probes ``(N, L, 4)``, reused where seen."""
@@ -95,7 +94,6 @@ class MemberScores:
             self.kept.move_to_end(key)
             return self.kept[key]
         scores = np.asarray(self.score_members(self.inputs.model_input(onehot)), np.float64)
-        self.forward_calls += 1
         if scores.shape != (len(onehot), self.n_members):
             raise InputError(
                 f"the members returned scores of shape {scores.shape} for {len(onehot)} "
@@ -180,4 +178,7 @@ def headline_spread(table: pd.DataFrame) -> tuple[float, float]:
     if not columns or table.empty:
         return float("nan"), float("nan")
     values = table[columns].iloc[0].to_numpy(dtype=np.float64)
-    return float(np.nanmin(values)), float(np.nanmax(values))
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return float("nan"), float("nan")
+    return float(values.min()), float(values.max())

@@ -71,8 +71,11 @@ def plain_fit(x, y, epochs: int) -> list[tuple[float, float]]:
     return clock.epochs[1:]
 
 
-def workflow_fit(x, y, x_valid, y_valid, epochs: int) -> list[tuple[float, float]]:
-    model = build_residualbind(x.shape[1:], seed=0)
+def workflow_fit(x, y, x_valid, y_valid, epochs: int, model=None) -> list[tuple[float, float]]:
+    """``rbpgia.train.fit`` of ``model`` (default: a ResidualBind), every epoch run: wall and
+    CPU seconds of each epoch after the first."""
+    if model is None:
+        model = build_residualbind(x.shape[1:], seed=0)
     clock = EpochClock()
     train.fit(model, x, y, x_valid, y_valid, epochs=epochs, patience=epochs + 1, callbacks=[clock])
     return clock.epochs[1:]
@@ -87,14 +90,35 @@ def summary(epochs: list[tuple[float, float]], n: int) -> dict:
     }
 
 
+def random_probes(count: int, n: int, rng: np.random.Generator):
+    """``count`` training sets of ``n`` random one-hot 41-nt probes and normal targets."""
+    xs = [np.eye(4, dtype=np.float32)[rng.integers(0, 4, (n, 41))] for _ in range(count)]
+    return xs, [rng.normal(size=n).astype(np.float32) for _ in range(count)]
+
+
+def timed_group_fit(models, xs, ys, epochs: int) -> np.ndarray:
+    """``fit_group`` of ``models`` on ``xs``/``ys`` (a tenth of each as validation), every
+    epoch run: wall seconds of each epoch after the first (which includes tracing)."""
+    clock = EpochClock()
+    fit_group(
+        models,
+        xs,
+        ys,
+        [x[: len(x) // 10] for x in xs],
+        [y[: len(y) // 10] for y in ys],
+        epochs=epochs,
+        patience=epochs + 1,
+        callbacks=[clock],
+    )
+    return np.array([wall for wall, _ in clock.epochs[1:]])
+
+
 def compare_fits(n: int, epochs: int, repeats: int, peak: float | None = None) -> dict:
     """Plain ``model.fit`` and the workflow's ``fit``, alternating, on ``n`` random probes.
 
     ``peak`` (GFLOP/s), where given, adds the workflow fit's fraction of it.
     """
-    rng = np.random.default_rng(0)
-    x = np.eye(4, dtype=np.float32)[rng.integers(0, 4, (n, 41))]
-    y = rng.normal(size=n).astype(np.float32)
+    (x,), (y,) = random_probes(1, n, np.random.default_rng(0))
     x_valid, y_valid = x[: n // 10], y[: n // 10]
     plain, ours = [], []
     for _ in range(repeats):
@@ -119,22 +143,9 @@ def compare_fits(n: int, epochs: int, repeats: int, peak: float | None = None) -
 
 def group_fit(n: int, epochs: int, size: int) -> dict:
     """``size`` ResidualBinds trained together, each on its own ``n`` random probes."""
-    rng = np.random.default_rng(size)
-    xs = [np.eye(4, dtype=np.float32)[rng.integers(0, 4, (n, 41))] for _ in range(size)]
-    ys = [rng.normal(size=n).astype(np.float32) for _ in range(size)]
+    xs, ys = random_probes(size, n, np.random.default_rng(size))
     models = [build_residualbind((41, 4), seed=i) for i in range(size)]
-    clock = EpochClock()
-    fit_group(
-        models,
-        xs,
-        ys,
-        [x[: n // 10] for x in xs],
-        [y[: n // 10] for y in ys],
-        epochs=epochs,
-        patience=epochs + 1,
-        callbacks=[clock],
-    )
-    walls = np.array([wall for wall, _ in clock.epochs[1:]])
+    walls = timed_group_fit(models, xs, ys, epochs)
     return {
         "group_size": size,
         "n_train_per_model": n,
@@ -170,40 +181,15 @@ def loop_overhead(n: int, epochs: int, sizes: list[int]) -> dict:
     :func:`one_layer_model`, each on its own ``n`` random probes, validation included, median
     over the epochs after the first; and of building a step's batches alone."""
     rng = np.random.default_rng(0)
-
-    def probes(count: int):
-        xs = [np.eye(4, dtype=np.float32)[rng.integers(0, 4, (n, 41))] for _ in range(count)]
-        return xs, [rng.normal(size=n).astype(np.float32) for _ in range(count)]
-
     steps = -(-n // 100)
-    x, y = probes(1)
-    clock = EpochClock()
-    train.fit(
-        one_layer_model(0),
-        x[0],
-        y[0],
-        x[0][: n // 10],
-        y[0][: n // 10],
-        epochs=epochs,
-        patience=epochs + 1,
-        callbacks=[clock],
-    )
-    fit_ms = 1000 * float(np.median([wall for wall, _ in clock.epochs[1:]])) / steps
+    (x,), (y,) = random_probes(1, n, rng)
+    epochs_run = workflow_fit(x, y, x[: n // 10], y[: n // 10], epochs, one_layer_model(0))
+    fit_ms = 1000 * float(np.median([wall for wall, _ in epochs_run])) / steps
     rows = []
     for size in sizes:
-        xs, ys = probes(size)
-        clock = EpochClock()
-        fit_group(
-            [one_layer_model(i) for i in range(size)],
-            xs,
-            ys,
-            [x[: n // 10] for x in xs],
-            [y[: n // 10] for y in ys],
-            epochs=epochs,
-            patience=epochs + 1,
-            callbacks=[clock],
-        )
-        step_ms = 1000 * float(np.median([wall for wall, _ in clock.epochs[1:]])) / steps
+        xs, ys = random_probes(size, n, rng)
+        walls = timed_group_fit([one_layer_model(i) for i in range(size)], xs, ys, epochs)
+        step_ms = 1000 * float(np.median(walls)) / steps
         batches = train.ShuffledBatches(xs, ys, 100, list(range(size)), grouped=True)
         started = time.perf_counter()
         for index in range(len(batches)):

@@ -95,6 +95,28 @@ def gc_3prime_model(motif: str = "UGCAUG", first_column: int = 24, weight: float
     return keras.Model(x, keras.layers.Add(name="score")([sites, gc_term]), name="gc_3prime")
 
 
+def gc_near_site_model(motif: str = "UGCAUG", reach: int = 10, weight: float = 0.5):
+    """Exact sites count 1 each, plus ``weight`` per G or C within ``reach`` nt of a site,
+    on either side alike (no 5'/3' preference: what GC does fades with distance only)."""
+    m = len(motif)
+    x = keras.Input((LENGTH, 4))
+    hits = _detector(x, motif, 4, "sites")
+    gc_layer = keras.layers.Conv1D(1, 1, use_bias=False, name="is_gc")
+    gc = gc_layer(x)
+    gc_layer.set_weights([np.array([0, 1, 1, 0], dtype=np.float32).reshape(1, 4, 1)])
+    # Window p - reach .. p + m + reach - 1 of each site start p, aligned with `hits`.
+    padded = keras.layers.ZeroPadding1D(reach, name="pad_gc")(gc)
+    window_layer = keras.layers.Conv1D(1, m + 2 * reach, use_bias=False, name="gc_near")
+    near = window_layer(padded)
+    window_layer.set_weights([np.full((m + 2 * reach, 1, 1), weight, dtype=np.float32)])
+    bonus = keras.layers.Multiply(name="site_times_gc")([hits, near])
+    ones = np.ones(LENGTH - m + 1)
+    total = keras.layers.Add(name="score")(
+        [_weighted_sum(hits, ones, "count"), _weighted_sum(bonus, ones, "gc_bonus")]
+    )
+    return keras.Model(x, total, name="gc_near_site")
+
+
 def cooperative_model(motif: str = "UGCAUG", gap: int = 4, bonus: float = 2.0):
     """Exact sites count 1 each, plus ``bonus`` for each pair exactly ``gap`` nt apart."""
     m = len(motif)

@@ -18,6 +18,7 @@ from exact_models import (
     SITE_WEIGHTS,
     cooperative_model,
     gc_3prime_model,
+    gc_near_site_model,
     position_model,
     saturating_model,
     unpaired_model,
@@ -27,9 +28,10 @@ from exact_models import (
 from rbpgia.cli import main
 from rbpgia.errors import InputError
 from rbpgia.gia import registry
+from rbpgia.gia.embed import real_regions
 from rbpgia.gia.experiments.gc_bias import EFFECT_3P, EFFECT_5P, THREE_MINUS_FIVE
 from rbpgia.gia.experiments.hairpin import LOOP_EFFECT, LOOP_MINUS_STEM, STEM_EFFECT
-from rbpgia.gia.experiments.spacing import INTERACTION
+from rbpgia.gia.experiments.spacing import INTERACTION, gap_fillers
 from rbpgia.gia.kmer_search import kmer_search
 from rbpgia.gia.nulls import dinuc_nulls
 from rbpgia.gia.predictor import Predictor
@@ -182,6 +184,24 @@ def test_structure_model_prefers_the_loop(predictors, exact_nulls):
     assert table["structure_recomputed"].all()
     assert row(table, "loop")["fold_fraction"] > 0.9
     assert row(table, "stem")["motif_unpaired_fraction"] < 0.05
+    # Its rule is the reference rule, so every row equals the reference column: the
+    # structure change each contrast makes, which the controls keep below 1.
+    np.testing.assert_allclose(table["importance"], table["unpaired_reference"], atol=2e-3)
+    assert 0.3 < row(table, LOOP_MINUS_STEM)["unpaired_reference"] < 0.6
+
+
+def test_structure_contrast_is_on_the_reference_scale_for_any_motif(exact_nulls):
+    """A motif that is its own reverse complement puts two copies in the stem: the same
+    rule then gives another ``loop - stem``, and the reference column follows it."""
+    motif = "UAAUUA"
+    model = Predictor(make_predict_fn(unpaired_model(motif)), "pu", threads=2)
+    table = registry.get("hairpin").run(
+        model, exact_nulls[:300], motif, rng=np.random.default_rng(0)
+    )
+    np.testing.assert_allclose(table["importance"], table["unpaired_reference"], atol=2e-3)
+    assert row(table, LOOP_MINUS_STEM)["unpaired_reference"] > 0.7
+    line = registry.get("hairpin").headline(table)
+    assert "for a model scoring each copy by its unpaired probability" in line.detail
 
 
 def test_gc_model_shows_its_side_only(predictors, exact_nulls):
@@ -201,6 +221,45 @@ def test_cooperative_model_peaks_at_its_gap(predictors, exact_nulls):
     assert interaction.drop(index=4)["importance"].abs().max() < NONE
     hairpin = run("hairpin", predictors["cooperative"], exact_nulls)
     assert covers_zero(row(hairpin, LOOP_MINUS_STEM))
+
+
+def test_gap_letters_redrawn_for_a_repetitive_motif_are_no_cooperativity(exact_nulls):
+    """UUUUUU beside UUUUUU joins with the null's U's, so short gaps' letters are redrawn;
+    a model that adds 0.5 per G/C anywhere then sees the new letters in pair, first and
+    second alike, and must not read them as an interaction (it did: -0.08 at gap 1)."""
+    model = Predictor(make_predict_fn(gc_3prime_model("UUUUUU", first_column=0)), "seq")
+    table = registry.get("spacing").run(
+        model, exact_nulls, "UUUUUU", rng=np.random.default_rng(0), spacings=[1, 2, 3, 8]
+    )
+    interaction = table[table["condition"] == INTERACTION].set_index("spacing")
+    assert interaction["importance"].abs().max() < 1e-4
+    # Letters were redrawn at gap 1 (else the test tests nothing).
+    starts, lengths = real_regions(exact_nulls)
+    first = starts + (lengths - 13) // 2
+    fill, _ = gap_fillers(exact_nulls, "UUUUUU", first, 1, np.random.default_rng(0))
+    own = exact_nulls[np.arange(len(first)), first + 6].argmax(axis=-1)
+    assert (fill[:, 0] != own).mean() > 0.1
+
+
+def test_gc_rule_alike_on_both_sides_shows_no_end_preference(exact_nulls):
+    """GC that counts within 10 nt of the site on either side: both ends' k-mers must lie
+    as far from the motif, or probes whose centred motif leaves an odd number of letters
+    put the 3' k-mer 1 nt further away (3' - 5' was -0.06 [-0.09, -0.03])."""
+    model = Predictor(make_predict_fn(gc_near_site_model(MOTIF)), "seq")
+    table = run("gc_bias", model, exact_nulls)
+    assert row(table, EFFECT_5P)["importance"] > 0.05  # the rule is seen at both ends
+    assert row(table, EFFECT_3P)["importance"] > 0.05
+    assert covers_zero(row(table, THREE_MINUS_FIVE))
+
+
+def test_paper_layout_reports_copies_that_join(exact_nulls):
+    """The paper's sites are 2 nt apart and never redrawn: UGCAUG + CA + UGCAUG spells a
+    third copy, and ``joined_copies`` must say how often."""
+    count = Predictor(make_predict_fn(saturating_model(MOTIF)), "seq")
+    paper = run("motif_count", count, exact_nulls, placement="paper")
+    assert paper.loc[paper["pattern"] == MOTIF, "joined_copies"].iloc[0] > 0.03
+    drawn = run("motif_count", count, exact_nulls)
+    assert (drawn.loc[drawn["pattern"] == MOTIF, "joined_copies"] == 0).all()
 
 
 # ----------------------------------------------------------------------- patterns

@@ -155,20 +155,26 @@ def test_positional_at_absolute_columns(nulls):
 
 def test_motif_count_of_an_additive_model_is_a_line_of_slope_one(nulls):
     table = motif_count(count_model(), nulls, MOTIF, rng=rng())
-    assert table["condition"].tolist() == ["1", "2", "3", "2 - 1", "3 - 2"]
-    assert table["kind"].tolist() == ["condition"] * 3 + ["contrast"] * 2
-    assert table["n_sites"].tolist() == [1, 2, 3, 2, 3]
+    assert table["condition"].tolist() == ["1", "2", "3", "2 - 1", "3 - 2", "3 - 2 - 1"]
+    assert table["kind"].tolist() == ["condition"] * 3 + ["contrast"] * 3
+    assert table["n_sites"].tolist() == [1, 2, 3, 2, 3, 3]
     assert (table["placement"] == "random").all()
-    np.testing.assert_allclose(table["importance"], [1, 2, 3, 1, 1], atol=0.03)
+    np.testing.assert_allclose(table["importance"], [1, 2, 3, 1, 1, 0], atol=0.03)
     assert table["slope"].iloc[0] == pytest.approx(1.0, abs=0.02)
     assert table["r2"].iloc[0] > 0.999
     assert table["slope"].nunique() == 1  # the fit is repeated on every row
     # Each contrast is the paired difference of its two counts.
     rows = by_condition(table)["importance"]
     assert rows["3 - 2"] == pytest.approx(rows["3"] - rows["2"], abs=1e-12)
+    # The headline: the last added site minus the first, 0 for additive sites, with a CI.
+    assert rows["3 - 2 - 1"] == pytest.approx(rows["3 - 2"] - rows["1"], abs=1e-12)
+    line = headline("motif_count", table)
+    assert line.value == pytest.approx(0.0, abs=0.03)
+    assert line.ci_low <= line.value <= line.ci_high
+    assert "; slope 0.99" in line.detail
     paper = motif_count(count_model(), nulls, MOTIF, rng=rng(), placement="paper")
     assert (paper["placement"] == "paper").all()
-    np.testing.assert_allclose(paper["importance"], [1, 2, 3, 1, 1], atol=0.03)
+    np.testing.assert_allclose(paper["importance"], [1, 2, 3, 1, 1, 0], atol=0.03)
     with pytest.raises(InputError, match="placement"):
         motif_count(count_model(), nulls, MOTIF, rng=rng(), placement="centre")
 
@@ -183,10 +189,11 @@ def test_motif_count_compares_a_weaker_motif_at_the_same_placements(nulls):
 
     table = motif_count(two_motifs, nulls, MOTIF, rng=rng(), compare=[weak.replace("U", "T")])
     assert table["condition"].tolist() == [
-        "1", "2", "3", "2 - 1", "3 - 2", "GAAUG:1", "GAAUG:2", "GAAUG:3", "GAAUG:3 - 1",
+        "1", "2", "3", "2 - 1", "3 - 2", "3 - 2 - 1", "GAAUG:1", "GAAUG:2", "GAAUG:3",
+        "GAAUG:3 - 1",
     ]  # fmt: skip
-    assert table["pattern"].tolist() == [MOTIF] * 5 + [weak] * 4
-    assert table["n_sites"].tolist() == [1, 2, 3, 2, 3, 1, 2, 3, 3]
+    assert table["pattern"].tolist() == [MOTIF] * 6 + [weak] * 4
+    assert table["n_sites"].tolist() == [1, 2, 3, 2, 3, 3, 1, 2, 3, 3]
     rows = by_condition(table)["importance"]
     np.testing.assert_allclose(rows[["1", "2", "3"]], [1, 2, 3], atol=0.03)
     np.testing.assert_allclose(rows[["GAAUG:1", "GAAUG:2", "GAAUG:3"]], [0.3, 0.6, 0.9], atol=0.03)
@@ -195,7 +202,7 @@ def test_motif_count_compares_a_weaker_motif_at_the_same_placements(nulls):
     assert rows["GAAUG:3 - 1"] == pytest.approx(-0.1, abs=0.04)
     # The fit and the headline are the motif's own: the compared rows leave them alone.
     assert table["slope"].iloc[0] == pytest.approx(1.0, abs=0.02)
-    assert headline("motif_count", table).value == pytest.approx(1.0, abs=0.02)
+    assert headline("motif_count", table).value == pytest.approx(0.0, abs=0.02)
     assert (table.loc[table["pattern"] == MOTIF, "joined_copies"] == 0).all()
     # A repetitive compared motif spells extra copies of itself at close placements, and
     # its rows say how often (the placements are the motif's, drawn for it alone).
@@ -213,11 +220,17 @@ def test_motif_count_saturating_model_has_lower_slope(nulls):
     def saturating(x):
         return np.minimum(motif_hits(np.asarray(x), MOTIF).sum(axis=1), 1.0)
 
-    table = by_condition(motif_count(saturating, nulls, MOTIF, rng=rng()))
+    result = motif_count(saturating, nulls, MOTIF, rng=rng())
+    table = by_condition(result)
     assert table["slope"].iloc[0] < 0.1
     np.testing.assert_allclose(table.loc[["1", "2", "3"], "importance"], 1.0, atol=0.03)
     # An added site adds nothing once one is there.
     np.testing.assert_allclose(table.loc[["2 - 1", "3 - 2"], "importance"], 0.0, atol=0.03)
+    # The headline says so: the last site is worth the first's whole effect less (a
+    # first site adds 0.97: a few nulls hold a copy already).
+    line = headline("motif_count", result)
+    assert line.value == pytest.approx(-table.loc["1", "importance"], abs=0.03)
+    assert line.ci_high < -0.9
 
 
 def test_random_placement_separates_count_from_position(nulls):

@@ -98,13 +98,15 @@ def test_the_rule_written_into_the_members_comes_out(name, ensemble_tables, ense
     assert columns.index("member0_importance") == columns.index("structure_recomputed") + 1
 
 
-def test_a_slope_headline_is_each_members_own(ensemble_tables):
-    """motif_count's headline is a fitted slope (not a row): each member's is its own fit."""
+def test_a_contrast_headline_is_each_members_own(ensemble_tables):
+    """motif_count's headline (last added site minus first) is each member's own row."""
     table = ensemble_tables["motif_count"]
-    slope0, slope1 = table[["member0_headline", "member1_headline"]].iloc[0]
-    assert slope1 == pytest.approx(2 * slope0, rel=1e-5)
-    assert table["slope"].iloc[0] == pytest.approx(1.5 * slope0, rel=1e-5)
-    assert headline_spread(table) == pytest.approx((slope0, slope1))
+    first0, first1 = table[["member0_headline", "member1_headline"]].iloc[0]
+    assert first1 == pytest.approx(2 * first0, rel=1e-5)
+    last = table.set_index("condition").loc["3 - 2 - 1"]
+    assert last["importance"] == pytest.approx(1.5 * first0, rel=1e-5)
+    assert last["member0_importance"] == pytest.approx(first0, rel=1e-5)
+    assert headline_spread(table) == pytest.approx(sorted((first0, first1)))
 
 
 def test_the_members_cost_no_extra_forward_passes(ensemble_path, pool):

@@ -146,6 +146,7 @@ def test_motif_count_support_is_probes_with_at_least_n_disjoint_copies(nulls):
         # A contrast has the support of its least-supported condition.
         "2 - 1": (1, 2),
         "3 - 2": (1, 1),
+        "3 - 2 - 1": (1, 1),
     }
     # A compared motif is counted on its own: UGCAUC once exactly (P3), and within one
     # mismatch wherever UGCAUG is (P1 three times, P2 once disjoint, P3 twice).
@@ -282,9 +283,11 @@ def test_run_experiment_marks_extrapolated_conditions(nulls):
     table = run_experiment(run, "motif_count", MOTIF, options, training=training(POOL))
     assert list(table.columns[-3:]) == list(support.COLUMNS)
     marked = dict(zip(table["condition"], table["extrapolated"], strict=True))
-    assert marked == {"1": False, "2": True, "3": True, "2 - 1": True, "3 - 2": True}
+    assert marked == {
+        "1": False, "2": True, "3": True, "2 - 1": True, "3 - 2": True, "3 - 2 - 1": True,
+    }  # fmt: skip
     assert support.extrapolated_note(table) == (
-        "2 (1 probes), 3 (1 probes), 2 - 1 (1 probes), 3 - 2 (1 probes)"
+        "2 (1 probes), 3 (1 probes), 2 - 1 (1 probes), 3 - 2 (1 probes), 3 - 2 - 1 (1 probes)"
     )
     # Without training probes the columns are there and empty.
     bare = run_experiment(run, "motif_count", MOTIF, options)
@@ -294,7 +297,7 @@ def test_run_experiment_marks_extrapolated_conditions(nulls):
     # Read back from TSV, as the figures and headlines read it.
     path_rows = table.to_csv(sep="\t", index=False)
     back = pd.read_csv(pd.io.common.StringIO(path_rows), sep="\t")
-    assert support.extrapolated(back).tolist() == [False, True, True, True, True]
+    assert support.extrapolated(back).tolist() == [False, True, True, True, True, True]
 
 
 def test_min_support_is_a_checked_setting():
@@ -321,9 +324,9 @@ def test_headlines_name_the_extrapolated_rows_they_read(nulls):
     summary = summarise(tables)
     assert list(summary.columns) == COLUMNS
     summary = summary.set_index("experiment")
-    # The slope is read from every count: 2 and 3 copies (support 1 < 2) are extrapolated.
+    # The headline reads every count: 2 and 3 copies (support 1 < 2) are extrapolated.
     assert summary.loc["motif_count", "extrapolated"] == (
-        "2 (1 probes), 3 (1 probes), 2 - 1 (1 probes), 3 - 2 (1 probes)"
+        "2 (1 probes), 3 (1 probes), 2 - 1 (1 probes), 3 - 2 (1 probes), 3 - 2 - 1 (1 probes)"
     )
     flank_table = tables[("R", "m", "flanks")]
     best_flank = flank_table.loc[flank_table["importance"].idxmax()]  # as the headline reads

@@ -43,12 +43,18 @@ def gc_bias(
     """Does GC-rich sequence at either end change the prediction? (Koo et al. 2021).
 
     Five conditions, each against the nulls alone: ``motif`` at ``position``;
-    ``gc_5p``: ``gc_motif`` starting ``gc_offset`` nt after the 5' end; ``gc_3p``: it
-    ending ``gc_offset`` nt before the 3' end; and ``motif+gc_5p``, ``motif+gc_3p``. The
-    motif sits at the same columns in every condition that has it, so the contrasts
-    change one thing, the GC k-mer: ``motif+gc_5p - motif`` and ``motif+gc_3p - motif``
-    (what GC at that end adds beside the motif, as the paper's Figure 4 reads it) and
-    ``motif+gc_3p - motif+gc_5p`` (3' against 5').
+    ``gc_5p``: ``gc_motif`` near the 5' end; ``gc_3p``: it near the 3' end; and
+    ``motif+gc_5p``, ``motif+gc_3p``. The two ends' k-mers lie the same distance from
+    the motif in each null (:func:`gc_starts`): at the end nearer the motif ``gc_offset``
+    nt in from the probe's end, at the other end as far from the motif, so one nt further
+    in where the centred motif leaves an odd number of letters. (At ``gc_offset`` from
+    both ends they would be 1 nt further from the motif on the 3' side in those probes,
+    and a model whose GC rule fades with distance from the site, the same on both sides,
+    would show a 5' preference.) The motif sits at the same columns in every condition
+    that has it, so the contrasts change one thing, the GC k-mer: ``motif+gc_5p - motif``
+    and ``motif+gc_3p - motif`` (what GC at that end adds beside the motif, as the
+    paper's Figure 4 reads it) and ``motif+gc_3p - motif+gc_5p`` (3' against 5', the
+    same distance from the motif).
 
     Raises
     ------
@@ -63,25 +69,45 @@ def gc_bias(
     """
     predict = as_predictor(predict)
     nulls = as_onehot(nulls)
-    placed = {
-        "motif": (motif, position),
-        "gc_5p": (gc_motif, f"5p+{int(gc_offset)}"),
-        "gc_3p": (gc_motif, f"3p+{int(gc_offset)}"),
-    }
     motif_at = resolve_starts(nulls, len(motif), position)
-    for end in ("gc_5p", "gc_3p"):
-        gc_at = resolve_starts(nulls, len(gc_motif), placed[end][1])
-        clash = (gc_at < motif_at + len(motif)) & (motif_at < gc_at + len(gc_motif))
-        if clash.any():
-            raise InputError(
-                f"{gc_motif!r} at the {end[-2:]} end overlaps the motif in {int(clash.sum())} "
-                "nulls; use a shorter gc_motif or smaller gc_offset"
-            )
-    interventions = {name: [placed[part] for part in name.split("+")] for name in CONDITIONS}
+    starts = {"motif": motif_at, **gc_starts(nulls, motif_at, len(motif), gc_motif, gc_offset)}
+    patterns = {"motif": motif, "gc_5p": gc_motif, "gc_3p": gc_motif}
+    interventions = {
+        name: design.at_starts(
+            [patterns[part] for part in name.split("+")],
+            [starts[part] for part in name.split("+")],
+        )
+        for name in CONDITIONS
+    }
     effects = design.measure(predict, nulls, interventions, baseline=baseline)
     rows = [(name, "condition", effects[name]) for name in CONDITIONS]
     rows += [design.contrast(effects, first, second) for first, second in CONTRASTS]
     return design.table(NAME, motif, rows, predict, rng, n_boot=n_boot, confidence=confidence)
+
+
+def gc_starts(
+    nulls: np.ndarray, motif_at: np.ndarray, width: int, gc_motif: str, gc_offset: int
+) -> dict[str, np.ndarray]:
+    """Per null, the start columns ``{"gc_5p": (N,), "gc_3p": (N,)}`` of the GC k-mer.
+
+    Both lie ``d`` nt from the motif (``width`` nt at ``motif_at``), ``d`` being the room
+    the end nearer the motif leaves with ``gc_offset`` nt kept from that end.
+
+    Raises
+    ------
+    InputError
+        When the GC k-mer would overlap the motif in some null.
+    """
+    g = len(gc_motif)
+    five = resolve_starts(nulls, g, f"5p+{int(gc_offset)}")
+    three = resolve_starts(nulls, g, f"3p+{int(gc_offset)}")
+    distance = np.minimum(motif_at - (five + g), three - (motif_at + width))
+    if (distance < 0).any():
+        raise InputError(
+            f"{gc_motif!r} {int(gc_offset)} nt from an end overlaps the motif in "
+            f"{int((distance < 0).sum())} nulls; use a shorter gc_motif or smaller gc_offset"
+        )
+    return {"gc_5p": motif_at - distance - g, "gc_3p": motif_at + width + distance}
 
 
 def gc_windows_at_ends(

@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 
 from rbpgia.encode.onehot import decode as decode_onehot
+from rbpgia.encode.structure import SPAN, WINDOW
 from rbpgia.errors import InputError
 from rbpgia.gia import support
-from rbpgia.gia.embed import as_onehot, pattern_codes, real_regions
+from rbpgia.gia.embed import as_onehot, pattern_codes, real_regions, with_structure
 from rbpgia.gia.experiments import design
 from rbpgia.gia.predictor import as_predictor
 from rbpgia.gia.stats import CONFIDENCE, N_BOOT
@@ -175,8 +176,9 @@ def hairpin(
         the same letters at the same columns, in and vs the unpaired designs. The
         reverse complement's letters can matter to a model on their own (for UGCAUG,
         CAUGCA next to UG forms a second UGCAUG in one probe in eight), so the control
-        writes them too; without the rest of the stem the two stretches pair far less
-        often (``motif_unpaired_fraction`` says how often).
+        writes them too; without the rest of the stem the two stretches, complementary
+        and at mirror columns, still pair more often than not (for UGCAUG the motif lies
+        wholly unpaired in about 1% of the controls: ``motif_unpaired_fraction``).
 
     The contrasts, paired per null, change structure only: ``loop - loop_control`` and
     ``stem - stem_control`` (the structure effect of each context, net of position,
@@ -189,12 +191,25 @@ def hairpin(
     -0.23 [-0.28, -0.19] for a synthetic RBP with no structure rule, against -0.002
     [-0.03, 0.03] with these controls; docs/gia.md.)
 
+    How much structure the contrasts change is measured, not assumed. The controls are
+    not unstructured: their motif pairs with whatever the probe offers (and in
+    ``stem_control`` with its mirror partner), so ``loop - stem`` contrasts less than
+    "wholly unpaired against wholly paired", by an amount that depends on the motif
+    (and a motif that is its own reverse complement has two copies in the stem).
+    ``unpaired_reference`` is each row's importance for a reference model that scores
+    every exact copy of the motif by its mean probability of lying unpaired (ViennaRNA's,
+    from the profiles a ``pu`` model reads, with the predictor's window and span): 1 per
+    wholly unpaired copy. A model whose only rule is "an unpaired site is worth ``w``"
+    gives ``w`` x that column on every row (tested), so ``loop - stem`` divided by its
+    ``unpaired_reference`` compares RBPs and motifs on one scale.
+
     Whether the designs fold as intended is checked on the motif-bearing sequences with
     ViennaRNA's MFE structure (:func:`mfe_partners`): ``fold_fraction`` is the fraction
     in which every designed stem pair forms and, for ``loop``, every motif nucleotide is
     unpaired (NaN for the controls, which have no design); ``motif_unpaired_fraction``
-    is the fraction with all motif nucleotides unpaired. The check folds 4 x n probes
-    (about 0.3 ms each); ``check_folds=False`` skips it and leaves both columns NaN.
+    is the fraction with all motif nucleotides unpaired. The checks fold 4 x n probes
+    twice (MFE, about 0.3 ms each, and the profiles, about 0.6 ms);
+    ``check_folds=False`` skips them and leaves the three columns NaN.
 
     ``baseline`` (the plain nulls' predictions) is accepted like every experiment's and
     not needed: every row is measured against a design.
@@ -203,7 +218,8 @@ def hairpin(
     -------
     pd.DataFrame
         ``condition`` (:data:`CONDITIONS`, then the three contrasts), ``kind``, the
-        statistics, ``fold_fraction`` and ``motif_unpaired_fraction``; 7 rows.
+        statistics, ``fold_fraction``, ``motif_unpaired_fraction`` and
+        ``unpaired_reference``; 7 rows.
     """
     predict = as_predictor(predict)
     nulls = as_onehot(nulls)
@@ -247,6 +263,7 @@ def hairpin(
     result = design.table(NAME, motif, rows, predict, rng, n_boot=n_boot, confidence=confidence)
     fold_fraction = [np.nan] * len(rows)
     unpaired_fraction = [np.nan] * len(rows)
+    unpaired_reference = [np.nan] * len(rows)
     if check_folds:
         sequences = {
             name: placed[name](unpaired if name in controls else designed) for name in CONDITIONS
@@ -254,7 +271,41 @@ def hairpin(
         folds = _hairpin_folds(sequences, layout, stem, m)
         fold_fraction[: len(CONDITIONS)] = [folds[name][0] for name in CONDITIONS]
         unpaired_fraction[: len(CONDITIONS)] = [folds[name][1] for name in CONDITIONS]
-    return result.assign(fold_fraction=fold_fraction, motif_unpaired_fraction=unpaired_fraction)
+        reference = {
+            name: unpaired_site_score(onehot, motif, predict)
+            - unpaired_site_score(unpaired if name in controls else designed, motif, predict)
+            for name, onehot in sequences.items()
+        }
+        loop_change = reference["loop"] - reference["loop_control"]
+        stem_change = reference["stem"] - reference["stem_control"]
+        per_row = [*(reference[name] for name in CONDITIONS), loop_change, stem_change]
+        per_row.append(loop_change - stem_change)
+        unpaired_reference = [float(np.mean(values)) for values in per_row]
+    return result.assign(
+        fold_fraction=fold_fraction,
+        motif_unpaired_fraction=unpaired_fraction,
+        unpaired_reference=unpaired_reference,
+    )
+
+
+def unpaired_site_score(onehot: np.ndarray, motif: str, predict) -> np.ndarray:
+    """(N,) the sum, over every exact copy of ``motif``, of its mean unpaired probability.
+
+    The reference rule of :func:`hairpin`'s ``unpaired_reference``: 1 per wholly unpaired
+    copy. Probabilities come from the ``pu`` profiles a structure model reads (ViennaRNA,
+    with the window and span of ``predict`` where it is a
+    :class:`~rbpgia.gia.predictor.Predictor`).
+    """
+    m = len(motif)
+    options = {"window": getattr(predict, "window", WINDOW), "span": getattr(predict, "span", SPAN)}
+    x = with_structure(onehot, "pu", getattr(predict, "threads", 1), **options).x
+    windows = x.shape[1] - m + 1
+    copies = np.ones((len(x), windows), dtype=bool)
+    unpaired = np.zeros((len(x), windows))
+    for t, code in enumerate(pattern_codes(motif)):
+        copies &= x[:, t : t + windows, code] == 1
+        unpaired += x[:, t : t + windows, -1]
+    return (copies * unpaired / m).sum(axis=1)
 
 
 def _hairpin_folds(sequences, layout, stem, width) -> dict[str, tuple[float, float]]:
@@ -295,9 +346,13 @@ def count_support(training: support.Training, table: pd.DataFrame, design_option
 
 
 def headline(result: pd.DataFrame) -> design.Headline:
-    """``loop - stem``: the loop's structure effect minus the stem's, with its CI."""
+    """``loop - stem``: the loop's structure effect minus the stem's, with its CI; the
+    detail gives what a model that only scores unpaired copies gets, where measured."""
     row = design.row_named(result, LOOP_MINUS_STEM)
     loop, stem = design.row_named(result, LOOP_EFFECT), design.row_named(result, STEM_EFFECT)
     detail = f"loop effect {loop['importance']:.3g}, stem effect {stem['importance']:.3g}"
+    reference = float(row.get("unpaired_reference", np.nan))
+    if np.isfinite(reference):
+        detail += f"; {reference:.3g} for a model scoring each copy by its unpaired probability"
     line = design.Headline.of_row("loop minus stem, net of position", row, detail)
     return line.reading(pd.DataFrame([row, loop, stem]))

@@ -13,7 +13,7 @@ from rbpgia.gia import support
 from rbpgia.gia.embed import as_onehot, pattern_codes, real_regions
 from rbpgia.gia.experiments import design
 from rbpgia.gia.predictor import as_predictor
-from rbpgia.gia.stats import CONFIDENCE, N_BOOT
+from rbpgia.gia.stats import CONFIDENCE, CONTRAST_SEPARATOR, N_BOOT, contrast_name
 
 NAME = "motif_count"
 PLACEMENTS = ("random", "paper")
@@ -165,12 +165,18 @@ def motif_count(
     counts copies would look super-additive; ``joined_copies`` gives the fraction of
     nulls where that could not be avoided. ``placement="paper"`` uses the original
     code's nested layout, sites at 4, 12, 20 nt from the 5' end
-    (:func:`paper_site_starts`), to reproduce Figure 2.
+    (:func:`paper_site_starts`), to reproduce Figure 2; its copies, 2 nt apart, are not
+    redrawn, and ``joined_copies`` says how often they spell extra copies (UGCAUG: about
+    one null in eleven).
 
-    Contrasts ``n - (n-1)`` (n >= 2) give each added site's effect, paired per null. A
-    line fitted by least squares to the counts' importance (``slope``, ``intercept``,
-    ``r2``, repeated on every row) tells additive binding (R^2 near 1, slope = the
-    one-site importance) from saturation (shrinking increments).
+    Contrasts ``n - (n-1)`` (n >= 2) give each added site's effect, paired per null, and
+    ``n - (n-1) - 1`` for the last count (``3 - 2 - 1`` by default: the last added
+    site's effect minus the first site's) tells additive binding (0) from saturation
+    (< 0) and cooperation (> 0) with its own CI: the headline. A line fitted by least
+    squares to the counts' importance (``slope``, ``intercept``, ``r2``, repeated on
+    every row) is kept for the figures; its slope alone cannot tell the two apart (a
+    free intercept takes up a first site worth more than the rest: ``tanh(sites)``
+    gives slope 0.12, as do additive sites worth 0.12 each).
 
     ``compare`` lists other motifs of the same length (e.g. a sub-optimal site, AGAAUG
     beside RBFOX1's UGCAUG in the paper's Figure 2), counted 1..``max_sites`` times at
@@ -181,7 +187,8 @@ def motif_count(
     Returns
     -------
     pd.DataFrame
-        ``condition`` (``"1"``.. and ``"2 - 1"``.., then the compared motifs' rows),
+        ``condition`` (``"1"``.., ``"2 - 1"``.. and ``"3 - 2 - 1"``, then the compared
+        motifs' rows),
         ``kind``, ``pattern`` (the motif copied), ``n_sites`` (the count, or for a
         contrast the count it reaches), the statistics and the fit (of ``motif``'s
         counts).
@@ -194,12 +201,13 @@ def motif_count(
     if placement not in PLACEMENTS:
         raise InputError(f"placement must be one of {PLACEMENTS}, got {placement!r}")
     rng = np.random.default_rng(0 if rng is None else rng)
-    joined = np.zeros(len(nulls), dtype=np.int64)
     if placement == "random":
         sites = random_site_starts(nulls, len(motif), max_sites, rng)
-        joined = separate_copies(nulls, motif, sites, rng)
+        joined = float(separate_copies(nulls, motif, sites, rng).mean())
     else:
+        # Fixed columns, nothing to redraw: how often the copies join is only reported.
         sites = paper_site_starts(nulls, len(motif), max_sites)
+        joined = joined_fraction(nulls, motif, sites)
     others = compared_motifs(compare, motif)
     counts = list(range(1, max_sites + 1))
     interventions = {
@@ -212,8 +220,12 @@ def motif_count(
     effects = design.measure(predict, nulls, interventions, baseline=baseline)
     rows = [(str(n), "condition", effects[str(n)]) for n in counts]
     rows += [design.contrast(effects, str(n), str(n - 1)) for n in counts[1:]]
-    patterns = [motif] * (2 * max_sites - 1)
     n_sites = counts + counts[1:]
+    if max_sites >= 2:
+        last = effects[str(max_sites)] - effects[str(max_sites - 1)]
+        rows.append((additivity_name(max_sites), "contrast", last - effects["1"]))
+        n_sites.append(max_sites)
+    patterns = [motif] * len(rows)
     for other in others:
         rows += [
             (count_name(other, motif, n), "condition", effects[count_name(other, motif, n)])
@@ -235,7 +247,7 @@ def motif_count(
     conditions = own_rows(result, "condition")
     slope, intercept, r2 = line_fit(conditions["n_sites"], conditions["importance"])
     # Per motif: a compared motif may spell extra copies of itself at these placements.
-    joined_by_pattern = {motif: float(joined.mean())}
+    joined_by_pattern = {motif: joined}
     joined_by_pattern.update({other: joined_fraction(nulls, other, sites) for other in others})
     return result.assign(
         placement=placement,
@@ -313,16 +325,34 @@ def line_fit(x, y) -> tuple[float, float, float]:
     return float(slope), float(intercept), float(r_squared)
 
 
+def additivity_name(max_sites: int) -> str:
+    """The row of the last added site minus the first: ``"3 - 2 - 1"`` for 3 sites."""
+    return contrast_name(contrast_name(str(max_sites), str(max_sites - 1)), "1")
+
+
 def increments(result: pd.DataFrame) -> pd.DataFrame:
     """The motif's ``n - (n-1)`` contrast rows, in order of n."""
-    return own_rows(result, "contrast")
+    rows = own_rows(result, "contrast")
+    return rows[rows["condition"].astype(str).str.count(CONTRAST_SEPARATOR) == 1]
 
 
 def headline(result: pd.DataFrame) -> design.Headline:
-    """Slope of the fitted line; detail: what each added site adds, and R^2."""
+    """Last added site minus the first, with its CI; detail: each site's effect, the fit.
+
+    Tables written before that row existed give the fitted slope, as they did.
+    """
     one = design.row_named(result, "1")
     added = [one["importance"], *increments(result)["importance"]]
     r2 = float(result["r2"].iloc[0])
     detail = "per added site " + ", ".join(f"{v:.3g}" for v in added) + f"; R^2 {r2:.3f}"
-    line = design.Headline("slope per extra site", float(result["slope"].iloc[0]), detail)
-    return line.reading(own_counts(result))
+    n = int(own_rows(result, "condition")["n_sites"].max())
+    name = additivity_name(n) if n >= 2 else None
+    if name is None or name not in set(result["condition"].astype(str)):
+        line = design.Headline("slope per extra site", float(result["slope"].iloc[0]), detail)
+        return line.reading(own_counts(result))
+    detail += f"; slope {float(result['slope'].iloc[0]):.3g}"
+    return design.Headline.of_row(
+        "last added site minus first (0: additive, < 0: saturating)",
+        design.row_named(result, name),
+        detail,
+    ).reading(own_counts(result))

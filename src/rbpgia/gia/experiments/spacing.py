@@ -63,7 +63,11 @@ def spacing(
     counts copies would show as cooperativity. Where the null's letters in the gap would
     do that, they are redrawn at random until the copies add up (:func:`gap_fillers`),
     and all three of pair, first and second write the same gap letters, so they still
-    differ only in the copies. Where no letters can be redrawn (gaps of 0 or less, for
+    differ only in the copies; each is measured against the null with those gap letters
+    (its own, or the redrawn ones), so what redrawn letters do by themselves does not
+    enter the interaction (measured against the untouched null, it would, once, with a
+    minus sign: an additive model that likes U would show "cooperativity" at short gaps).
+    Where no letters can be redrawn (gaps of 0 or less, for
     motifs that overlap themselves), ``extra_copies`` gives the fraction of nulls in
     which the pair spells copies its single sites do not: read the interaction there as
     "more copies", not as cooperativity (the headline and the recovery check skip gaps
@@ -92,7 +96,7 @@ def spacing(
     spacings = [int(g) for g in spacings]
     if not spacings:
         raise InputError("no spacings to test")
-    interventions, extra = {}, {}
+    interventions, extra, redrawn = {}, {}, {}
     for gap in spacings:
         if gap < 0 and (-gap >= m or motif[m + gap :] != motif[:-gap]):
             raise InputError(f"copies of {motif!r} cannot overlap by {-gap} nt consistently")
@@ -106,10 +110,18 @@ def spacing(
         interventions[("pair", gap)] = partial(place, copies=(first, second))
         interventions[("first", gap)] = partial(place, copies=(first,))
         interventions[("second", gap)] = partial(place, copies=(second,))
+        redrawn[gap] = _redrawn(nulls, first + m, fill)
+        if redrawn[gap].any():
+            interventions[("gap letters", gap)] = partial(place, copies=())
     effects = design.measure(predict, nulls, interventions, baseline=baseline)
     rows, gaps = [], []
     for gap in spacings:
-        pair, first, second = (effects[(part, gap)] for part in ("pair", "first", "second"))
+        # Against the null with this gap's letters: the redrawn letters' own effect out.
+        letters = effects.get(("gap letters", gap))
+        letters = 0.0 if letters is None else np.where(redrawn[gap], letters, 0.0)
+        pair, first, second = (
+            effects[(part, gap)] - letters for part in ("pair", "first", "second")
+        )
         rows += [
             ("pair", "condition", pair),
             ("first", "control", first),
@@ -183,6 +195,15 @@ def gap_fillers(
                 break
             codes[i] = rng.integers(0, 4, size=gap)
     return codes, extra
+
+
+def _redrawn(nulls: np.ndarray, gap_at: np.ndarray, fill: np.ndarray) -> np.ndarray:
+    """(N,) bool: the nulls whose gap letters ``fill`` are not their own."""
+    if not fill.shape[1]:
+        return np.zeros(len(nulls), dtype=bool)
+    rows = np.arange(len(nulls))[:, None]
+    own = nulls[rows, gap_at[:, None] + np.arange(fill.shape[1])].argmax(axis=-1)
+    return (own != fill).any(axis=1)
 
 
 def _copies_and_gap(nulls, motif, copies, gap_at, fill):

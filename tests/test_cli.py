@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import io
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -162,11 +163,11 @@ def test_motif_count_of_a_dna_motif_is_additive(tables, files):
     table = tables["motif_count"][0]
     assert list(table.columns[:5]) == ["experiment", "motif", "null", "condition", "kind"]
     assert (table["experiment"] == "motif_count").all()
-    assert table["condition"].tolist() == ["1", "2", "3", "2 - 1", "3 - 2"]
-    assert table["n_sites"].tolist() == [1, 2, 3, 2, 3]
+    assert table["condition"].tolist() == ["1", "2", "3", "2 - 1", "3 - 2", "3 - 2 - 1"]
+    assert table["n_sites"].tolist() == [1, 2, 3, 2, 3, 3]
     assert (table["motif"] == "GCAU").all()
-    # Each copy adds one GCA: the counts 1, 2, 3 and each added copy 1.
-    np.testing.assert_allclose(table["importance"], [1, 2, 3, 1, 1], atol=0.2)
+    # Each copy adds one GCA: the counts 1, 2, 3, each added copy 1, the last as the first.
+    np.testing.assert_allclose(table["importance"], [1, 2, 3, 1, 1, 0], atol=0.2)
     assert table["slope"].iloc[0] == pytest.approx(1.0, abs=0.1)
     assert (files["root"] / "count.png").stat().st_size > 0
     # Without --train the support columns are there, empty, and the log says so once.
@@ -342,7 +343,58 @@ def test_report_rejects_a_table_that_is_no_gia_table(capsys, tmp_path):
     assert f"{table}: not a GIA table" in one_line_error(stderr)
 
 
+def test_report_names_the_table_whose_columns_its_experiment_lacks(capsys, tables, tmp_path):
+    """A table read as another experiment's, a number column of text, an unknown
+    experiment: each an error naming the file, no traceback."""
+    status, _, stderr = run(
+        capsys, "report", tables["gc_bias"][1], "--out-dir", tmp_path, "--experiment", "kmer_search"
+    )
+    assert status == 2
+    assert f"{tables['gc_bias'][1]}: not a kmer_search table: it has no column 'kmer'" in (
+        one_line_error(stderr)
+    )
+    text = tables["gc_bias"][0].assign(importance="abc")
+    path = tmp_path / "text.tsv"
+    text.to_csv(path, sep="\t", index=False)
+    status, _, stderr = run(capsys, "report", path, "--out-dir", tmp_path)
+    assert f"{path}: column importance holds values that are not numbers" in one_line_error(stderr)
+    unknown = tables["gc_bias"][0].assign(experiment="nope")
+    path = tmp_path / "nope.tsv"
+    unknown.to_csv(path, sep="\t", index=False)
+    status, _, stderr = run(capsys, "report", path, "--out-dir", tmp_path)
+    assert status == 2
+    assert f"{path}: column experiment: unknown GIA experiment 'nope'" in one_line_error(stderr)
+    assert not list(tmp_path.glob("*.png"))
+
+
 # ----------------------------------------------------------------------------- errors
+
+
+def test_outputs_that_are_no_regular_files_are_refused_before_any_work(capsys, files, tmp_path):
+    """Renaming a finished file onto a pipe or a device would replace it (as root,
+    ``--out /dev/null`` replaced the device); a figure's format is checked before the run,
+    so neither costs a run nor leaves its table behind."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    status, _, stderr = run(capsys, "encode", files["train"], "--no-structure", "--out", fifo)
+    assert status == 2
+    assert f"{fifo}: is not a regular file" in one_line_error(stderr)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    gia = ["gia", "motif_count", "--model", files["model"], "--background", files["background"]]
+    gia += ["--motif", "GCAT", "--n-null", N_NULL, "--n-boot", "100"]
+    status, _, stderr = run(capsys, *gia, "--out", tmp_path)
+    assert f"{tmp_path}: is a directory; give a file path" in one_line_error(stderr)
+    table = tmp_path / "count.tsv"
+    for figure, message in (
+        (tmp_path / "count.xyz", "a figure must end in .png, .pdf, .svg"),
+        (tmp_path, "is a directory"),
+    ):
+        status, _, stderr = run(capsys, *gia, "--out", table, "--figure", figure)
+        assert status == 2
+        assert f"{figure}: {message}" in one_line_error(stderr)
+        assert "null predictions" not in stderr  # refused before the run
+    assert not table.exists()
+    assert not list(tmp_path.glob(".*.tmp"))
 
 
 def test_bad_letter_names_file_and_line(capsys, files, tmp_path):

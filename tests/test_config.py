@@ -93,6 +93,14 @@ def file_dataset(fmt: str, **keys) -> dict:
             },
             "datasets.t.sha256",
         ),
+        # Numbers that used to pass the schema and break a job: a whole float reached
+        # range() in the encode job, NaN passes every bound, Keras refuses negative seeds.
+        (minimal(encode={"max_length": 41.0}), "encode.max_length: 41.0 is not of type"),
+        (minimal(gia={"n_null": 100.0}), "gia.n_null: 100.0 is not of type"),
+        (minimal(training={"learning_rate": float("nan")}), "training.learning_rate: nan"),
+        (minimal(gia={"miss_probability": float("inf")}), "gia.miss_probability: inf"),
+        (minimal(training={"seed": -1}), "training.seed: -1 is less than the minimum of 0"),
+        (minimal(gia={"seed": 2**32}), "gia.seed: 4294967296 is greater than the maximum"),
     ],
 )
 def test_bad_config_names_the_key(config, message):

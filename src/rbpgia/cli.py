@@ -41,6 +41,7 @@ from rbpgia import __version__
 from rbpgia.encode.onehot import INPUT_CHANNELS, MAX_LENGTH
 from rbpgia.errors import InputError, RbpgiaError
 from rbpgia.gia.registry import EXPERIMENTS
+from rbpgia.io import check_output_path
 from rbpgia.schema import properties
 
 GIA_EXPERIMENTS = tuple(EXPERIMENTS)
@@ -371,6 +372,7 @@ def cmd_encode(args: argparse.Namespace) -> None:
     from rbpgia.io import atomic_path
 
     start = time.monotonic()
+    check_output_path(args.out)
     probes_in = read_sequence_file(args.sequences)
     probes_in.check_lengths(args.max_length, "--max-length")
     n = len(probes_in.sequences)
@@ -455,6 +457,10 @@ def cmd_gia(args: argparse.Namespace) -> None:
     options = gia_options(args)
     motif = None if args.motif is None else clean_motif(args.motif)
     out = args.out or f"{experiment.name}.tsv"
+    # Before any prediction: a bad output path must not cost the run.
+    check_output_path(out)
+    if args.figure:
+        check_figure_path(args.figure)
     start = time.monotonic()
     background = read_background(
         args.background, args.target, options["nulls"] in gia_run.SCORED_NULLS
@@ -539,12 +545,19 @@ def cmd_report(args: argparse.Namespace) -> None:
     from rbpgia.gia import registry
     from rbpgia.plots.gia import plot_experiment
 
+    if Path(args.out_dir).exists() and not Path(args.out_dir).is_dir():
+        raise InputError("--out-dir is not a directory", args.out_dir)
     tables = [(path, _read_gia_table(path)) for path in args.tables]
     names = _figure_names([Path(path) for path, _ in tables])
     for (path, table), name in zip(tables, names, strict=True):
         experiment = args.experiment or registry.experiment_of(table, path)
         figure = Path(args.out_dir) / f"{name}.{args.format}"
-        plot_experiment(experiment, table, figure, figure_title(experiment, table))
+        try:
+            plot_experiment(experiment, table, figure, figure_title(experiment, table))
+        except KeyError as err:
+            raise InputError(
+                f"not a {experiment} table: it has no column {err.args[0]!r}", path
+            ) from None
         print(f"{path} ({experiment}): {headline_text(experiment, table)} -> {figure}")
 
 
@@ -562,7 +575,20 @@ def _read_gia_table(path):
         raise InputError(
             "not a GIA table (needs rows and the columns importance, ci_low, ci_high)", path
         )
+    for column in ("importance", "ci_low", "ci_high"):
+        if not pd.api.types.is_numeric_dtype(table[column]):
+            raise InputError(f"column {column} holds values that are not numbers", path)
     return table
+
+
+FIGURE_SUFFIXES = (".png", ".pdf", ".svg")
+
+
+def check_figure_path(path) -> None:
+    """A figure path with a suffix matplotlib writes, where a file may be written."""
+    check_output_path(path)
+    if Path(path).suffix.lower() not in FIGURE_SUFFIXES:
+        raise InputError(f"a figure must end in {', '.join(FIGURE_SUFFIXES)}", path)
 
 
 def _figure_names(paths: list[Path]) -> list[str]:

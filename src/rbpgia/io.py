@@ -9,6 +9,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from rbpgia.errors import InputError
+
 
 def _current_umask() -> int:
     mask = os.umask(0o022)
@@ -25,14 +27,29 @@ def give_default_mode(path: str | os.PathLike) -> None:
     os.chmod(path, 0o666 & ~_current_umask())
 
 
+def check_output_path(path: str | os.PathLike) -> Path:
+    """``path`` as a Path, if a file may be written there; else InputError naming it.
+
+    An existing directory, device, pipe or socket is refused: renaming a finished file
+    onto it would replace it (as root, ``--out /dev/null`` would replace the device).
+    """
+    final = Path(path)
+    if final.is_dir():
+        raise InputError("is a directory; give a file path", path)
+    if final.exists() and not final.is_file():
+        raise InputError("is not a regular file (a device, pipe or socket); give a file path", path)
+    return final
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it to ``path`` only on success.
 
     A crash or exception inside the block removes the temporary file, so a reader
-    never sees a half-written output under the final name.
+    never sees a half-written output under the final name. ``path`` must be a file's
+    (:func:`check_output_path`).
     """
-    final = Path(path)
+    final = check_output_path(path)
     final.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
     os.close(fd)

@@ -21,7 +21,8 @@ import pandas as pd
 import pytest
 
 from rbpgia.data import read_probes
-from rbpgia.data.summary import experiment_table
+from rbpgia.data.probes import Probes
+from rbpgia.data.summary import MIN_SET_A, experiment_table
 from rbpgia.errors import ConfigError, InputError
 from rbpgia.workflow.config import load_config
 
@@ -289,7 +290,35 @@ def test_all_nan_experiment_is_read_and_marked_empty(case):
     np.testing.assert_array_equal(probes.targets.to_numpy(), np.array(targets, np.float32))
     table = experiment_table(probes).set_index("experiment")
     assert table.loc[empty, "status"] == "empty"
-    assert (table.drop(index=empty)["status"] == "ok").all()
+    # The others are measured, on a handful of probes: too few to train on.
+    assert (table.drop(index=empty)["status"] == "too_few").all()
+
+
+def test_experiments_that_cannot_be_trained_are_marked_before_training():
+    """A constant experiment has nothing to learn and no spread to standardise, and a few
+    probes cannot be split: each used to crash its training job with a traceback that
+    named no experiment."""
+    n = 60
+    values = np.linspace(0.0, 1.0, n)
+    targets = pd.DataFrame(
+        {
+            "OK": values,
+            "CONSTANT": np.where(np.arange(n) < 50, 2.5, values),  # Set B may differ
+            "FEW": np.where(np.arange(n) % 10 == 0, values, np.nan),
+            "EMPTY_B": np.where(np.arange(n) < 50, values, np.nan),
+        }
+    )
+    probes = Probes(
+        sequences=np.array(["ACGUACGUAC"] * n),
+        sets=np.array(["A"] * 50 + ["B"] * 10),
+        targets=targets,
+        source="made",
+    )
+    table = experiment_table(probes).set_index("experiment")
+    assert table["status"].to_dict() == {
+        "OK": "ok", "CONSTANT": "constant", "FEW": "too_few", "EMPTY_B": "empty",
+    }  # fmt: skip
+    assert table.loc["FEW", "n_set_a"] == MIN_SET_A // 4
 
 
 @pytest.fixture
@@ -347,15 +376,17 @@ def test_all_nan_experiment_is_skipped_with_a_warning_not_a_crash(case, tmp_path
     )
     log = (tmp_path / "encode.log").read_text()
     warning = (
-        f"WARNING rbpgia: experiment {empty} has no measurements: "
-        "it is kept in the file but skipped"
+        f"WARNING rbpgia: experiment {empty} cannot be modelled (no measurements in Set A or "
+        "in Set B): it is kept in the file but skipped"
     )
     assert warning in log
-    assert log.count("WARNING") == 1
-    # selected_rbps() in workflow/rules/common.smk models only the experiments marked ok.
+    # The others hold a few probes each: skipped too, each with its reason.
     experiments = pd.read_csv(out / "experiments.tsv", sep="\t").set_index("experiment")
+    assert log.count("WARNING") == len(experiments)
+    assert log.count("fewer than 20 measured Set A probes") == len(experiments) - 1
+    # selected_rbps() in workflow/rules/common.smk models only the experiments marked ok.
     assert experiments.loc[empty, "status"] == "empty"
-    assert (experiments.drop(index=empty)["status"] == "ok").all()
+    assert (experiments.drop(index=empty)["status"] == "too_few").all()
     assert len(experiments) == len(ALL_NAN[case][2][0])
     run_script(
         "data_summary.py",

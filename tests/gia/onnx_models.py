@@ -121,4 +121,12 @@ def broken(x):
 
 def wrong_shape(x):
     return np.zeros(len(x) + 3, dtype=np.float32)
+
+
+def no_outputs(x):
+    return {}
+
+
+def plain_list(x):
+    return [1.0] * len(x)
 '''

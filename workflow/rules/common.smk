@@ -138,9 +138,13 @@ def selected_rbps(wildcards=None):
             f"config key rbps: {', '.join(unknown)} not in data set {DATASET!r} "
             f"(it has {len(table)} experiments, e.g. {', '.join(table['experiment'][:5])})"
         )
-    empty = [rbp for rbp in wanted if rbp not in usable]
-    if empty:
-        print(f"warning: skipping experiments without measurements: {', '.join(empty)}")
+    status = table.set_index("experiment")["status"]
+    skipped = [f"{rbp} ({status[rbp]})" for rbp in wanted if rbp not in usable]
+    if skipped:
+        print(
+            "warning: skipping experiments that cannot be modelled (encoded/experiments.tsv): "
+            + ", ".join(skipped)
+        )
     return [rbp for rbp in wanted if rbp in usable]
 
 

@@ -10,7 +10,7 @@ with fast_imports():
     import time
 
     from rbpgia.data import read_probes
-    from rbpgia.data.summary import experiment_table
+    from rbpgia.data.summary import UNUSABLE, experiment_table
     from rbpgia.encode.folded import load_folded
     from rbpgia.encode.store import encode_probes, write_probes_h5
     from rbpgia.io import atomic_path
@@ -29,8 +29,12 @@ log.info(
     time.monotonic() - start,
 )
 experiments = experiment_table(probes)
-for name in experiments.loc[experiments["status"] != "ok", "experiment"]:
-    log.warning("experiment %s has no measurements: it is kept in the file but skipped", name)
+for name, status in experiments.loc[experiments["status"] != "ok", ["experiment", "status"]].values:
+    log.warning(
+        "experiment %s cannot be modelled (%s): it is kept in the file but skipped",
+        name,
+        UNUSABLE[status],
+    )
 
 folded = None
 folded_path = getattr(snakemake.input, "folded", None)  # synthetic data sets only

@@ -11,26 +11,47 @@ from scipy import stats
 from rbpgia.data.normalise import at_cap, fit_normaliser
 from rbpgia.data.probes import Probes
 
+# Fewer measured Set A probes than this cannot be split into training and validation
+# probes and fitted (RNAcompete experiments measure about 120,000).
+MIN_SET_A = 20
+# Why an experiment cannot be modelled, by its status in the experiment table.
+UNUSABLE = {
+    "empty": "no measurements in Set A or in Set B",
+    "too_few": f"fewer than {MIN_SET_A} measured Set A probes",
+    "constant": "the same value on every measured Set A probe",
+}
+
 
 def experiment_table(probes: Probes) -> pd.DataFrame:
     """One row per experiment: measured probes per set and whether it can be modelled.
 
-    ``status`` is ``ok`` when both Set A and Set B hold measurements, ``empty`` otherwise
-    (such an experiment is skipped with a warning, never a crash of the whole run).
+    ``status`` is ``ok``, or why not (:data:`UNUSABLE`): ``empty`` (no measurements in
+    one of the sets), ``too_few`` (fewer than :data:`MIN_SET_A` in Set A) or ``constant``
+    (one value throughout Set A: nothing to learn, and no spread to standardise). Such an
+    experiment is skipped with a warning, never a crash of the whole run.
     """
     in_a = probes.sets == "A"
     rows = []
     for name in probes.experiments:
-        measured = np.isfinite(probes.targets[name].to_numpy(dtype=np.float64))
+        values = probes.targets[name].to_numpy(dtype=np.float64)
+        measured = np.isfinite(values)
         n_a = int(measured[in_a].sum())
         n_b = int(measured[~in_a].sum())
+        if n_a == 0 or n_b == 0:
+            status = "empty"
+        elif n_a < MIN_SET_A:
+            status = "too_few"
+        elif np.ptp(values[in_a & measured]) == 0:
+            status = "constant"
+        else:
+            status = "ok"
         rows.append(
             {
                 "experiment": name,
                 "n_set_a": n_a,
                 "n_set_b": n_b,
                 "n_missing": int((~measured).sum()),
-                "status": "ok" if n_a > 0 and n_b > 0 else "empty",
+                "status": status,
             }
         )
     columns = ["experiment", "n_set_a", "n_set_b", "n_missing", "status"]

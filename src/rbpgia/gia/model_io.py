@@ -392,6 +392,8 @@ def _python(spec: str, conventions: dict):
         raise InputError(
             f"the model raised {type(error).__name__}: {_one_line(error)}", spec
         ) from None
+    if isinstance(first, dict | list | tuple) and not len(first):
+        raise InputError(f"the model returned an empty {type(first).__name__}: no outputs", spec)
     if isinstance(first, dict):
         names = [str(key) for key in first]
     else:
@@ -407,6 +409,12 @@ def _python(spec: str, conventions: dict):
                 raise InputError(f"the model's dict lacks the output(s) {', '.join(missing)}")
             return [np.asarray(result[name], dtype=np.float32) for name in names]
         if isinstance(result, list | tuple):
+            if len(result) != len(names):
+                raise InputError(
+                    f"the model returned a {type(result).__name__} of {len(result)} items for "
+                    f"{len(x)} probes, {len(names)} for one: a list or tuple is read as one "
+                    "output per item; return the scores as one array"
+                )
             return [np.asarray(value, dtype=np.float32) for value in result]
         return [np.asarray(result, dtype=np.float32)]
 

@@ -172,7 +172,10 @@ def experiment_of(result: pd.DataFrame, source=None) -> str:
             "name the experiment with --experiment",
             source,
         )
-    return get(str(result["experiment"].iloc[0])).name
+    try:
+        return get(str(result["experiment"].iloc[0])).name
+    except InputError as error:
+        raise InputError(f"column experiment: {error}", source) from None
 
 
 def headline(name: str, result: pd.DataFrame) -> Headline:

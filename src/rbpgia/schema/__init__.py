@@ -8,6 +8,7 @@ default is written in one place whether GIA runs from Snakemake, ``rbpgia gia`` 
 from __future__ import annotations
 
 import copy
+import math
 import re
 from functools import cache
 from importlib import resources
@@ -68,17 +69,40 @@ def _pattern(validator, pattern, instance, schema):
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
+def _is_int(checker, instance) -> bool:
+    """An int, not a bool, and not a float even where whole: the workflow's config reaches
+    ``range()`` and array shapes as it is (``encode.max_length: 41.0`` crashed its job)."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+def _is_number(checker, instance) -> bool:
+    """A finite int or float: NaN passes every ``minimum`` and ``maximum`` comparison."""
+    return (
+        isinstance(instance, int | float)
+        and not isinstance(instance, bool)
+        and math.isfinite(instance)
+    )
+
+
 @cache
-def _validator_class():
+def _validator_class(strict_integers: bool):
     # Imported here: jsonschema takes 70 ms to import, which `rbpgia --help` need not pay.
     import jsonschema
 
-    return jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _pattern})
+    base = jsonschema.Draft202012Validator
+    checks = {"number": _is_number}
+    if strict_integers:
+        checks["integer"] = _is_int
+    types = base.TYPE_CHECKER.redefine_many(checks)
+    return jsonschema.validators.extend(base, {"pattern": _pattern}, type_checker=types)
 
 
-def validator(schema: dict):
-    """A Draft 2020-12 validator of ``schema`` whose ``pattern`` has ECMA-262's ``$``.
+def validator(schema: dict, *, strict_integers: bool = False):
+    """A Draft 2020-12 validator of ``schema`` whose ``pattern`` has ECMA-262's ``$``, and
+    whose numbers are finite (NaN would pass every bound).
 
-    The workflow's config and every library check against this schema use it.
+    The workflow's config and every library check against this schema use it. With
+    ``strict_integers`` an integer must be an int (the config, read as is); without, a
+    whole float such as 3.0 is one too, for checks that normalise what they accept.
     """
-    return _validator_class()(schema)
+    return _validator_class(strict_integers)(schema)

@@ -126,7 +126,7 @@ def apply_dataset_settings(config: dict, schema: dict) -> dict:
             if section not in entry:
                 continue
             subschema = {**schema["properties"][section], "$defs": schema.get("$defs", {})}
-            errors = list(validator(subschema).iter_errors(entry[section]))
+            errors = list(validator(subschema, strict_integers=True).iter_errors(entry[section]))
             _raise_first(errors, prefix=f"datasets.{name}.{section}.")
     entry = datasets.get(config.get("dataset", schema["properties"]["dataset"]["default"]))
     if isinstance(entry, dict):
@@ -152,7 +152,7 @@ def validate_config(config: dict, schema: dict | None = None) -> dict:
         raise ConfigError("the configuration must be a mapping of keys to values")
     merged = apply_dataset_settings(copy.deepcopy(config), schema)
     filled = _fill_defaults(merged, schema, schema)
-    _raise_first(list(validator(schema).iter_errors(filled)))
+    _raise_first(list(validator(schema, strict_integers=True).iter_errors(filled)))
     check_dataset_choice(filled)
     filled["gia"]["structure_models"] = {
         rbp: structure_model_entry(value)

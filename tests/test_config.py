@@ -371,7 +371,8 @@ def test_structure_models_take_an_input_or_an_input_with_its_own_training():
             "R2": {"input": "struct", "training": {"ensemble": 3, "epochs": 40, "patience": 8}},
         }
     }
-    config = validate_config(minimal(gia=gia))
+    two = {"format": "synthetic", "rbps": {"R1": {"motif": "UGCAUG"}, "R2": {"motif": "UAAUU"}}}
+    config = validate_config(minimal(gia=gia, datasets={"syn": two}))
     assert config["training"]["ensemble"] == 1
     assert config["gia"]["structure_models"] == {
         "R1": {"input": "pu", "training": {}},
@@ -379,6 +380,24 @@ def test_structure_models_take_an_input_or_an_input_with_its_own_training():
     }
     # Validating the result again (Snakemake's config is checked once more) keeps it.
     assert validate_config(config)["gia"]["structure_models"] == config["gia"]["structure_models"]
+
+
+@pytest.mark.parametrize(
+    ("top", "key"),
+    [
+        ({"rbps": ["R1", "NOPE"]}, "rbps"),
+        ({"gia": {"motifs": {"NOPE": "UGCAUG"}}}, "gia.motifs"),
+        ({"gia": {"structure_models": {"NOPE": "pu"}}}, "gia.structure_models"),
+    ],
+)
+def test_a_synthetic_data_sets_rbps_are_checked_before_any_job(top, key):
+    """Its RBPs are in the config: a typo is named at once, not after synthesis and
+    encoding (or, for gia.motifs, never)."""
+    with pytest.raises(ConfigError) as info:
+        validate_config(minimal(**top))
+    assert str(info.value) == (
+        f"config key {key}: NOPE not in the synthetic data set 'syn' (its RBPs: R1)"
+    )
 
 
 @pytest.mark.parametrize(

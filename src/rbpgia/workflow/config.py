@@ -199,6 +199,26 @@ def check_dataset_choice(config: dict) -> None:
     rbps = config.get("rbps")
     if isinstance(rbps, list) and len(set(rbps)) != len(rbps):
         raise ConfigError("config key rbps: the list names an experiment more than once")
+    entry = config["datasets"][name]
+    if entry["format"] == "synthetic":
+        check_synthetic_names(config, name, sorted(entry.get("rbps") or {}))
+
+
+def check_synthetic_names(config: dict, dataset: str, planted: list[str]) -> None:
+    """RBPs named by other keys exist in a synthetic data set: known before any job runs
+    (a file data set's experiments are known once it is read, and checked then)."""
+    keys = {"rbps": config.get("rbps")}
+    for key in ("motifs", "structure_models"):
+        keys[f"gia.{key}"] = list((config.get("gia") or {}).get(key) or {})
+    for key, names in keys.items():
+        if not isinstance(names, list):
+            continue
+        unknown = [rbp for rbp in names if rbp not in planted]
+        if unknown:
+            raise ConfigError(
+                f"config key {key}: {', '.join(unknown)} not in the synthetic data set "
+                f"{dataset!r} (its RBPs: {', '.join(planted)})"
+            )
 
 
 def load_config(path: str | os.PathLike, overrides: dict | None = None) -> dict:

@@ -35,7 +35,7 @@ TRAIN = [
     "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC",
 ]
 # Support of 1, 2 and 3 copies of GCAT in TRAIN (exact, one mismatch), and of 2 - 1, 3 - 2.
-TRAIN_SUPPORT = ([2, 1, 0, 1, 0], [3, 1, 0, 1, 0])
+TRAIN_SUPPORT = ([2, 1, 0, 1, 0, 0], [3, 1, 0, 1, 0, 0])
 
 
 def _random_probes(rng, n):
@@ -179,14 +179,15 @@ def test_motif_count_of_a_dna_motif_is_additive(tables, files):
 def test_train_gives_each_condition_its_support(tables):
     table, _, stdout, stderr = tables["motif_count_train"]
     assert "support counted over 4 training probes (no structure profiles" in stderr
-    # The summary line says what the headline (the slope, read from every count) rests on.
+    # The summary line says what the headline (read from every count) rests on.
     assert (
-        "; extrapolated: 2 (1 probes), 3 (0 probes), 2 - 1 (1 probes), 3 - 2 (0 probes);" in stdout
+        "; extrapolated: 2 (1 probes), 3 (0 probes), 2 - 1 (1 probes), 3 - 2 (0 probes), "
+        "3 - 2 - 1 (0 probes);" in stdout
     )
     assert table["support"].tolist() == TRAIN_SUPPORT[0]
     assert table["support_1mm"].tolist() == TRAIN_SUPPORT[1]
     # --min-support 2: one copy is supported; two and three copies, and their steps, not.
-    assert table["extrapolated"].tolist() == [False, True, True, True, True]
+    assert table["extrapolated"].tolist() == [False, True, True, True, True, True]
 
 
 def test_train_from_hdf5_reads_its_set_a(capsys, files, tmp_path):
@@ -202,7 +203,7 @@ def test_train_from_hdf5_reads_its_set_a(capsys, files, tmp_path):
     table = pd.read_csv(out, sep="\t")
     assert table["support"].tolist() == TRAIN_SUPPORT[0]
     assert table["support_1mm"].tolist() == TRAIN_SUPPORT[1]
-    assert table["extrapolated"].tolist() == [True] * 5  # the default min_support: 10
+    assert table["extrapolated"].tolist() == [True] * 6  # the default min_support: 10
     status, _, stderr = run(capsys, "gia", *argv, "--train", tmp_path / "missing.h5")
     assert "training file not found" in one_line_error(stderr)
 
@@ -368,6 +369,44 @@ def test_report_names_the_table_whose_columns_its_experiment_lacks(capsys, table
 
 
 # ----------------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize("nulls", ["quartile_top", "gc_matched"])
+def test_score_ranked_nulls_need_scores_to_rank_and_name_the_file(capsys, files, tmp_path, nulls):
+    unscored = tmp_path / "nan_scores.txt"
+    unscored.write_text("nan ACGUACGUACGUACGUACGUACGUACGUAC\n" * 50)
+    few = tmp_path / "two.txt"
+    few.write_text("1 ACGUACGUACGUACGUACGUACGUACGUAC\n2 CCGUACGUACGUACGUACGUACGUACGUAC\n")
+    for background, counts in ((unscored, "0 of 50"), (few, "2 of 2")):
+        status, _, stderr = run(
+            capsys, "gia", "motif_count", "--model", files["model"], "--background", background,
+            "--null", nulls, "--motif", "GCAT", "--out", tmp_path / "x.tsv",
+        )  # fmt: skip
+        assert status == 2
+        assert one_line_error(stderr) == (
+            f"rbpgia: error: {background}: these nulls rank probes by score, and {counts} "
+            "probes have a finite score; they need at least 4 (one per quartile)"
+        )
+
+
+def test_target_picks_an_experiment_of_an_hdf5_file_and_a_typo_is_named(capsys, files, tmp_path):
+    from rbpgia.encode import store
+
+    h5 = tmp_path / "scored.h5"
+    status, _, stderr = run(capsys, "encode", files["background"], "--out", h5, "--set", "A")
+    assert status == 0, stderr
+    (name,) = store.list_experiments(h5)
+    gia = ["gia", "motif_count", "--model", files["model"], "--background", files["background"]]
+    gia += ["--motif", "GCAT", "--n-null", N_NULL, "--n-boot", "100", "--out", tmp_path / "t.tsv"]
+    # A text background with an HDF5 --train: --target picks the training probes.
+    status, _, stderr = run(capsys, *gia, "--train", h5, "--target", name)
+    assert status == 0, stderr
+    status, _, stderr = run(capsys, *gia, "--train", h5, "--target", "TYPO")
+    assert one_line_error(stderr) == (
+        f"rbpgia: error: --target TYPO: no such experiment ({h5}: {name})"
+    )
+    status, _, stderr = run(capsys, *gia, "--target", name)
+    assert "neither is one" in one_line_error(stderr)
 
 
 def test_outputs_that_are_no_regular_files_are_refused_before_any_work(capsys, files, tmp_path):

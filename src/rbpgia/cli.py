@@ -182,14 +182,14 @@ def read_background(path: str | os.PathLike, target: str | None, need_scores: bo
         raise InputError("background file not found", path)
     if not is_hdf5(path):
         probes = read_sequence_file(path)
-        if target is not None:
-            raise InputError("--target applies to HDF5 backgrounds only", path)
         if need_scores and probes.scores is None:
             raise InputError(
                 "these nulls rank probes by score, but the file has none "
                 "(use '<score> <sequence>' lines or a 'score' column)",
                 path,
             )
+        if need_scores:
+            _check_ranked(probes.scores, path)
         return probes
     from rbpgia.encode import store
 
@@ -204,7 +204,43 @@ def read_background(path: str | os.PathLike, target: str | None, need_scores: bo
                 path,
             )
         scores = store.read_targets(path, target or experiments[0])
+        _check_ranked(scores, path)
     return SequenceSet(os.fspath(path), sequences, None, scores)
+
+
+# Score-ranked nulls split the background into quartiles: at least one probe each.
+MIN_RANKED = 4
+
+
+def _check_ranked(scores, path) -> None:
+    """Enough finite scores to rank the background by, else InputError naming ``path``."""
+    finite = int(np.isfinite(np.asarray(scores, dtype=np.float64)).sum())
+    if finite < MIN_RANKED:
+        raise InputError(
+            f"these nulls rank probes by score, and {finite} of {len(scores)} probes have a "
+            f"finite score; they need at least {MIN_RANKED} (one per quartile)",
+            path,
+        )
+
+
+def check_target(target: str, paths) -> None:
+    """``--target`` names an experiment of one of the HDF5 files among ``paths``.
+
+    It picks the scores of an HDF5 background and the measured probes of an HDF5
+    ``--train``; a name none of them holds is a typo, not a choice.
+    """
+    from rbpgia.encode import store
+
+    files = [p for p in paths if p is not None and Path(p).is_file() and is_hdf5(p)]
+    if not files:
+        raise InputError(
+            f"--target {target}: it picks an experiment of an HDF5 --background or --train, "
+            "and neither is one"
+        )
+    held = {path: store.list_experiments(path) for path in files}
+    if not any(target in experiments for experiments in held.values()):
+        listed = "; ".join(f"{path}: {', '.join(e) or 'none'}" for path, e in held.items())
+        raise InputError(f"--target {target}: no such experiment ({listed})")
 
 
 def read_training(path: str | os.PathLike, target: str | None, length: int):
@@ -457,6 +493,8 @@ def cmd_gia(args: argparse.Namespace) -> None:
     options = gia_options(args)
     motif = None if args.motif is None else clean_motif(args.motif)
     out = args.out or f"{experiment.name}.tsv"
+    if args.target is not None:
+        check_target(args.target, [args.background, args.train])
     # Before any prediction: a bad output path must not cost the run.
     check_output_path(out)
     if args.figure:
@@ -899,8 +937,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--target",
         metavar="NAME",
         default=None,
-        help="HDF5 background: experiment whose scores rank the quartile_* and gc_matched "
-        "nulls (default: the file's only experiment)",
+        help="experiment of an HDF5 --background whose scores rank the quartile_* and "
+        "gc_matched nulls (default: the file's only experiment), and of an HDF5 --train whose "
+        "measured probes count as training probes",
     )
     gia.set_defaults(run=cmd_gia)
 

@@ -42,7 +42,7 @@ from rbpgia.encode.onehot import INPUT_CHANNELS, MAX_LENGTH
 from rbpgia.errors import InputError, RbpgiaError
 from rbpgia.gia.registry import EXPERIMENTS
 from rbpgia.io import check_output_path
-from rbpgia.schema import properties
+from rbpgia.schema import bounds, properties
 
 GIA_EXPERIMENTS = tuple(EXPERIMENTS)
 FIGURE_FORMATS = ("png", "pdf", "svg")
@@ -661,8 +661,8 @@ def _bounded(low: int, high: int | None = None):
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
         if value < low or (high is not None and value > high):
-            bounds = f"at least {low}" if high is None else f"within {low}..{high}"
-            raise argparse.ArgumentTypeError(f"{value} is not {bounds}")
+            allowed = f"at least {low}" if high is None else f"within {low}..{high}"
+            raise argparse.ArgumentTypeError(f"{value} is not {allowed}")
         return value
 
     return integer
@@ -751,7 +751,7 @@ def build_parser() -> argparse.ArgumentParser:
     encode.add_argument(
         "--max-length",
         metavar="NT",
-        type=_bounded(1),
+        type=_bounded(*bounds("encode", "max_length")),
         default=MAX_LENGTH,
         help="frame length (nt) the probes are centred in",
     )

@@ -217,7 +217,10 @@ def test_checked_experiments_also_run_on_the_planted_rule(finished_run):
 @pytest.mark.parametrize(
     ("gia", "message"),
     [
-        ({"structure_models": {"R_NONE": "pu"}}, "R_NONE not in data set 'tiny'"),
+        (
+            {"structure_models": {"R_NONE": "pu"}},
+            "config key gia.structure_models: R_NONE not in the synthetic data set 'tiny'",
+        ),
         (
             {"structure_models": {"R_STRUCT": "pu"}, "experiments": ["motif_count"]},
             "the hairpin experiment is not run",
@@ -284,7 +287,9 @@ def test_unknown_rbp_is_named(finished_run):
     config = dict(TINY, rbps=["R_ADD", "NOT_AN_RBP"])
     result = snakemake(finished_run, "--cores", "1", "--dry-run", config=config)
     assert result.returncode != 0
-    assert "NOT_AN_RBP not in data set 'tiny'" in result.stdout + result.stderr
+    assert "config key rbps: NOT_AN_RBP not in the synthetic data set 'tiny'" in (
+        result.stdout + result.stderr
+    )
 
 
 def test_bad_config_stops_before_any_job(tmp_path):

@@ -38,6 +38,8 @@ BIG_POOL = {
         }
     },
     "encode": {**TINY.get("encode", {}), "threads": 1},
+    # R_STRUCT is not in this pool: a structure model for it would be a config error.
+    "gia": {**TINY["gia"], "structure_models": {}},
 }
 
 

@@ -247,6 +247,36 @@ def test_gia_settings_come_from_the_schema_and_name_the_key():
         settings({"design": {"count": {}}})
 
 
+@pytest.mark.parametrize(
+    ("design", "message"),
+    [
+        (
+            {"spacing": {"spacings": ["a", "b"]}},
+            "spacing.spacings: ['a', 'b'] must be a list of whole",
+        ),
+        ({"spacing": {"spacings": [2.5]}}, "spacing.spacings: [2.5] must be a list of whole"),
+        ({"motif_count": {"max_sites": 2.5}}, "motif_count.max_sites: 2.5 must be a whole number"),
+        ({"motif_count": {"compare": [1]}}, "motif_count.compare: [1] must be a list of text"),
+        ({"hairpin": {"check_folds": "yes"}}, "hairpin.check_folds: 'yes' must be true or false"),
+        ({"gc_bias": {"gc_offset": True}}, "gc_bias.gc_offset: True must be a whole number"),
+    ],
+)
+def test_design_option_values_are_checked_before_any_prediction(design, message):
+    """A typo used to pass the dry run and fail after the k-mer search, naming no key."""
+    from rbpgia.errors import InputError
+    from rbpgia.gia.run import settings
+
+    with pytest.raises(InputError) as info:
+        settings({"design": design})
+    assert str(info.value).startswith(f"gia.design.{message}")
+    # Right values pass, a single gap as a list of one; a column or spec stays free.
+    given = {"spacing": {"spacings": 5}, "gc_bias": {"position": 17, "gc_offset": 3}}
+    assert settings({"design": given})["design"] == {
+        "spacing": {"spacings": [5]},
+        "gc_bias": {"position": 17, "gc_offset": 3},
+    }
+
+
 def test_real_data_sets_train_on_the_papers_schedule():
     """RNAcompete 2013 and 2009: patience 20, LR x0.3 after 7, clip and log (GIA on log)."""
     path = REPO / "config" / "config.yaml"

@@ -115,6 +115,14 @@ def design_options(name: str, given: Mapping) -> dict:
     for key in LIST_OPTIONS:
         if key in options and not isinstance(options[key], (list, tuple)):
             options[key] = [options[key]]
+    defaults = {
+        key: parameter.default
+        for key, parameter in inspect.signature(registry.get(name).run).parameters.items()
+    }
+    for key, value in options.items():
+        problem = _option_type_problem(key, value, defaults[key])
+        if problem:
+            raise InputError(f"{where}.{key}: {value!r} {problem}")
     load = registry.get(name).load_design
     if load is not None:
         try:
@@ -122,6 +130,32 @@ def design_options(name: str, given: Mapping) -> dict:
         except InputError as error:
             raise InputError(f"{where}: {error}") from None
     return options
+
+
+# List options whose items are whole numbers (the others hold text).
+INTEGER_LISTS = ("spacings", "positions")
+
+
+def _option_type_problem(key: str, value, default) -> str:
+    """Why ``value`` cannot be design option ``key`` (whose default is ``default``), or "".
+
+    Checked before any prediction, so that a typo in the config stops the run at once
+    rather than after the k-mer search. Options that take a column or a spec (``position``)
+    and those without a typed default are left to the experiment.
+    """
+
+    def whole(item) -> bool:
+        return isinstance(item, int | np.integer) and not isinstance(item, bool)
+
+    if key in INTEGER_LISTS:
+        return "" if all(whole(item) for item in value) else "must be a list of whole numbers"
+    if key in LIST_OPTIONS:
+        return "" if all(isinstance(item, str) for item in value) else "must be a list of text"
+    if isinstance(default, bool):
+        return "" if isinstance(value, bool) else "must be true or false"
+    if isinstance(default, int) and key != "position":
+        return "" if whole(value) else "must be a whole number"
+    return ""
 
 
 @dataclass

@@ -101,6 +101,7 @@ def file_dataset(fmt: str, **keys) -> dict:
         (minimal(gia={"miss_probability": float("inf")}), "gia.miss_probability: inf"),
         (minimal(training={"seed": -1}), "training.seed: -1 is less than the minimum of 0"),
         (minimal(gia={"seed": 2**32}), "gia.seed: 4294967296 is greater than the maximum"),
+        (minimal(training={"seed": 10**400}), "is greater than the maximum of 4294967295"),
     ],
 )
 def test_bad_config_names_the_key(config, message):

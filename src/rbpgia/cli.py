@@ -493,8 +493,6 @@ def cmd_gia(args: argparse.Namespace) -> None:
     options = gia_options(args)
     motif = None if args.motif is None else clean_motif(args.motif)
     out = args.out or f"{experiment.name}.tsv"
-    if args.target is not None:
-        check_target(args.target, [args.background, args.train])
     # Before any prediction: a bad output path must not cost the run.
     check_output_path(out)
     if args.figure:
@@ -503,6 +501,8 @@ def cmd_gia(args: argparse.Namespace) -> None:
     background = read_background(
         args.background, args.target, options["nulls"] in gia_run.SCORED_NULLS
     )
+    if args.target is not None:  # after the background: a missing file is named first
+        check_target(args.target, [args.background, args.train])
     model = open_model_of(args)
     length, input_type = model.length, model.input_type
     sequences = in_frame(background, length)
@@ -593,9 +593,9 @@ def cmd_report(args: argparse.Namespace) -> None:
         try:
             plot_experiment(experiment, table, figure, figure_title(experiment, table))
         except KeyError as err:
-            raise InputError(
-                f"not a {experiment} table: it has no column {err.args[0]!r}", path
-            ) from None
+            key = str(err.args[0]) if err.args else ""
+            what = key if " " in key else f"it has no column {key!r}"  # a message, or a name
+            raise InputError(f"not a {experiment} table: {what}", path) from None
         print(f"{path} ({experiment}): {headline_text(experiment, table)} -> {figure}")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 import re
 from functools import cache
 from importlib import resources
@@ -76,12 +77,11 @@ def _is_int(checker, instance) -> bool:
 
 
 def _is_number(checker, instance) -> bool:
-    """A finite int or float: NaN passes every ``minimum`` and ``maximum`` comparison."""
-    return (
-        isinstance(instance, int | float)
-        and not isinstance(instance, bool)
-        and math.isfinite(instance)
-    )
+    """A finite real number: NaN passes every ``minimum`` and ``maximum`` comparison."""
+    if isinstance(instance, bool) or not isinstance(instance, numbers.Real):
+        return False
+    # Integers are finite however large (math.isfinite would overflow on 10**400).
+    return isinstance(instance, numbers.Integral) or math.isfinite(instance)
 
 
 @cache

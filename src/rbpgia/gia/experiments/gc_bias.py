@@ -116,18 +116,20 @@ def gc_windows_at_ends(
     """Per end, (N, windows) bool: GC-rich windows where the design writes ``gc_motif``.
 
     A window is GC-rich when it holds at least as many G and C as ``gc_motif`` less
-    ``relaxed``; it is at the 5' end when it starts at most ``gc_offset`` nt after the
-    probe's first letter (the design writes it exactly ``gc_offset`` nt in), at the 3' end
-    when it ends at most ``gc_offset`` nt before the last.
+    ``relaxed``; it is at the 5' end when it starts at most ``gc_offset + 1`` nt after the
+    probe's first letter, at the 3' end when it ends at most ``gc_offset + 1`` nt before
+    the last (the design writes it ``gc_offset`` nt in at the end nearer the centred
+    motif, and one more at the other where the free length is odd: :func:`gc_starts`).
     """
     g = len(gc_motif)
     rich = support.rich_windows(training, "GC", g, sum(c in "GC" for c in gc_motif) - relaxed)
     columns = np.arange(rich.shape[1])[None, :]
     first = training.starts[:, None]
     last_start = (training.starts + training.lengths)[:, None] - g
+    reach = gc_offset + 1
     return {
-        "5p": rich & (columns - first <= gc_offset),
-        "3p": rich & (last_start - columns <= gc_offset),
+        "5p": rich & (columns - first <= reach),
+        "3p": rich & (last_start - columns <= reach),
     }
 
 

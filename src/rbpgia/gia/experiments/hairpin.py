@@ -208,7 +208,8 @@ def hairpin(
     in which every designed stem pair forms and, for ``loop``, every motif nucleotide is
     unpaired (NaN for the controls, which have no design); ``motif_unpaired_fraction``
     is the fraction with all motif nucleotides unpaired. The checks fold 4 x n probes
-    twice (MFE, about 0.3 ms each, and the profiles, about 0.6 ms);
+    with MFE (about 0.3 ms each) and 6 x n for the profiles (the four conditions and the
+    two designs without the motif; about 0.6 ms each);
     ``check_folds=False`` skips them and leaves the three columns NaN.
 
     ``baseline`` (the plain nulls' predictions) is accepted like every experiment's and
@@ -271,9 +272,13 @@ def hairpin(
         folds = _hairpin_folds(sequences, layout, stem, m)
         fold_fraction[: len(CONDITIONS)] = [folds[name][0] for name in CONDITIONS]
         unpaired_fraction[: len(CONDITIONS)] = [folds[name][1] for name in CONDITIONS]
+        backgrounds = {
+            "designed": unpaired_site_score(designed, motif, predict),
+            "unpaired": unpaired_site_score(unpaired, motif, predict),
+        }
         reference = {
             name: unpaired_site_score(onehot, motif, predict)
-            - unpaired_site_score(unpaired if name in controls else designed, motif, predict)
+            - backgrounds["unpaired" if name in controls else "designed"]
             for name, onehot in sequences.items()
         }
         loop_change = reference["loop"] - reference["loop_control"]

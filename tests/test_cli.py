@@ -409,6 +409,27 @@ def test_target_picks_an_experiment_of_an_hdf5_file_and_a_typo_is_named(capsys, 
     assert "neither is one" in one_line_error(stderr)
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("id,sequence,score\n1,ACGUACGUAC,1.0\n", ":1: comma-separated lines are not read"),
+        (
+            "sequence\tscore\tsequence\nACGUACGU\t1\tACGU\n",
+            ":1: the header names column 'sequence' twice",
+        ),
+        ("sequence\tscore\tscore\nACGUACGU\t1\t2\n", ":1: the header names column 'score' twice"),
+    ],
+)
+def test_tables_a_reader_would_misread_are_named(capsys, tmp_path, text, message):
+    """A CSV was reported as a bad letter 'i'; a repeated column was read from one copy."""
+    path = tmp_path / "probes.txt"
+    path.write_text(text)
+    status, _, stderr = run(capsys, "encode", path, "--no-structure", "--out", tmp_path / "x.h5")
+    assert status == 2
+    assert one_line_error(stderr).startswith(f"rbpgia: error: {path}{message}")
+    assert not (tmp_path / "x.h5").exists()
+
+
 def test_outputs_that_are_no_regular_files_are_refused_before_any_work(capsys, files, tmp_path):
     """Renaming a finished file onto a pipe or a device would replace it (as root,
     ``--out /dev/null`` replaced the device); a figure's format is checked before the run,

@@ -139,7 +139,17 @@ def _lines(path, content, clean_sequence) -> tuple[list[str], list[int], np.ndar
     first = content[0][1]
     separator = "\t" if "\t" in first else None
     fields = [f.strip().lower() for f in first.split(separator)]
+    if len(fields) == 1 and "," in first:
+        raise InputError(
+            "comma-separated lines are not read: use tab-separated columns (a header with "
+            "'sequence' and optionally 'score') or '<score> <sequence>' lines",
+            path,
+            content[0][0],
+        )
     header = next((name for name in _SEQUENCE_HEADERS if name in fields), None)
+    if (header is not None and fields.count(header) > 1) or fields.count(_SCORE_HEADER) > 1:
+        repeated = header if fields.count(header) > 1 else _SCORE_HEADER
+        raise InputError(f"the header names column {repeated!r} twice", path, content[0][0])
     if header is not None:
         column = fields.index(header)
         score_column = fields.index(_SCORE_HEADER) if _SCORE_HEADER in fields else None

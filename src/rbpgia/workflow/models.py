@@ -22,6 +22,7 @@ kind. The GIA jobs open it through :func:`rbpgia.gia.model_io.open_model` with
 from __future__ import annotations
 
 import os
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -79,6 +80,10 @@ def check_models(
             raise ConfigError(f"{where}: {error}") from None
         if path is not None and not (Path(root) / path).is_file():
             raise ConfigError(f"{where}: {path} does not exist (relative to {Path(root)})")
+        if path is not None and str(path).lower().endswith(".keras"):
+            # Cheap before any job: a .keras file is a zip archive (loading needs Keras).
+            if not zipfile.is_zipfile(Path(root) / path):
+                raise ConfigError(f"{where}: {path} is not a Keras model (not a zip archive)")
     return models
 
 

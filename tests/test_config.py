@@ -237,6 +237,11 @@ def test_gia_settings_come_from_the_schema_and_name_the_key():
         settings({"motifs": {"../x": "UGCAUG"}})
     with pytest.raises(InputError, match=r"gia\.k: 9 is greater than the maximum of 8"):
         settings({"k": 9})
+    # The workflow config's validator: whole numbers are ints, numbers are finite.
+    with pytest.raises(InputError, match=r"gia\.n_null: 100\.0 is not of type 'integer'"):
+        settings({"n_null": 100.0})
+    with pytest.raises(InputError, match=r"gia\.miss_probability: nan is not of type"):
+        settings({"miss_probability": float("nan")})
     with pytest.raises(InputError, match=r"gia\.bogus: unknown setting"):
         settings({"bogus": 1})
     with pytest.raises(InputError, match="quartile1"):

@@ -192,13 +192,13 @@ def read_background(path: str | os.PathLike, target: str | None, need_scores: bo
         raise InputError("background file not found", path)
     if not is_hdf5(path):
         probes = read_sequence_file(path)
-        if need_scores and probes.scores is None:
-            raise InputError(
-                "these nulls rank probes by score, but the file has none "
-                "(use '<score> <sequence>' lines or a 'score' column)",
-                path,
-            )
         if need_scores:
+            if probes.scores is None:
+                raise InputError(
+                    "these nulls rank probes by score, but the file has none "
+                    "(use '<score> <sequence>' lines or a 'score' column)",
+                    path,
+                )
             _check_ranked(probes.scores, path)
         return probes
     from rbpgia.encode import store
@@ -383,18 +383,20 @@ def _progress(**options):
     return tqdm(file=sys.stderr, disable=None, dynamic_ncols=True, **options)
 
 
-class _CountedPredict:
-    """``predict`` that advances a progress bar by the sequences it scores."""
+class _ScoreCounter:
+    """Advances a progress bar (set later) by the sequences a wrapped function scores."""
 
-    def __init__(self, predict: Callable[[np.ndarray], np.ndarray]):
-        self.predict = predict
+    def __init__(self):
         self.bar = None
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        out = self.predict(x)
-        if self.bar is not None:
-            self.bar.update(len(x))
-        return out
+    def counting(self, score: Callable[[np.ndarray], np.ndarray]) -> Callable:
+        def counted(x: np.ndarray) -> np.ndarray:
+            out = score(x)
+            if self.bar is not None:
+                self.bar.update(len(x))
+            return out
+
+        return counted
 
 
 def _note(message: str) -> None:
@@ -514,7 +516,7 @@ def cmd_gia(args: argparse.Namespace) -> None:
     if args.target is not None:  # after the background: a missing file is named first
         check_target(args.target, [args.background, args.train])
     model = open_model_of(args)
-    length, input_type = model.length, model.input_type
+    length = model.length
     sequences = in_frame(background, length)
     training = None
     if experiment.needs_motif:
@@ -528,22 +530,16 @@ def cmd_gia(args: argparse.Namespace) -> None:
             _note(f"support counted over {len(training)} training probes{structure}")
 
     from rbpgia.encode.onehot import one_hot
-    from rbpgia.gia.predictor import Predictor
 
-    if model.member_forward is None or not experiment.needs_motif:
-        counted = _CountedPredict(model.predict)
-        predictor, members = Predictor(counted, input_type, threads=options["threads"]), []
-    else:
-        # A seed ensemble: one pass scores every member, each reported beside the mean.
-        from rbpgia.gia.members import MemberScores
-
-        counted = _CountedPredict(model.score_members)
-        n_members = len(model.member_names)
-        scores = MemberScores(counted, n_members, input_type, threads=options["threads"])
-        predictor, members = scores.predictors()
+    # A seed ensemble: one pass scores every member, each reported beside the mean.
+    counter = _ScoreCounter()
+    predictor, members = model.predictors(
+        options["threads"], members=experiment.needs_motif, wrap=counter.counting
+    )
+    if members:
         _note(
-            f"a seed ensemble of {n_members}: each member's importance is reported too "
-            f"(member0_importance .. member{n_members - 1}_importance)"
+            f"a seed ensemble of {len(members)}: each member's importance is reported too "
+            f"(member0_importance .. member{len(members) - 1}_importance)"
         )
     search = not experiment.needs_motif or motif is None
     if search and experiment.needs_motif:
@@ -557,7 +553,7 @@ def cmd_gia(args: argparse.Namespace) -> None:
         desc="k-mer search" if search else "null predictions",
         unit="seq",
     ) as bar:
-        counted.bar = bar
+        counter.bar = bar
         run = gia_run.prepare(
             predictor,
             one_hot(sequences, length),
@@ -574,7 +570,7 @@ def cmd_gia(args: argparse.Namespace) -> None:
             best = float(table["importance"].iloc[0])
             _note(f"motif {motif}: the top {options['k']}-mer (importance {best:.4g})")
         with _progress(desc=experiment.name.replace("_", " "), unit="seq") as bar:
-            counted.bar = bar
+            counter.bar = bar
             table = gia_run.run_experiment(run, experiment.name, motif, options, training)
     write_table(table, out)
     if args.figure:

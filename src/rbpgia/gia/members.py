@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from rbpgia.errors import InputError
-from rbpgia.gia.predictor import Predictor
+from rbpgia.gia.predictor import Predictor, finite_scores
 from rbpgia.gia.stats import STAT_COLUMNS
 
 # Scores kept for reuse, in bytes: far more than one job's experiments ask for (their
@@ -99,9 +99,7 @@ class MemberScores:
                 f"the members returned scores of shape {scores.shape} for {len(onehot)} "
                 f"sequences and {self.n_members} members"
             )
-        bad = int(np.count_nonzero(~np.isfinite(scores)))
-        if bad:
-            raise InputError(f"the members returned {bad} non-finite scores (NaN or infinite)")
+        finite_scores(scores, "the members")
         scores.flags.writeable = False
         self.kept[key] = scores
         self.kept_bytes += scores.nbytes

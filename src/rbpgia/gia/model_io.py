@@ -127,19 +127,28 @@ class ExternalModel:
         """The :class:`Predictor` GIA runs on (structure refolded for ``pu``/``struct``)."""
         return Predictor(self.predict, self.input_type, threads=threads)
 
-    def predictors(self, threads: int = 1) -> tuple[Predictor, list[Predictor]]:
+    def predictors(
+        self,
+        threads: int = 1,
+        *,
+        members: bool = True,
+        wrap: Callable[[Callable], Callable] | None = None,
+    ) -> tuple[Predictor, list[Predictor]]:
         """The predictor GIA runs on and, for a seed ensemble, one per member.
 
         An ensemble's members are scored together, once per input
         (:class:`rbpgia.gia.members.MemberScores`); its predictor is their mean. Any other
-        model has no members: ``(self.predictor(threads), [])``.
+        model, or any model with ``members=False``, has none: ``(its predictor, [])``.
+        ``wrap``, if given, wraps the function that scores inputs (``predict`` or
+        :meth:`score_members`), e.g. to count what is scored.
         """
-        if self.member_forward is None:
-            return self.predictor(threads), []
+        wrap = wrap or (lambda score: score)
+        if self.member_forward is None or not members:
+            return Predictor(wrap(self.predict), self.input_type, threads=threads), []
         from rbpgia.gia.members import MemberScores
 
         scores = MemberScores(
-            self.score_members, len(self.member_names), self.input_type, threads=threads
+            wrap(self.score_members), len(self.member_names), self.input_type, threads=threads
         )
         return scores.predictors()
 

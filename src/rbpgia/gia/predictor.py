@@ -83,13 +83,18 @@ class Predictor:
         scores = np.asarray(self.predict(self.model_input(onehot)), dtype=np.float64).reshape(-1)
         if scores.shape != (len(onehot),):
             raise InputError(f"predict returned {scores.size} values for {len(onehot)} sequences")
-        bad = int(np.count_nonzero(~np.isfinite(scores)))
-        if bad:
-            raise InputError(f"predict returned {bad} non-finite scores (NaN or infinite)")
-        return scores
+        return finite_scores(scores, "predict")
 
     def __repr__(self) -> str:
         return f"Predictor({self.input_type}, threads={self.threads})"
+
+
+def finite_scores(scores: np.ndarray, source: str) -> np.ndarray:
+    """``scores`` if all are finite, else InputError saying how many ``source`` spoilt."""
+    bad = int(np.count_nonzero(~np.isfinite(scores)))
+    if bad:
+        raise InputError(f"{source} returned {bad} non-finite scores (NaN or infinite)")
+    return scores
 
 
 def as_predictor(predict: Predictor | PredictFn) -> Predictor:

@@ -57,11 +57,14 @@ def settings(overrides: Mapping | None = None) -> dict:
     for key, value in (overrides or {}).items():
         if key not in keys:
             raise InputError(f"{SECTION}.{key}: unknown setting; known: {', '.join(keys)}")
-        try:
-            # With the schema's $defs, which keys such as `motifs` refer to.
-            jsonschema.validate(value, {**keys[key], "$defs": schema.load_schema()["$defs"]})
-        except jsonschema.ValidationError as err:
-            raise InputError(f"{SECTION}.{key}: {err.message}") from None
+        # The workflow config's validator (whole ints, finite numbers), with the schema's
+        # $defs, which keys such as `motifs` refer to.
+        check = schema.validator(
+            {**keys[key], "$defs": schema.load_schema()["$defs"]}, strict_integers=True
+        )
+        error = jsonschema.exceptions.best_match(check.iter_errors(value))
+        if error is not None:
+            raise InputError(f"{SECTION}.{key}: {error.message}") from None
         out[key] = value
     if out["experiments"] is None:
         # Every experiment, less those waiting for input of the user's they were not given.
@@ -104,7 +107,8 @@ def design_options(name: str, given: Mapping) -> dict:
             f"{where}: no experiment with design options by that name; known: "
             f"{', '.join(registry.MOTIF_EXPERIMENTS)}"
         )
-    accepted = set(inspect.signature(registry.get(name).run).parameters) - set(RUN_ARGUMENTS)
+    parameters = inspect.signature(registry.get(name).run).parameters
+    accepted = set(parameters) - set(RUN_ARGUMENTS)
     unknown = sorted(set(given) - accepted)
     if unknown:
         raise InputError(
@@ -115,12 +119,8 @@ def design_options(name: str, given: Mapping) -> dict:
     for key in LIST_OPTIONS:
         if key in options and not isinstance(options[key], (list, tuple)):
             options[key] = [options[key]]
-    defaults = {
-        key: parameter.default
-        for key, parameter in inspect.signature(registry.get(name).run).parameters.items()
-    }
     for key, value in options.items():
-        problem = _option_type_problem(key, value, defaults[key])
+        problem = _option_type_problem(key, value, parameters[key].default)
         if problem:
             raise InputError(f"{where}.{key}: {value!r} {problem}")
     load = registry.get(name).load_design

@@ -374,10 +374,7 @@ def gia_prepare(
     if not isinstance(model, ExternalModel):
         model = open_gia_model(model, batch_size)
     background, measured = gia_background(h5_path, rbp, model.length)
-    if members:
-        predictor, member_predictors = model.predictors(threads=options["threads"])
-    else:
-        predictor, member_predictors = model.predictor(threads=options["threads"]), []
+    predictor, member_predictors = model.predictors(options["threads"], members=members)
     return prepare(
         predictor,
         background,

@@ -342,7 +342,8 @@ def test_bad_external_model_entries_name_their_key(entry, message):
 def test_external_model_files_and_rbps_are_checked_naming_the_key(tmp_path):
     from rbpgia.workflow.models import check_models, model_file, open_options
 
-    (tmp_path / "m.onnx").write_bytes(b"")
+    # The framing of an ONNX model: ir_version, then an (empty) graph.
+    (tmp_path / "m.onnx").write_bytes(b"\x08\x07\x3a\x00")
     (tmp_path / "wrap.py").write_text("def f(x):\n    return x\n")
     good = {
         "R1": {"path": "m.onnx", "channels": "first", "length": 101, "alphabet": "ACGT"},
@@ -366,8 +367,10 @@ def test_external_model_files_and_rbps_are_checked_naming_the_key(tmp_path):
         ({"R1": {"path": "m.h5"}}, "config key models.R1.path: m.h5: unknown model kind .h5"),
         ({"R1": {"path": "wrap.py"}}, "config key models.R1.path: wrap.py: name the function"),
         ({"R1": {"path": "fake.keras"}}, "models.R1.path: fake.keras is not a Keras model"),
+        ({"R1": {"path": "fake.onnx"}}, "models.R1.path: fake.onnx: not an ONNX model"),
     ]
     (tmp_path / "fake.keras").write_text("not a model")
+    (tmp_path / "fake.onnx").write_text("not a model")
     for models, message in cases:
         with pytest.raises(ConfigError) as info:
             check_models(models, ["R1", "R2"], root=tmp_path)

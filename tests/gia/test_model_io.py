@@ -398,6 +398,25 @@ def test_command_line_errors_are_one_line(models, tmp_path, capsys, spec, extra,
     assert message in err[0], err[0]
 
 
+def test_onnx_framing_check_passes_real_models_and_names_broken_files(models, tmp_path):
+    from rbpgia.gia.model_io import onnx_file_problem
+
+    for name in ("position.onnx", "first.onnx", "long.onnx"):
+        assert onnx_file_problem(models / name) is None, name
+    whole = (models / "first.onnx").read_bytes()
+    broken = {
+        "empty.onnx": (b"", "the file is empty"),
+        "text.onnx": (b"<html>404 Not Found</html>", "not an ONNX model"),
+        "cut.onnx": (whole[: len(whole) // 2], "cut short"),
+        "nograph.onnx": (b"\x08\x07\x12\x03abc", "it has no graph"),
+    }
+    for name, (content, message) in broken.items():
+        (tmp_path / name).write_bytes(content)
+        assert message in onnx_file_problem(tmp_path / name), name
+        with pytest.raises(InputError, match=f"{name}: .*{message}"):
+            open_model(tmp_path / name)
+
+
 def test_gia_help_warns_that_callables_run_code(capsys):
     assert main(["gia", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())

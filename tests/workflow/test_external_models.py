@@ -138,12 +138,14 @@ def test_report_builds_with_an_external_model(onnx_run):
         ({"R_NONE": {"path": "m.onnx"}}, "config key models: R_NONE not in the data set"),
         ({"R_ADD": {"path": "absent.onnx"}}, "config key models.R_ADD.path: absent.onnx does not"),
         ({"R_ADD": {"path": "m.h5"}}, "config key models.R_ADD.path: m.h5: unknown model kind .h5"),
+        ({"R_ADD": {"path": "text.onnx"}}, "models.R_ADD.path: text.onnx: not an ONNX model"),
         ({"R_ADD": {"path": "m.onnx", "channels": "up"}}, "config key models.R_ADD.channels"),
         ({"R_ADD": {"model": "m.onnx"}}, "models.R_ADD"),
     ],
 )
 def test_bad_external_models_stop_before_any_job(tmp_path, models, message):
-    (tmp_path / "m.onnx").write_bytes(b"not read before a job runs")
+    (tmp_path / "m.onnx").write_bytes(b"\x08\x07\x3a\x00")  # ONNX framing, no model
+    (tmp_path / "text.onnx").write_text("not an ONNX model")
     (tmp_path / "m.h5").write_bytes(b"")
     config = copy.deepcopy(TINY)
     config["models"] = models

@@ -182,3 +182,28 @@ def test_rnacompete2009_downloaded_as_an_archive_is_unpacked_and_encoded(tmp_pat
     with h5py.File(workdir / target) as h5:
         assert sorted(h5["targets"]) == ["HuR", "PTB"]
         assert len(h5["length"]) == 600  # the probes of both RBPs: one pool
+
+
+def test_gia_motifs_naming_an_experiment_a_table_lacks_is_named(tmp_path):
+    """A file data set's experiments are known once encoded: gia.motifs is checked then."""
+    table = tmp_path / "data" / "norm_data.txt.gz"
+    table.parent.mkdir()
+    make_rnacompete.write_table(table, n_probes=300, n_experiments=2, seed=5)
+    config = {
+        "dataset": "layout2013",
+        "datasets": {"layout2013": {"format": "rnacompete_table", "path": str(table)}},
+        **copy.deepcopy(SHORT),
+    }
+    encoded = "results/layout2013/encoded/experiments.tsv"
+    result = snakemake(tmp_path, "--cores", "2", encoded, config=config)
+    assert result.returncode == 0, result.stderr[-3000:]
+    config["gia"]["motifs"] = {"RNCMPT00002": "UGCAUG", "RNCMPT00099": "UUUUUU"}
+    result = snakemake(tmp_path, "--cores", "1", "--dry-run", config=config)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "config key gia.motifs: RNCMPT00099 not in data set 'layout2013'" in output
+    config["gia"]["motifs"] = {"RNCMPT00002": "UGCAUG"}
+    config["rbps"] = ["RNCMPT00001"]
+    result = snakemake(tmp_path, "--cores", "1", "--dry-run", config=config)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "gia.motifs names RBPs not modelled in this run: RNCMPT00002" in result.stdout

@@ -259,6 +259,7 @@ def job_files(name, rbps=None):
 def all_targets(wildcards):
     rbps = selected_rbps()
     check_structure_models(rbps)
+    check_motif_rbps(rbps)
     check_external_models()
     targets = [
         f"{OUT}/data/summary.tsv",
@@ -425,6 +426,23 @@ def group_settings(wildcards):
     """The training settings of a train_keras_group job: its RBPs share them
     (:func:`training_groups`)."""
     return model_settings(_variant(wildcards), group_members(wildcards)[0])
+
+
+def check_motif_rbps(rbps):
+    """gia.motifs names RBPs of the data set (a synthetic one's are checked at start-up)."""
+    named = list(config["gia"].get("motifs") or {})
+    if not named:
+        return
+    known = pd.read_csv(checkpoints.encode.get().output.experiments, sep="\t")["experiment"]
+    unknown = sorted(set(named) - set(known))
+    if unknown:
+        raise WorkflowError(
+            f"config key gia.motifs: {', '.join(unknown)} not in data set {DATASET!r} "
+            f"(it has {len(known)} experiments, e.g. {', '.join(known[:5])})"
+        )
+    idle = sorted(set(named) - set(rbps))
+    if idle:
+        print(f"note: gia.motifs names RBPs not modelled in this run: {', '.join(idle)}")
 
 
 def check_structure_models(rbps):

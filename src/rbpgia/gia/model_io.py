@@ -307,8 +307,62 @@ def _keras(spec: str, conventions: dict, batch_size: int | None):
     return layout, forward, output_names(model), batch_size, members
 
 
+# ModelProto's graph field: every ONNX model has one.
+_ONNX_GRAPH_FIELD = 7
+
+
+def onnx_file_problem(path: str | os.PathLike) -> str | None:
+    """Why ``path`` cannot be an ONNX model, from its protobuf framing alone, or None.
+
+    Walks the top-level fields of the ModelProto (seeking past their contents, so a
+    large model costs a few reads): a text file, a truncated download or another format
+    breaks the framing long before ONNX Runtime would be asked to load it.
+    """
+
+    def varint(handle) -> int | None:
+        value = 0
+        for shift in range(0, 64, 7):
+            byte = handle.read(1)
+            if not byte:
+                return None
+            value |= (byte[0] & 0x7F) << shift
+            if byte[0] < 0x80:
+                return value
+        return None
+
+    size = os.path.getsize(path)
+    if size == 0:
+        return "the file is empty"
+    fields = set()
+    with open(path, "rb") as handle:
+        while handle.tell() < size:
+            at = handle.tell()
+            key = varint(handle)
+            if key is None or key >> 3 == 0:
+                return f"not an ONNX model (no protobuf field at byte {at})"
+            field, wire = key >> 3, key & 7
+            if wire == 0:
+                ok = varint(handle) is not None
+            elif wire in (1, 5):
+                ok = handle.seek(8 if wire == 1 else 4, os.SEEK_CUR) <= size
+            elif wire == 2:
+                length = varint(handle)
+                ok = length is not None and handle.seek(length, os.SEEK_CUR) <= size
+            else:
+                ok = False
+            if not ok:
+                return f"not an ONNX model, or cut short (field {field} at byte {at} of {size})"
+            fields.add(field)
+    if _ONNX_GRAPH_FIELD not in fields:
+        return "not an ONNX model (it has no graph)"
+    return None
+
+
 def _onnx(spec: str, conventions: dict):
     path = _require_file(spec)
+    problem = onnx_file_problem(path)
+    if problem is not None:
+        raise InputError(problem, spec)
     try:
         import onnxruntime
     except ImportError:

@@ -15,8 +15,9 @@ model file or callable that GIA explains instead of a model trained here::
 
 Every entry is checked when the workflow starts (:func:`check_models`), before any job:
 the RBP must belong to the data set and the path must name an existing file of a known
-kind. The GIA jobs open it through :func:`rbpgia.gia.model_io.open_model` with
-:func:`open_options`, as ``rbpgia gia`` does.
+kind whose framing is right (a ``.keras`` zip archive, an ONNX protobuf). The GIA jobs
+open it through :func:`rbpgia.gia.model_io.open_model` with :func:`open_options`, as
+``rbpgia gia`` does.
 """
 
 from __future__ import annotations
@@ -84,6 +85,12 @@ def check_models(
             # Cheap before any job: a .keras file is a zip archive (loading needs Keras).
             if not zipfile.is_zipfile(Path(root) / path):
                 raise ConfigError(f"{where}: {path} is not a Keras model (not a zip archive)")
+        if path is not None and str(path).lower().endswith(".onnx"):
+            from rbpgia.gia.model_io import onnx_file_problem
+
+            problem = onnx_file_problem(Path(root) / path)
+            if problem is not None:
+                raise ConfigError(f"{where}: {path}: {problem}")
     return models
 
 

@@ -366,7 +366,7 @@ def test_external_model_files_and_rbps_are_checked_naming_the_key(tmp_path):
         ({"R1": {"path": "gone.py:f"}}, "config key models.R1.path: gone.py does not exist"),
         ({"R1": {"path": "m.h5"}}, "config key models.R1.path: m.h5: unknown model kind .h5"),
         ({"R1": {"path": "wrap.py"}}, "config key models.R1.path: wrap.py: name the function"),
-        ({"R1": {"path": "fake.keras"}}, "models.R1.path: fake.keras is not a Keras model"),
+        ({"R1": {"path": "fake.keras"}}, "models.R1.path: fake.keras: not a Keras model"),
         ({"R1": {"path": "fake.onnx"}}, "models.R1.path: fake.onnx: not an ONNX model"),
     ]
     (tmp_path / "fake.keras").write_text("not a model")

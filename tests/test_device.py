@@ -279,3 +279,61 @@ def test_kmers_per_call_fills_larger_batches_and_keeps_the_cpus():
     assert kmers_per_call(CPU_BATCH_SIZE, 1000) == BATCH_KMERS  # today's CPU calls
     assert kmers_per_call(65536, 1000) == 65  # 65,000 probes: one 65,536 batch
     assert kmers_per_call(65536, 100) == 655  # the adaptive search's first round
+
+
+FAKE_KERAS = """
+import os
+os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called are written ...\\n")
+os.write(2, b"I0000 00:00:1 port.cc:153] oneDNN custom operations are on. You may see ...\\n")
+os.write(2, b"E0000 a real complaint of the backend\\n")
+if os.environ.get("FAKE_KERAS_FAILS"):
+    raise ImportError("the backend could not load")
+"""
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_keras_start_up_notices_are_dropped_and_nothing_else(tmp_path, fails):
+    """The backend's load notices leave stderr; its other lines and a failure stay."""
+    (tmp_path / "keras").mkdir()
+    (tmp_path / "keras" / "__init__.py").write_text(FAKE_KERAS)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    if fails:
+        env["FAKE_KERAS_FAILS"] = "1"
+    code = "from rbpgia.device import import_keras_quietly; import_keras_quietly(); print('done')"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert "absl::InitializeLog" not in done.stderr
+    assert "oneDNN" not in done.stderr
+    assert done.stderr.startswith("E0000 a real complaint of the backend\n")
+    if fails:
+        assert done.returncode == 1
+        assert "ImportError: the backend could not load" in done.stderr
+    else:
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == "done\n"
+        assert done.stderr == "E0000 a real complaint of the backend\n"
+
+
+def test_command_line_error_on_a_keras_model_is_its_only_stderr_line(tmp_path):
+    """TensorFlow's load notices used to come before the one-line error."""
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "broken.keras", "w") as archive:
+        archive.writestr("config.json", "{}")
+    (tmp_path / "bg.txt").write_text("ACGUACGUACGUACGUACGUACGUACGUACGUACGUACGUA\n" * 30)
+    script = Path(sys.executable).with_name("rbpgia")
+    done = subprocess.run(
+        [str(script), "gia", "kmer_search", "--model", str(tmp_path / "broken.keras")]
+        + ["--background", str(tmp_path / "bg.txt"), "--out", str(tmp_path / "out.tsv")],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"},
+        check=False,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("rbpgia: error: ")
+    assert "broken.keras: cannot load" in lines[0]
+    assert not (tmp_path / "out.tsv").exists()

@@ -21,7 +21,9 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+import re
 import sys
+import tempfile
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 
@@ -92,6 +94,39 @@ def use_default_backend(
     if environ["KERAS_BACKEND"] == "jax":
         environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     return environ["KERAS_BACKEND"]
+
+
+# What TensorFlow's C++ runtime writes to stderr as it loads, before Python can filter it
+# (TF_CPP_MIN_LOG_LEVEL does not reach these): a notice per shared library, not news.
+BACKEND_LOAD_NOISE = re.compile(
+    r"All log messages before absl::InitializeLog\(\) is called|oneDNN custom operations are on"
+)
+
+
+def import_keras_quietly():
+    """Import Keras (and its backend) without the backend's start-up notices on stderr.
+
+    The native stderr is captured while the backend loads and written back at once, less
+    the lines :data:`BACKEND_LOAD_NOISE` matches: a warning or a crash report still shows.
+    """
+    if "keras" in sys.modules:
+        return sys.modules["keras"]
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            import keras
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            text = captured.read().decode(errors="replace")
+            kept = [line for line in text.splitlines(True) if not BACKEND_LOAD_NOISE.search(line)]
+            if kept:
+                sys.stderr.write("".join(kept))
+                sys.stderr.flush()
+    return keras
 
 
 def lists_devices(visible: str) -> bool:

@@ -27,6 +27,7 @@ import importlib.util
 import os
 import re
 import sys
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -285,7 +286,12 @@ def _require_file(spec: str) -> Path:
 
 def _keras(spec: str, conventions: dict, batch_size: int | None):
     path = _require_file(spec)
-    from rbpgia.device import backend_devices, gia_batch_size
+    problem = keras_file_problem(path)
+    if problem is not None:
+        raise InputError(problem, spec)
+    from rbpgia.device import backend_devices, gia_batch_size, import_keras_quietly
+
+    import_keras_quietly()
     from rbpgia.models.ensemble import members_model
     from rbpgia.train import load_model, make_outputs_fn, output_names
 
@@ -305,6 +311,24 @@ def _keras(spec: str, conventions: dict, batch_size: int | None):
     if members is not None:
         members = make_outputs_fn(members, batch_size), output_names(members)
     return layout, forward, output_names(model), batch_size, members
+
+
+def model_file_problem(path: str | os.PathLike) -> str | None:
+    """Why a ``.keras`` or ``.onnx`` file cannot be a model, from its framing, or None
+    (other files, such as a ``.py``, are not judged here)."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".keras":
+        return keras_file_problem(path)
+    if suffix == ".onnx":
+        return onnx_file_problem(path)
+    return None
+
+
+def keras_file_problem(path: str | os.PathLike) -> str | None:
+    """Why ``path`` cannot be a ``.keras`` model (a zip archive), or None."""
+    if not zipfile.is_zipfile(path):
+        return "not a Keras model (not a zip archive)"
+    return None
 
 
 # ModelProto's graph field: every ONNX model has one.

@@ -23,7 +23,6 @@ open it through :func:`rbpgia.gia.model_io.open_model` with :func:`open_options`
 from __future__ import annotations
 
 import os
-import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -71,6 +70,8 @@ def check_models(
         ``config key models.RBP.path: ...`` for an unknown RBP, a missing file or a spec
         that names no known kind of model.
     """
+    from rbpgia.gia.model_io import model_file_problem
+
     if rbps is not None:
         check_model_rbps(models, rbps, key)
     for rbp, entry in models.items():
@@ -81,14 +82,9 @@ def check_models(
             raise ConfigError(f"{where}: {error}") from None
         if path is not None and not (Path(root) / path).is_file():
             raise ConfigError(f"{where}: {path} does not exist (relative to {Path(root)})")
-        if path is not None and str(path).lower().endswith(".keras"):
-            # Cheap before any job: a .keras file is a zip archive (loading needs Keras).
-            if not zipfile.is_zipfile(Path(root) / path):
-                raise ConfigError(f"{where}: {path} is not a Keras model (not a zip archive)")
-        if path is not None and str(path).lower().endswith(".onnx"):
-            from rbpgia.gia.model_io import onnx_file_problem
-
-            problem = onnx_file_problem(Path(root) / path)
+        if path is not None:
+            # Cheap before any job: the file's framing, not the model (that needs Keras).
+            problem = model_file_problem(Path(root) / path)
             if problem is not None:
                 raise ConfigError(f"{where}: {path}: {problem}")
     return models

@@ -4,9 +4,11 @@ import hashlib
 import os
 import stat
 
+import numpy as np
+import pandas as pd
 import pytest
 
-from rbpgia.io import atomic_open, atomic_path, sha256sum
+from rbpgia.io import atomic_open, atomic_path, read_tsv, sha256sum
 
 
 def test_atomic_path_renames_on_success(tmp_path):
@@ -47,3 +49,15 @@ def test_atomic_outputs_get_the_umask_mode_not_a_private_one(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "shared.tsv").stat().st_mode) == 0o644
+
+
+def test_read_tsv_keeps_names_that_look_like_numbers_or_missing(tmp_path):
+    table = pd.DataFrame(
+        {"rbp": ["001", "NA", "nan"], "model": ["1e3", "x", "y"], "pearson_r": [0.5, np.nan, 1]}
+    )
+    table.to_csv(tmp_path / "t.tsv", sep="\t", index=False)
+    back = read_tsv(tmp_path / "t.tsv")
+    assert back["rbp"].tolist() == ["001", "NA", "nan"]
+    assert back["model"].tolist() == ["1e3", "x", "y"]
+    assert back["pearson_r"].dtype == np.float64
+    assert np.isnan(back["pearson_r"][1])

@@ -78,3 +78,24 @@ def sha256sum(path: str | os.PathLike, chunk_size: int = 1 << 20) -> str:
         for chunk in iter(lambda: handle.read(chunk_size), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+# Columns of the workflow's tables that hold names: read as text, so that an experiment
+# called 001 or NA (both valid names) stays itself rather than becoming 1 or NaN.
+NAME_COLUMNS = ("rbp", "experiment", "model")
+
+
+def read_tsv(path: str | os.PathLike):
+    """A tab-separated table the workflow wrote, its :data:`NAME_COLUMNS` as text.
+
+    Only an empty cell is missing (pandas writes NaN so), not the words ``NA`` or ``nan``.
+    """
+    import pandas as pd
+
+    return pd.read_csv(
+        path,
+        sep="\t",
+        dtype=dict.fromkeys(NAME_COLUMNS, str),
+        keep_default_na=False,
+        na_values=[""],
+    )

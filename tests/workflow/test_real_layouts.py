@@ -207,3 +207,21 @@ def test_gia_motifs_naming_an_experiment_a_table_lacks_is_named(tmp_path):
     result = snakemake(tmp_path, "--cores", "1", "--dry-run", config=config)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "gia.motifs names RBPs not modelled in this run: RNCMPT00002" in result.stdout
+
+
+def test_experiments_named_like_numbers_keep_their_names(tmp_path):
+    """Per-RBP files 001_data_full_A.txt, NA_data_full_A.txt: experiments '001' and 'NA'
+    (encoded/experiments.tsv used to read back as 1 and NaN)."""
+    entry = shipped_datasets()["rnacompete2009"]
+    entry.pop("training")
+    make_rnacompete.write_rnacontext(tmp_path / entry["path"], ("001", "NA"), n_probes=200)
+    config = {"dataset": "rnacompete2009", "datasets": {"rnacompete2009": entry}, **SHORT}
+    config = copy.deepcopy(config)
+    encoded = "results/rnacompete2009/encoded/experiments.tsv"
+    result = snakemake(tmp_path, "--cores", "2", encoded, config=config)
+    assert result.returncode == 0, result.stderr[-3000:]
+    config["rbps"] = ["001", "NA"]
+    result = snakemake(tmp_path, "--cores", "1", "--dry-run", config=config)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    for rbp in ("001", "NA"):
+        assert f"models/residualbind_seq_log/{rbp}/metrics.json" in result.stdout

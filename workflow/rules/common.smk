@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from rbpgia.data.per_rbp_files import DEFAULT_PATTERN, expected_files, find_files
 from rbpgia.errors import ConfigError, InputError
+from rbpgia.io import read_tsv
 from rbpgia.gia.run import settings as gia_settings
 from rbpgia.simulate.recovery import planted_experiments
 from rbpgia.workflow.config import DATASET_SECTIONS, load_schema, validate_config
@@ -125,9 +126,14 @@ def folded_input(wildcards):
     return {"folded": f"{OUT}/data/folded.npz"} if FORMAT == "synthetic" else {}
 
 
+def encoded_experiments():
+    """encoded/experiments.tsv: the data set's experiments and whether each can be modelled."""
+    return read_tsv(checkpoints.encode.get().output.experiments)
+
+
 def selected_rbps(wildcards=None):
     """Experiments to model: those the config asks for that have measurements."""
-    table = pd.read_csv(checkpoints.encode.get().output.experiments, sep="\t")
+    table = encoded_experiments()
     usable = table.loc[table["status"] == "ok", "experiment"].tolist()
     wanted = config["rbps"]
     if wanted == "all":
@@ -173,7 +179,7 @@ def trained_models(rbp):
 
 def has_set_b(rbp):
     """Whether the data set measured ``rbp`` on Set B probes (a benchmark can score it)."""
-    table = pd.read_csv(checkpoints.encode.get().output.experiments, sep="\t")
+    table = encoded_experiments()
     return bool(table.set_index("experiment").loc[rbp, "n_set_b"] > 0)
 
 
@@ -365,7 +371,7 @@ def check_external_models():
     """config ``models:`` names experiments of the data set (known once it is encoded)."""
     if not MODELS:
         return
-    known = pd.read_csv(checkpoints.encode.get().output.experiments, sep="\t")["experiment"]
+    known = encoded_experiments()["experiment"]
     for rbp in MODELS:
         try:
             check_model_rbps({rbp: MODELS[rbp]}, known, key=models_key(rbp).rsplit(".", 1)[0])
@@ -433,7 +439,7 @@ def check_motif_rbps(rbps):
     named = list(config["gia"].get("motifs") or {})
     if not named:
         return
-    known = pd.read_csv(checkpoints.encode.get().output.experiments, sep="\t")["experiment"]
+    known = encoded_experiments()["experiment"]
     unknown = sorted(set(named) - set(known))
     if unknown:
         raise WorkflowError(
@@ -449,7 +455,7 @@ def check_structure_models(rbps):
     """gia.structure_models names RBPs of the data set, a structure input and a run hairpin."""
     if not STRUCTURE_MODELS:
         return
-    known = pd.read_csv(checkpoints.encode.get().output.experiments, sep="\t")["experiment"]
+    known = encoded_experiments()["experiment"]
     unknown = sorted(set(STRUCTURE_MODELS) - set(known))
     if unknown:
         raise WorkflowError(

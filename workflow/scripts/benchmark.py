@@ -20,7 +20,7 @@ with fast_imports():
         published_comparison,
         read_published,
     )
-    from rbpgia.io import atomic_path
+    from rbpgia.io import atomic_path, read_tsv
     from rbpgia.plots.benchmark import plot_paired_differences, plot_performance
 
 table = collect_metrics(snakemake.input.metrics)
@@ -34,7 +34,7 @@ if snakemake.input.truth:
     ):
         with open(metrics_path) as handle:
             normaliser = json.load(handle)["normaliser"]
-        first_job.setdefault(Path(path).parent.name, (pd.read_csv(path, sep="\t"), normaliser))
+        first_job.setdefault(Path(path).parent.name, (read_tsv(path), normaliser))
     ceilings = noise_ceilings(first_job, truth)
     table = table.merge(ceilings, on="rbp", how="left")
 if snakemake.input.published:

@@ -19,10 +19,8 @@ with fast_imports():
     import resource
     import time
 
-    import pandas as pd
-
     from rbpgia.gia import run as gia_run
-    from rbpgia.io import atomic_path
+    from rbpgia.io import atomic_path, read_tsv
     from rbpgia.plots.gia import plot_experiment
     from rbpgia.train import limit_threads
     from rbpgia.workflow.jobs import (
@@ -39,7 +37,7 @@ job_device(snakemake.resources, device["allow_cpu_fallback"], log)
 
 options = snakemake.params.settings
 w = snakemake.wildcards
-kmers = pd.read_csv(snakemake.input.kmers, sep="\t")
+kmers = read_tsv(snakemake.input.kmers)
 motif, source = gia_run.choose_motif(kmers, options["motifs"].get(w.rbp))
 if source == "given":
     source = "config gia.motifs"

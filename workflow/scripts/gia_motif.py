@@ -8,14 +8,13 @@ log = setup_logging(snakemake.log[0], native_stderr=True)
 
 with fast_imports():
     import numpy as np
-    import pandas as pd
 
-    from rbpgia.io import atomic_path
+    from rbpgia.io import atomic_path, read_tsv
     from rbpgia.motifs import best_matches, kmer_alignment_pwm, read_motif_names, read_pwms
     from rbpgia.plots.logos import plot_kmer_logo_with_match
 
 settings = snakemake.params.settings
-kmers = pd.read_csv(snakemake.input.kmers, sep="\t")  # rows are in rank order
+kmers = read_tsv(snakemake.input.kmers)  # rows are in rank order
 top = kmers.head(settings["logo_kmers"])
 weights = top["importance"].clip(lower=0).to_numpy()
 if not weights.any():  # an RBP the model learnt nothing for: weigh the k-mers equally

@@ -13,11 +13,9 @@ with fast_imports():
     import json
     import time
 
-    import pandas as pd
-
     from rbpgia.gia import run as gia_run
     from rbpgia.gia.predictor import Predictor
-    from rbpgia.io import atomic_path
+    from rbpgia.io import atomic_path, read_tsv
     from rbpgia.simulate.planted_model import planted_predict
     from rbpgia.workflow.jobs import gia_background
 
@@ -25,7 +23,7 @@ options = snakemake.params.settings
 w = snakemake.wildcards
 with open(snakemake.input.truth) as handle:
     spec = json.load(handle)["rbps"][w.rbp]
-kmers = pd.read_csv(snakemake.input.kmers, sep="\t")
+kmers = read_tsv(snakemake.input.kmers)
 motif, _ = gia_run.choose_motif(kmers, options["motifs"].get(w.rbp))
 start = time.monotonic()
 # The nulls of the trained model's run: the same Set B probes, options and seed.

@@ -7,15 +7,13 @@ from rbpgia.workflow.startup import fast_imports
 log = setup_logging(snakemake.log[0], native_stderr=True)
 
 with fast_imports():
-    import pandas as pd
-
     from rbpgia.headlines import summarise
-    from rbpgia.io import atomic_path
+    from rbpgia.io import atomic_path, read_tsv
     from rbpgia.plots.gia import plot_summary
 
 # (rbp, model, experiment): a structure model answers the hairpin table of some RBPs.
 tables = {
-    tuple(label): pd.read_csv(path, sep="\t")
+    tuple(label): read_tsv(path)
     for label, path in zip(snakemake.params.labels, snakemake.input.tables, strict=True)
 }
 summary = summarise(tables)

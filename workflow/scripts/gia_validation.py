@@ -11,7 +11,7 @@ with fast_imports():
 
     import pandas as pd
 
-    from rbpgia.io import atomic_path
+    from rbpgia.io import atomic_path, read_tsv
     from rbpgia.simulate.recovery import validate_rbp
 
 with open(snakemake.input.truth) as handle:
@@ -20,12 +20,12 @@ tables, models = {}, {}
 for (rbp, model, experiment), path in zip(
     snakemake.params.labels, snakemake.input.tables, strict=True
 ):
-    tables.setdefault(rbp, {})[experiment] = pd.read_csv(path, sep="\t")
+    tables.setdefault(rbp, {})[experiment] = read_tsv(path)
     models[rbp, experiment] = model
 # The same experiments with the planted rule itself as the model (rule gia_planted).
 planted = {rbp: {} for rbp in tables}
 for (rbp, experiment), path in zip(snakemake.params.planted, snakemake.input.planted, strict=True):
-    planted[rbp][experiment] = pd.read_csv(path, sep="\t")
+    planted[rbp][experiment] = read_tsv(path)
 verdicts = pd.concat(
     [validate_rbp(rbp, truth["rbps"][rbp], tables[rbp], planted[rbp]) for rbp in tables],
     ignore_index=True,

@@ -16,7 +16,7 @@ with fast_imports():
     from rbpgia.encode import store
     from rbpgia.errors import InputError
     from rbpgia.explain import ism_logos
-    from rbpgia.io import atomic_open
+    from rbpgia.io import atomic_open, read_tsv
     from rbpgia.plots import paper
     from rbpgia.sequence import gc_fraction
 
@@ -26,15 +26,13 @@ rbps = list(snakemake.params.rbps)
 inputs = snakemake.input
 stems = {n: getattr(snakemake.output, f"figure{n}")[: -len(".png")] for n in range(1, 5)}
 
-performance = pd.read_csv(inputs.performance, sep="\t")
-summary = pd.read_csv(inputs.summary, sep="\t")
+performance = read_tsv(inputs.performance)
+summary = read_tsv(inputs.summary)
 tables = {
-    (rbp, experiment): pd.read_csv(path, sep="\t")
+    (rbp, experiment): read_tsv(path)
     for (rbp, experiment), path in zip(snakemake.params.labels, inputs.tables, strict=True)
 }
-predictions = {
-    rbp: pd.read_csv(path, sep="\t") for rbp, path in zip(rbps, inputs.predictions, strict=True)
-}
+predictions = {rbp: read_tsv(path) for rbp, path in zip(rbps, inputs.predictions, strict=True)}
 sequences = store.read_sequences(inputs.h5)
 
 
@@ -80,7 +78,7 @@ ism = []
 if settings["ism_probes"]:
     path = inputs.ism[rbps.index(rbp)]
     try:
-        logos = ism_logos(pd.read_csv(path, sep="\t"))
+        logos = ism_logos(read_tsv(path))
     except ValueError as error:
         raise InputError(str(error), path) from error
     if len(logos) < settings["ism_probes"]:

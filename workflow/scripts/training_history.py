@@ -9,10 +9,9 @@ log = setup_logging(snakemake.log[0], native_stderr=True)
 with fast_imports():
     from pathlib import Path
 
-    import pandas as pd
-
+    from rbpgia.io import read_tsv
     from rbpgia.plots.report import plot_training_history
 
-histories = {Path(p).parent.parent.name: pd.read_csv(p, sep="\t") for p in snakemake.input}
+histories = {Path(p).parent.parent.name: read_tsv(p) for p in snakemake.input}
 plot_training_history(histories, snakemake.wildcards.rbp, snakemake.output[0])
 log.info("training history of %d models of %s", len(histories), snakemake.wildcards.rbp)

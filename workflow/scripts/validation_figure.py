@@ -7,10 +7,9 @@ from rbpgia.workflow.startup import fast_imports
 log = setup_logging(snakemake.log[0], native_stderr=True)
 
 with fast_imports():
-    import pandas as pd
-
+    from rbpgia.io import read_tsv
     from rbpgia.plots.report import plot_validation
 
-verdicts = pd.read_csv(snakemake.input[0], sep="\t")
+verdicts = read_tsv(snakemake.input[0])
 plot_validation(verdicts, snakemake.output[0])
 log.info("%d of %d checks pass", verdicts["passed"].sum(), len(verdicts))

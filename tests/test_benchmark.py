@@ -181,3 +181,51 @@ def test_strongest_is_judged_over_the_experiments_every_method_has():
     # Own means: narrow 0.78 > broad 0.57; over the shared E1: broad 0.80 > narrow 0.78.
     assert comparison.loc["narrow", "method_mean_r"] > comparison.loc["broad", "method_mean_r"]
     assert comparison["strongest"].to_dict() == {"narrow": False, "broad": True}
+
+
+def test_reference_is_the_main_variant_not_the_first_sorted_row():
+    """With norms [log, clip] the sorted table lists clip first; the main model is log."""
+    from rbpgia.benchmark import model_label, reference_label
+
+    table = pd.DataFrame(
+        {
+            "rbp": ["R1", "R1", "R2", "R2"],
+            "model": "residualbind",
+            "input": "seq",
+            "norm": ["clip", "log", "clip", "log"],
+            "pearson_r": [0.70, 0.76, 0.72, 0.79],
+        }
+    )
+    assert model_label(table).iloc[0] == "residualbind (seq, clip)"
+    assert reference_label(table, "residualbind", "seq", "log") == "residualbind (seq, log)"
+    with pytest.raises(InputError, match=r"no residualbind \(pu, log\) model"):
+        reference_label(table, "residualbind", "pu", "log")
+
+
+def test_noise_ceiling_of_each_normalisation_is_its_own():
+    from rbpgia.benchmark import noise_ceilings
+    from rbpgia.data.normalise import apply_normaliser, fit_normaliser
+    from rbpgia.simulate import expected_measurement
+
+    rng = np.random.default_rng(3)
+    scores = rng.normal(0, 1.5, 400)
+    truth = {
+        "scores": {"R1": scores.tolist()},
+        "rbps": {"R1": {"normalisation": {"median": 1.0, "scale": 2.0}}},
+    }
+    raw = expected_measurement(scores, 1.0, 2.0) + rng.normal(0, 0.5, 400)
+    jobs = {}
+    for norm in ("log", "clip"):
+        normaliser = fit_normaliser(raw, norm)
+        measured = apply_normaliser(raw, normaliser)
+        jobs[("R1", norm)] = (
+            pd.DataFrame({"probe": np.arange(400), "measured": measured}),
+            normaliser,
+        )
+    ceilings = noise_ceilings(jobs, truth).set_index("norm")["noise_ceiling_r"]
+    for norm in ("log", "clip"):
+        normaliser = jobs[("R1", norm)][1]
+        ideal = apply_normaliser(expected_measurement(scores, 1.0, 2.0), normaliser)
+        expected = stats.pearsonr(jobs[("R1", norm)][0]["measured"], ideal)[0]
+        assert ceilings[norm] == pytest.approx(expected, abs=1e-6)
+    assert abs(ceilings["log"] - ceilings["clip"]) > 0.005

@@ -30,26 +30,44 @@ def collect_metrics(paths: Iterable[str | os.PathLike]) -> pd.DataFrame:
     return table.sort_values(["rbp", "model", "input", "norm"], ignore_index=True)
 
 
-def noise_ceilings(jobs: dict[str, tuple[pd.DataFrame, dict]], truth: dict) -> pd.DataFrame:
+def noise_ceilings(
+    jobs: dict[tuple[str, str], tuple[pd.DataFrame, dict]], truth: dict
+) -> pd.DataFrame:
     """Pearson r of the planted noise-free expectation with the measured Set B values.
 
-    ``jobs`` maps an RBP to one of its jobs' prediction table (probe index and normalised
-    measurement) and that job's normaliser, so the ceiling uses the same probes and the same
-    normalisation as the models it bounds. ``truth`` is the generator's ground truth: the
-    ideal prediction is the expected measurement of each probe's noise-free log-affinity.
+    ``jobs`` maps (RBP, normalisation) to one of that RBP's jobs of that normalisation:
+    its prediction table (probe index and normalised measurement) and its normaliser, so
+    each ceiling uses the same probes and the same normalisation as the models it bounds
+    (a clip model's ceiling is not a log model's). ``truth`` is the generator's ground
+    truth: the ideal prediction is the expected measurement of each probe's noise-free
+    log-affinity. Returns columns ``rbp``, ``norm``, ``noise_ceiling_r``.
     """
     from rbpgia.data.normalise import apply_normaliser
     from rbpgia.simulate import expected_measurement
 
     rows = []
-    for rbp, (table, normaliser) in jobs.items():
+    for (rbp, norm), (table, normaliser) in jobs.items():
         probes = table["probe"].to_numpy()
         scores = np.asarray(truth["scores"][rbp], dtype=np.float64)[probes]
         scale = truth["rbps"][rbp]["normalisation"]
         ideal = expected_measurement(scores, scale["median"], scale["scale"])
         ideal = apply_normaliser(ideal, normaliser)
-        rows.append({"rbp": rbp, "noise_ceiling_r": pearson_r(table["measured"], ideal)})
-    return pd.DataFrame(rows, columns=["rbp", "noise_ceiling_r"])
+        ceiling = pearson_r(table["measured"], ideal)
+        rows.append({"rbp": rbp, "norm": norm, "noise_ceiling_r": ceiling})
+    return pd.DataFrame(rows, columns=["rbp", "norm", "noise_ceiling_r"])
+
+
+def reference_label(table: pd.DataFrame, model: str, input_type: str, norm: str) -> str:
+    """The :func:`model_label` of ``model`` at ``input_type`` and ``norm``: the main model
+    (the one GIA explains), which the paired differences and the published comparison test.
+
+    The label alone does not say which variant: with norms [log, clip] the first
+    ``residualbind`` row of the sorted table is the clip model.
+    """
+    rows = (table["model"] == model) & (table["input"] == input_type) & (table["norm"] == norm)
+    if not rows.any():
+        raise InputError(f"no {model} ({input_type}, {norm}) model in the benchmark")
+    return model_label(table)[rows].iloc[0]
 
 
 # Identity columns of the wide published layout: one row per experiment, one column per method.

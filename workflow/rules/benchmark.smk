@@ -49,7 +49,12 @@ rule benchmark:
     resources:
         **sized(1000, 10),
     params:
-        reference=config["training"]["models"][0],
+        # The main model (the one GIA explains): its model, input and normalisation.
+        reference={
+            "model": config["training"]["models"][0],
+            "input": config["training"]["inputs"][0],
+            "norm": config["training"]["norms"][0],
+        },
         external=EXTERNAL,
     script:
         "../scripts/benchmark.py"

@@ -8,7 +8,6 @@ log = setup_logging(snakemake.log[0], native_stderr=True)
 
 with fast_imports():
     import json
-    from pathlib import Path
 
     import pandas as pd
 
@@ -19,6 +18,7 @@ with fast_imports():
         paired_differences,
         published_comparison,
         read_published,
+        reference_label,
     )
     from rbpgia.io import atomic_path, read_tsv
     from rbpgia.plots.benchmark import plot_paired_differences, plot_performance
@@ -28,15 +28,18 @@ ceilings = None
 if snakemake.input.truth:
     with open(snakemake.input.truth[0]) as handle:
         truth = json.load(handle)
+    # One job per (RBP, normalisation): the ceiling is measured on its normalised values.
     first_job = {}
     for metrics_path, path in zip(
         snakemake.input.metrics, snakemake.input.predictions, strict=True
     ):
         with open(metrics_path) as handle:
-            normaliser = json.load(handle)["normaliser"]
-        first_job.setdefault(Path(path).parent.name, (read_tsv(path), normaliser))
+            metrics = json.load(handle)
+        key = (metrics["rbp"], metrics["norm"])
+        if key not in first_job:
+            first_job[key] = (read_tsv(path), metrics["normaliser"])
     ceilings = noise_ceilings(first_job, truth)
-    table = table.merge(ceilings, on="rbp", how="left")
+    table = table.merge(ceilings, on=["rbp", "norm"], how="left")
 if snakemake.input.published:
     # Only the experiments this run modelled: the methods are compared over the same ones.
     published = read_published(snakemake.input.published[0], rbps=set(table["rbp"]))
@@ -51,19 +54,21 @@ with atomic_path(snakemake.output.table) as tmp:
     table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
 
 trained = table[table["input"] != "published"]
-labels = model_label(trained)
-reference = snakemake.params.reference
-if not (trained["model"] == reference).any():
+main = snakemake.params.reference
+if (trained["model"] == main["model"]).any():
+    reference = reference_label(trained, main["model"], main["input"], main["norm"])
+else:
     # Every RBP's main model replaced by an external one (config models:), none trained.
     log.info(
-        "no %s model trained: the paired differences are against the external models", reference
+        "no %s model trained: the paired differences are against the external models",
+        main["model"],
     )
-    reference = snakemake.params.external
-reference_label = labels[trained["model"] == reference].iloc[0]
-differences = paired_differences(table, reference_label)
+    reference = model_label(trained)[trained["model"] == snakemake.params.external].iloc[0]
+log.info("reference of the paired differences and the published comparison: %s", reference)
+differences = paired_differences(table, reference)
 with atomic_path(snakemake.output.differences) as tmp:
     differences.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
-comparison = published_comparison(table, reference_label)
+comparison = published_comparison(table, reference)
 with atomic_path(snakemake.output.published) as tmp:
     comparison.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
 for row in comparison[comparison["strongest"]].itertuples():
@@ -78,5 +83,5 @@ for row in comparison[comparison["strongest"]].itertuples():
     )
 plot_performance(table, snakemake.output.performance, ceilings)
 plot_paired_differences(differences, snakemake.output.paired)
-for model, part in table.groupby("model"):
-    log.info("%s: median Pearson r %.4f over %d RBPs", model, part["pearson_r"].median(), len(part))
+for label, part in table.assign(label=model_label(table)).groupby("label"):
+    log.info("%s: median Pearson r %.4f over %d RBPs", label, part["pearson_r"].median(), len(part))

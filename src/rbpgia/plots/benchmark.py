@@ -17,9 +17,14 @@ def plot_performance(table: pd.DataFrame, path: str | os.PathLike, ceilings=None
     labelled = table.assign(label=model_label(table))
     order = labelled.groupby("label")["pearson_r"].median().sort_values().index.tolist()
     if ceilings is not None and len(ceilings):
+        # One ceiling per normalisation: a clip model's is not a log model's.
         ceiling = ceilings.rename(columns={"noise_ceiling_r": "pearson_r"})
-        labelled = pd.concat([labelled, ceiling.assign(label="noise ceiling")], ignore_index=True)
-        order.append("noise ceiling")
+        several = ceiling["norm"].nunique() > 1
+        ceiling["label"] = [
+            f"noise ceiling ({norm})" if several else "noise ceiling" for norm in ceiling["norm"]
+        ]
+        labelled = pd.concat([labelled, ceiling], ignore_index=True)
+        order += list(dict.fromkeys(ceiling["label"]))
     fig, ax = plt.subplots(figsize=(6, 0.5 + 0.45 * len(order)))
     data = [labelled.loc[labelled["label"] == label, "pearson_r"].dropna() for label in order]
     ax.boxplot(data, vert=False, widths=0.6, showfliers=False)

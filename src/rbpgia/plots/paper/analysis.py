@@ -224,8 +224,10 @@ def model_distribution(
             [data, published.assign(label=published["model"] + " (published)")],
             ignore_index=True,
         )
-    if "noise_ceiling_r" in performance and performance["noise_ceiling_r"].notna().any():
-        ceiling = performance.drop_duplicates("rbp")[["rbp", "noise_ceiling_r"]]
+    if "noise_ceiling_r" in rows and rows["noise_ceiling_r"].notna().any():
+        # The ceiling of the rows' normalisation (the main one), one per RBP.
+        ceiling = rows.dropna(subset=["noise_ceiling_r"]).drop_duplicates("rbp")
+        ceiling = ceiling[["rbp", "noise_ceiling_r"]]
         ceiling = ceiling.rename(columns={"noise_ceiling_r": "pearson_r"})
         data = pd.concat([data, ceiling.assign(label=NOISE_CEILING)], ignore_index=True)
     data = data.dropna(subset=["pearson_r"])

@@ -358,3 +358,31 @@ def test_a_group_job_trains_an_ensemble_per_rbp(pool):
         assert result.metrics["ensemble"] == 2
         assert len(result.metrics["members"]) == 2
         np.testing.assert_array_equal(result.predictions["probe"], datas[rbp].indices["test"])
+
+
+def test_a_model_constant_in_every_epoch_keeps_epoch_one_with_a_warning(caplog):
+    """Validation r NaN in every epoch (a dead model) used to crash after training."""
+    import keras
+
+    from rbpgia.workflow.jobs import JobData, keras_result
+
+    inputs = keras.Input((8, 4))
+    flat = keras.layers.Flatten()(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(1, kernel_initializer="zeros")(flat))
+    rng = np.random.default_rng(0)
+    x = rng.random((20, 8, 4)).astype(np.float32)
+    data = JobData(
+        x={"train": x, "test": x},
+        y={"train": rng.random(20), "test": rng.random(20)},
+        indices={"train": np.arange(20), "test": np.arange(20)},
+        normaliser={},
+    )
+    history = pd.DataFrame({"epoch": [1, 2, 3], "val_pearson_r": [np.nan] * 3})
+    with caplog.at_level("WARNING", logger="rbpgia"):
+        result = keras_result(model, data, history, seconds=1.0)
+    assert result.metrics["best_epoch"] == 1
+    assert np.isnan(result.metrics["val_pearson_r"])
+    assert np.isnan(result.metrics["pearson_r"])
+    assert "undefined in every epoch" in caplog.text
+    later = pd.DataFrame({"epoch": [1, 2, 3], "val_pearson_r": [np.nan, 0.4, 0.3]})
+    assert keras_result(model, data, later, seconds=1.0).metrics["best_epoch"] == 2

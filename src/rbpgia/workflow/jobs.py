@@ -255,7 +255,16 @@ def keras_result(model, data: JobData, history: pd.DataFrame, seconds: float) ->
 
     predicted = make_predict_fn(model)(data.x["test"])
     metrics = test_metrics(data.y["test"], predicted)
-    best = history.loc[history["val_pearson_r"].idxmax()]
+    val_r = history["val_pearson_r"]
+    if val_r.isna().all():
+        # Constant predictions every epoch: the weights kept are epoch 1's (Progress).
+        logging.getLogger("rbpgia").warning(
+            "validation Pearson r was undefined in every epoch (the model predicted one value "
+            "for all probes); the model of epoch 1 is kept: try a lower learning rate"
+        )
+        best = history.iloc[0]
+    else:
+        best = history.loc[val_r.idxmax()]
     metrics.update(
         {
             "epochs": int(len(history)),

@@ -386,3 +386,61 @@ def test_a_model_constant_in_every_epoch_keeps_epoch_one_with_a_warning(caplog):
     assert "undefined in every epoch" in caplog.text
     later = pd.DataFrame({"epoch": [1, 2, 3], "val_pearson_r": [np.nan, 0.4, 0.3]})
     assert keras_result(model, data, later, seconds=1.0).metrics["best_epoch"] == 2
+
+
+UNPAIRED_MODEL = """
+def unpaired(x):
+    return x[:, :, -1].sum(axis=1)  # the unpaired channel of a pu input
+"""
+
+
+def test_structure_models_are_refolded_as_their_pool_was_folded(pool, tmp_path):
+    """encode.window/span other than 41: GIA, ISM and the benchmark refold with them (they
+    refolded at 41 whatever the pool's profiles, the model's training inputs, were)."""
+    from rbpgia.encode.store import folding, read_inputs
+    from rbpgia.explain import saturation_mutagenesis
+    from rbpgia.gia.model_io import open_model
+    from rbpgia.gia.predictor import Predictor
+
+    _, probes = pool
+    onehot, structure = encode_probes(probes, window=25, span=25)
+    path = tmp_path / "w25.h5"
+    write_probes_h5(path, probes, onehot, structure, attrs={"window": 25, "span": 25})
+    assert folding(path) == {"window": 25, "span": 25}
+    (tmp_path / "rules.py").write_text(UNPAIRED_MODEL)
+    model = open_model(f"{tmp_path / 'rules.py'}:unpaired", input_type="pu", length=41)
+    prepared = gia_prepare(path, model, "R1", settings({"n_null": 20, "seed": 1}))
+    assert (prepared.predictor.window, prepared.predictor.span) == (25, 25)
+    set_b = np.flatnonzero(probes.sets == "B")[:30]
+    trained_on = model.predict(read_inputs(path, "pu", set_b))
+    refolded = prepared.predictor(probes_in_frame(path, set_b, 41))
+    np.testing.assert_allclose(refolded, trained_on, atol=1e-4)
+    at_41 = model.predictor()(probes_in_frame(path, set_b, 41))
+    assert np.abs(at_41 - trained_on).max() > 0.05  # the settings matter for these probes
+    # ISM folds wild type and mutants with the same settings.
+    wild = probes_in_frame(path, set_b[:1], 41)
+    effects = saturation_mutagenesis(model.predict, wild, "pu", window=25, span=25)
+    mutant = wild.copy()
+    column = int(np.flatnonzero(wild[0].sum(axis=1))[10])
+    base = (int(wild[0, column].argmax()) + 1) % 4
+    mutant[0, column] = np.eye(4)[base]
+    at_25 = Predictor(model.predict, "pu", window=25, span=25)
+    expected = at_25(mutant)[0] - at_25(wild)[0]
+    assert effects[0, column, base] == pytest.approx(expected, abs=1e-4)
+
+
+def test_command_line_refolds_as_its_hdf5_was_folded(pool, tmp_path, capsys):
+    from rbpgia.cli import fold_settings
+    from rbpgia.gia.model_io import open_model
+
+    _, probes = pool
+    onehot, structure = encode_probes(probes, window=30, span=20)
+    path = tmp_path / "w30.h5"
+    write_probes_h5(path, probes, onehot, structure, attrs={"window": 30, "span": 20})
+    (tmp_path / "rules.py").write_text(UNPAIRED_MODEL)
+    model = open_model(f"{tmp_path / 'rules.py'}:unpaired", input_type="pu", length=41)
+    assert fold_settings(model, [None, path]) == {"window": 30, "span": 20}
+    assert f"W = 30, L = 20 (as {path} was folded)" in capsys.readouterr().err
+    text = tmp_path / "probes.txt"
+    text.write_text("ACGU" * 10 + "\n")
+    assert fold_settings(model, [text, None]) == {"window": 41, "span": 41}

@@ -286,6 +286,23 @@ def read_training(path: str | os.PathLike, target: str | None, length: int):
     return training_set(one_hot(sequences, length), structure)
 
 
+def fold_settings(model, paths) -> dict[str, int]:
+    """ViennaRNA's W and L for refolding a structure model: those of the first encoded
+    HDF5 file among ``paths`` (--train, then --background: what it was trained on), else
+    the encoder's defaults."""
+    from rbpgia.encode import store
+
+    files = [p for p in paths if p is not None and Path(p).is_file() and is_hdf5(p)]
+    folding = store.folding(files[0]) if files else store.folding_defaults()
+    if model.input_type != "seq":
+        where = f"as {files[0]} was folded" if files else "the encoder's defaults"
+        _note(
+            f"structure refolded with ViennaRNA W = {folding['window']}, "
+            f"L = {folding['span']} ({where})"
+        )
+    return folding
+
+
 def clean_motif(motif: str) -> str:
     """``--motif`` as RNA: upper case, T read as U, nothing but ACGU."""
     from rbpgia.data.probes import clean_sequence
@@ -534,7 +551,10 @@ def cmd_gia(args: argparse.Namespace) -> None:
     # A seed ensemble: one pass scores every member, each reported beside the mean.
     counter = _ScoreCounter()
     predictor, members = model.predictors(
-        options["threads"], members=experiment.needs_motif, wrap=counter.counting
+        options["threads"],
+        members=experiment.needs_motif,
+        wrap=counter.counting,
+        **fold_settings(model, [args.train, args.background]),
     )
     if members:
         _note(

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from rbpgia.encode.onehot import channels_for, decode, one_hot
-from rbpgia.encode.structure import model_inputs, structure_profiles
+from rbpgia.encode.structure import SPAN, WINDOW, model_inputs, structure_profiles
 from rbpgia.sequence import ALPHABET
 
 # Mutants per call of ``predict``: large batches keep a model busy, 8192 x 41 x 9
@@ -52,11 +52,15 @@ def _check_onehot(onehot) -> np.ndarray:
     return onehot
 
 
-def _inputs_for(onehot: np.ndarray, input_type: str, threads: int) -> np.ndarray:
+def _inputs_for(
+    onehot: np.ndarray, input_type: str, threads: int, window: int, span: int
+) -> np.ndarray:
     """Model inputs of ``input_type`` for one-hot probes, folding them if needed."""
     if input_type == "seq":
         return onehot
-    struct = structure_profiles(decode(onehot), max_length=onehot.shape[1], threads=threads)
+    struct = structure_profiles(
+        decode(onehot), max_length=onehot.shape[1], threads=threads, window=window, span=span
+    )
     return model_inputs(onehot, struct, input_type)
 
 
@@ -95,6 +99,9 @@ def saturation_mutagenesis(
     batch_size: int = BATCH_SIZE,
     threads: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    window: int = WINDOW,
+    span: int = SPAN,
 ) -> np.ndarray:
     """Effect of every single-nucleotide substitution on a model's prediction.
 
@@ -118,6 +125,9 @@ def saturation_mutagenesis(
         Processes for folding (structure inputs only).
     progress : callable(n_done, n_total), optional
         Called after each batch of probes.
+    window, span : int
+        ViennaRNA's W and L for the folding: those the model's training profiles were
+        folded with (:func:`rbpgia.encode.store.folding`).
 
     Returns
     -------
@@ -138,7 +148,7 @@ def saturation_mutagenesis(
         wild = onehot[start:stop]
         variants, probe, position, base = mutants(wild)
         # Wild types and mutants in one call: the model sees one large batch.
-        inputs = _inputs_for(np.concatenate([wild, variants]), input_type, threads)
+        inputs = _inputs_for(np.concatenate([wild, variants]), input_type, threads, window, span)
         predicted = np.asarray(predict(inputs), dtype=np.float64)
         if predicted.ndim == 2 and predicted.shape[1] == 1:
             predicted = predicted[:, 0]

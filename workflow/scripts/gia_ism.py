@@ -34,7 +34,14 @@ measured = store.read_targets(snakemake.input.h5, w.rbp)
 candidates = np.flatnonzero((sets == "B") & np.isfinite(measured))
 top = np.sort(candidates[np.argsort(measured[candidates])[::-1][: settings["ism_probes"]]])
 onehot = probes_in_frame(snakemake.input.h5, top, model.length)  # the model's frame
-scores = saturation_mutagenesis(model.predict, onehot, model.input_type, threads=snakemake.threads)
+# A structure model is refolded as the pool it was trained on was folded.
+scores = saturation_mutagenesis(
+    model.predict,
+    onehot,
+    model.input_type,
+    threads=snakemake.threads,
+    **store.folding(snakemake.input.h5),
+)
 order = np.argsort(measured[top])[::-1]
 names = store.read_names(snakemake.input.h5)[top]  # Probe_ID, or the row where none
 labels = [f"probe {names[i]} (measured {measured[top[i]]:.2f})" for i in order]

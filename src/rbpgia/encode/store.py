@@ -241,6 +241,20 @@ def read_attrs(path: str | os.PathLike) -> dict:
     return attrs
 
 
+def folding(path: str | os.PathLike) -> dict[str, int]:
+    """``{"window": W, "span": L}``: the ViennaRNA settings the pool's structure profiles
+    were folded with, which a structure-reading model trained on them must be refolded with
+    (:class:`rbpgia.gia.predictor.Predictor`)."""
+    attrs = read_attrs(path)
+    defaults = folding_defaults()
+    return {key: int(attrs.get(key, value)) for key, value in defaults.items()}
+
+
+def folding_defaults() -> dict[str, int]:
+    """The encoder's ViennaRNA window and span (:func:`folding` of a file without them)."""
+    return {"window": WINDOW, "span": SPAN}
+
+
 def list_experiments(path: str | os.PathLike) -> list[str]:
     """Experiment IDs with targets in the file, in their original column order."""
     return read_attrs(path).get("experiments", [])

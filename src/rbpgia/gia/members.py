@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from rbpgia.encode.structure import SPAN, WINDOW
 from rbpgia.errors import InputError
 from rbpgia.gia.predictor import Predictor, finite_scores
 from rbpgia.gia.stats import STAT_COLUMNS
@@ -66,9 +67,9 @@ class MemberScores:
         (one-hot, with structure channels for ``pu``/``struct`` models).
     n_members : int
         M, at least 2.
-    input_type, threads
-        As for :class:`~rbpgia.gia.predictor.Predictor`: what the members read, and the
-        processes that fold probes for them.
+    input_type, threads, window, span
+        As for :class:`~rbpgia.gia.predictor.Predictor`: what the members read, the
+        processes that fold probes for them and the folding's ViennaRNA W and L.
     """
 
     def __init__(
@@ -78,12 +79,16 @@ class MemberScores:
         input_type: str = "seq",
         *,
         threads: int = 1,
+        window: int = WINDOW,
+        span: int = SPAN,
     ):
         if n_members < 2:
             raise InputError(f"an ensemble has at least 2 members, got {n_members}")
         self.score_members = score_members
         self.n_members = int(n_members)
-        self.inputs = Predictor(score_members, input_type, threads=threads)
+        self.inputs = Predictor(
+            score_members, input_type, threads=threads, window=window, span=span
+        )
         self.kept: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self.kept_bytes = 0
 
@@ -123,8 +128,13 @@ class MemberPredictor(Predictor):
     """One member's scores (or the members' mean) out of a shared :class:`MemberScores`."""
 
     def __init__(self, scores: MemberScores, member: int | None):
+        inputs = scores.inputs
         super().__init__(
-            scores.score_members, scores.inputs.input_type, threads=scores.inputs.threads
+            scores.score_members,
+            inputs.input_type,
+            threads=inputs.threads,
+            window=inputs.window,
+            span=inputs.span,
         )
         self.scores = scores
         self.member = member

@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from rbpgia.encode.onehot import MAX_LENGTH
+from rbpgia.encode.structure import SPAN, WINDOW
 from rbpgia.errors import InputError, RbpgiaError
 from rbpgia.gia.conventions import (
     InputLayout,
@@ -124,9 +125,11 @@ class ExternalModel:
         except InputError as error:
             raise InputError(_one_line(error), self.spec) from None
 
-    def predictor(self, threads: int = 1) -> Predictor:
-        """The :class:`Predictor` GIA runs on (structure refolded for ``pu``/``struct``)."""
-        return Predictor(self.predict, self.input_type, threads=threads)
+    def predictor(self, threads: int = 1, *, window: int = WINDOW, span: int = SPAN) -> Predictor:
+        """The :class:`Predictor` GIA runs on (structure refolded for ``pu``/``struct``,
+        with ViennaRNA's ``window`` and ``span``: those of the profiles the model was
+        trained on, :func:`rbpgia.encode.store.folding`)."""
+        return Predictor(self.predict, self.input_type, threads=threads, window=window, span=span)
 
     def predictors(
         self,
@@ -134,6 +137,8 @@ class ExternalModel:
         *,
         members: bool = True,
         wrap: Callable[[Callable], Callable] | None = None,
+        window: int = WINDOW,
+        span: int = SPAN,
     ) -> tuple[Predictor, list[Predictor]]:
         """The predictor GIA runs on and, for a seed ensemble, one per member.
 
@@ -141,15 +146,17 @@ class ExternalModel:
         (:class:`rbpgia.gia.members.MemberScores`); its predictor is their mean. Any other
         model, or any model with ``members=False``, has none: ``(its predictor, [])``.
         ``wrap``, if given, wraps the function that scores inputs (``predict`` or
-        :meth:`score_members`), e.g. to count what is scored.
+        :meth:`score_members`), e.g. to count what is scored. ``window`` and ``span``
+        as for :meth:`predictor`.
         """
         wrap = wrap or (lambda score: score)
+        folding = {"threads": threads, "window": window, "span": span}
         if self.member_forward is None or not members:
-            return Predictor(wrap(self.predict), self.input_type, threads=threads), []
+            return Predictor(wrap(self.predict), self.input_type, **folding), []
         from rbpgia.gia.members import MemberScores
 
         scores = MemberScores(
-            wrap(self.score_members), len(self.member_names), self.input_type, threads=threads
+            wrap(self.score_members), len(self.member_names), self.input_type, **folding
         )
         return scores.predictors()
 

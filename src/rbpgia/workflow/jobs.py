@@ -383,7 +383,10 @@ def gia_prepare(
     if not isinstance(model, ExternalModel):
         model = open_gia_model(model, batch_size)
     background, measured = gia_background(h5_path, rbp, model.length)
-    predictor, member_predictors = model.predictors(options["threads"], members=members)
+    # A structure model is refolded as the pool it was trained on was folded.
+    predictor, member_predictors = model.predictors(
+        options["threads"], members=members, **store.folding(h5_path)
+    )
     return prepare(
         predictor,
         background,
@@ -555,7 +558,8 @@ def external_job(
     if model.length == store.read_attrs(h5_path)["max_length"]:
         predicted = model.predict(store.read_inputs(h5_path, model.input_type, rows))
     else:
-        predicted = model.predictor(threads=threads)(probes_in_frame(h5_path, rows, model.length))
+        predictor = model.predictor(threads=threads, **store.folding(h5_path))
+        predicted = predictor(probes_in_frame(h5_path, rows, model.length))
     data = JobData(
         x={},
         y={"test": apply_normaliser(target[rows], normaliser)},

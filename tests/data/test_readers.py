@@ -220,6 +220,8 @@ def test_table_errors_name_file_and_line(write_file, text, line, fragments):
         ("Probe_Set RNA_Seq E1 E2\nA ACGU 1 2\nA ACGU 1\n", 3, ["expected 4", "fewer"]),
         ("Probe_Set RNA_Seq E1 E2\nA ACGU 1 2\n\nA ACGU 1 2\n", 3, ["expected 4", "fewer"]),
         ("Probe_Set RNA_Seq E1 E2\nA ACGU 1 2\nA ACGU 1 2 3\n", 3, ["expected 4", "found 5"]),
+        # On the first data row pandas only warned and cut the surplus field.
+        ("Probe_Set RNA_Seq E1 E2\nA ACGU 1 2 3\nA ACGU 1 2\n", 2, ["expected 4", "found 5"]),
         ("Probe_Set RNA_Seq E1 E2\nA ACGU 1 2\nA ACGU 1 x\n", 3, ["'E2'", "'x'"]),
         ("Probe_Set RNA_Seq E1 E2\nA ACGU 1 2\nA ACGU y 2\n", 3, ["'E1'", "'y'"]),
     ],
@@ -486,6 +488,7 @@ def test_per_rbp_missing_partner_file(write_file):
     ("text", "line", "fragment"),
     [
         ("1 ACGU\n2 ACGU extra\n", 2, "found 3"),
+        ("1 ACGU extra\n2 ACGU\n", 1, "found 3"),  # was read as '1 ACGU', 'extra' dropped
         ("1 ACGU\n2 ACGU\n3\n", 3, "expected 2 whitespace-separated fields"),
         ("1 ACGU\n\n2 ACGU\n", 2, "expected 2"),
         ("1 ACGU\nhigh ACGU\n", 2, "'high', which is not a number"),

@@ -19,6 +19,7 @@ import csv
 import gzip
 import os
 import re
+import warnings
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -256,7 +257,12 @@ def _parse_rows(
     )
     source = _FieldCounter(handle, len(names), first_line) if sep == "tab" else handle
     try:
-        frame = pd.read_csv(source, **options)
+        with warnings.catch_warnings():
+            # A first row with surplus fields is only warned about (and cut), not refused.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(source, **options)
+    except pd.errors.ParserWarning:
+        raise _surplus_first_row(path, len(names), first_line) from None
     except UnicodeDecodeError:
         raise  # open_text names the file
     except pd.errors.ParserError as exc:
@@ -343,6 +349,15 @@ class _FieldCounter:
             raise InputError(
                 f"expected {self._n_fields} tab-separated fields, found {what}", path, line
             )
+
+
+def _surplus_first_row(path: Path, n_fields: int, first_line: int) -> InputError:
+    """The error for a first data row with more fields than the header names."""
+    with open_text(path) as handle:
+        for _ in range(first_line - 1):
+            handle.readline()
+        found = len(handle.readline().split())
+    return InputError(f"expected {n_fields} fields, found {found}", path, first_line)
 
 
 def _ragged_from_pandas(exc: Exception, path: Path, first_line: int) -> InputError:

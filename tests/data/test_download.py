@@ -20,6 +20,12 @@ class RangeHandler(http.server.BaseHTTPRequestHandler):
         start = 0
         if self.headers.get("Range"):
             start = int(self.headers["Range"].split("=")[1].rstrip("-"))
+            if start >= len(PAYLOAD):  # nothing left to send from there
+                self.send_response(416)
+                self.send_header("Content-Range", f"bytes */{len(PAYLOAD)}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             self.send_response(206)
         else:
             self.send_response(200)
@@ -48,6 +54,27 @@ def test_download_resumes_a_partial_file(server, tmp_path):
     assert target.read_bytes() == PAYLOAD
     assert RangeHandler.requests == ["bytes=1000-"]
     assert not (target.parent / "norm_data.txt.gz.part").exists()
+
+
+@pytest.mark.parametrize(
+    ("left", "requests"),
+    [
+        # Killed between the copy and the rename: the whole file is there (HTTP 416).
+        (PAYLOAD, ["bytes=102400-"]),
+        # Longer than the server's file: it is not this file; fetched again.
+        (PAYLOAD + b"stale", ["bytes=102405-", None]),
+        # Resumed, but its first part came from another file: the checksum fails; again.
+        (b"x" * 1000, ["bytes=1000-", None]),
+    ],
+)
+def test_a_left_over_part_is_kept_or_fetched_again(server, tmp_path, left, requests):
+    """A .part left behind used to fail every rerun with HTTP 416 'without network'."""
+    target = tmp_path / "norm_data.txt.gz"
+    (tmp_path / "norm_data.txt.gz.part").write_bytes(left)
+    download(server, target, sha256=hashlib.sha256(PAYLOAD).hexdigest())
+    assert target.read_bytes() == PAYLOAD
+    assert RangeHandler.requests == requests
+    assert not (tmp_path / "norm_data.txt.gz.part").exists()
 
 
 def test_checksum_mismatch_removes_the_file(server, tmp_path):

@@ -26,48 +26,79 @@ def download(
 
     The file appears under ``path`` only when complete (and, if ``sha256`` is given, only when
     its digest matches; a mismatch deletes the download and raises :class:`InputError`).
-    Without network the error says where to place the file by hand.
+    A ``.part`` the server says is already whole (HTTP 416, its full size) is checked and
+    kept; one that does not fit the server's file, or a resumed download that fails its
+    checksum, is fetched again from the start, once. Without network the error says where
+    to place the file by hand.
     """
     log = log or logging.getLogger("rbpgia")
     final = Path(path)
     final.parent.mkdir(parents=True, exist_ok=True)
     part = final.with_name(final.name + ".part")
     offset = part.stat().st_size if part.exists() else 0
-    request = urllib.request.Request(url, headers={"Range": f"bytes={offset}-"} if offset else {})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            resumed = offset and response.status == 206
-            if offset and not resumed:
-                log.info("server ignored the resume request; starting over")
-            mode = "ab" if resumed else "wb"
-            total = response.headers.get("Content-Length")
-            log.info(
-                "downloading %s to %s (%s bytes%s)",
-                url,
-                final,
-                total or "unknown",
-                f", resuming at {offset}" if resumed else "",
-            )
-            with open(part, mode) as handle:
-                shutil.copyfileobj(response, handle, CHUNK)
+        try:
+            _fetch(url, part, offset, final, log, timeout)
+        except urllib.error.HTTPError as err:
+            if not (offset and err.code == 416):
+                raise
+            if _range_total(err.headers.get("Content-Range")) == offset:
+                log.info("%s already holds the whole file; checking it", part)
+            else:
+                log.info("%s does not fit the file on the server; starting over", part)
+                offset = 0
+                _fetch(url, part, offset, final, log, timeout)
+        if offset and not _checksum_matches(part, sha256):
+            log.info("the resumed download failed its checksum; starting over")
+            _fetch(url, part, 0, final, log, timeout)
     except (urllib.error.URLError, OSError) as err:
         raise InputError(
             f"could not download {url} ({err}); without network, place the file at {final} "
             "by hand and run the workflow again",
             final,
         ) from err
-    if sha256 is not None:
+    if not _checksum_matches(part, sha256):
         actual = sha256sum(part)
-        if actual != sha256.lower():
-            part.unlink()
-            raise InputError(
-                f"checksum mismatch for {url}: expected sha256 {sha256}, got {actual}; "
-                "the download was removed",
-                final,
-            )
+        part.unlink()
+        raise InputError(
+            f"checksum mismatch for {url}: expected sha256 {sha256}, got {actual}; "
+            "the download was removed",
+            final,
+        )
     os.replace(part, final)
     log.info("downloaded %s (%d bytes)", final, final.stat().st_size)
     return final
+
+
+def _fetch(url: str, part: Path, offset: int, final: Path, log, timeout: float) -> None:
+    """Write ``url`` into ``part``: from byte ``offset`` on where the server resumes."""
+    request = urllib.request.Request(url, headers={"Range": f"bytes={offset}-"} if offset else {})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        resumed = offset and response.status == 206
+        if offset and not resumed:
+            log.info("server ignored the resume request; starting over")
+        total = response.headers.get("Content-Length")
+        log.info(
+            "downloading %s to %s (%s bytes%s)",
+            url,
+            final,
+            total or "unknown",
+            f", resuming at {offset}" if resumed else "",
+        )
+        with open(part, "ab" if resumed else "wb") as handle:
+            shutil.copyfileobj(response, handle, CHUNK)
+
+
+def _range_total(content_range: str | None) -> int | None:
+    """The full size in a 416 answer's ``Content-Range: bytes */SIZE``, if it says."""
+    if not content_range or "/" not in content_range:
+        return None
+    size = content_range.rsplit("/", 1)[1].strip()
+    return int(size) if size.isdigit() else None
+
+
+def _checksum_matches(part: Path, sha256: str | None) -> bool:
+    return sha256 is None or sha256sum(part) == sha256.lower()
 
 
 # Archive formats a folder data set (per_rbp_files) may be downloaded as.

@@ -73,3 +73,26 @@ def test_split_empty_or_invalid():
         split_indices(np.array(["A", "C"]), np.array([1.0, 2.0]))
     with pytest.raises(ValueError, match="same length"):
         split_indices(np.array(["A", "B"]), np.array([1.0]))
+
+
+@pytest.mark.parametrize(
+    ("n_set_a", "fraction", "ok"),
+    [(24, 0.02, False), (25, 0.02, False), (26, 0.02, True), (3, 0.5, False), (4, 0.5, True)],
+)
+def test_split_problem_needs_one_validation_and_two_training_probes(n_set_a, fraction, ok):
+    """What the workflow skips before any job: an empty validation split (split_indices
+    refuses it) or a single training probe (no spread to standardise by)."""
+    from rbpgia.data.splits import split_problem
+
+    sets = np.array(["A"] * n_set_a + ["B"] * 5)
+    target = np.arange(n_set_a + 5, dtype=np.float64)
+    problem = split_problem(n_set_a, fraction)
+    assert (problem is None) == ok
+    if round(n_set_a * fraction) == 0:  # what split_indices itself refuses
+        with pytest.raises(ValueError, match="the valid split is empty"):
+            split_indices(sets, target, valid_fraction=fraction)
+    else:
+        splits = split_indices(sets, target, valid_fraction=fraction)
+        assert (len(splits["valid"]) >= 1 and len(splits["train"]) >= 2) == ok
+    if not ok:
+        assert f"{n_set_a} measured Set A probes give" in problem

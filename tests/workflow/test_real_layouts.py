@@ -225,3 +225,21 @@ def test_experiments_named_like_numbers_keep_their_names(tmp_path):
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     for rbp in ("001", "NA"):
         assert f"models/residualbind_seq_log/{rbp}/metrics.json" in result.stdout
+
+
+def test_experiments_too_small_for_the_validation_fraction_are_skipped(tmp_path):
+    """24 measured Set A probes pass the encoder's minimum of 20, but at valid_fraction 0.02
+    give no validation probe: skipped with a warning before any job (the job failed)."""
+    entry = shipped_datasets()["rnacompete2009"]
+    entry.pop("training")
+    make_rnacompete.write_rnacontext(tmp_path / entry["path"], ("HuR", "PTB"), n_probes=48)
+    config = copy.deepcopy({"dataset": "rnacompete2009", "datasets": {"rnacompete2009": entry}})
+    config.update(copy.deepcopy(SHORT))
+    encoded = "results/rnacompete2009/encoded/experiments.tsv"
+    result = snakemake(tmp_path, "--cores", "2", encoded, config=config)
+    assert result.returncode == 0, result.stderr[-3000:]
+    config["training"]["valid_fraction"] = 0.02
+    result = snakemake(tmp_path, "--cores", "1", "--dry-run", config=config)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "skipping experiments too small for training.valid_fraction: HuR (24" in result.stdout
+    assert "models/residualbind_seq_log/HuR" not in result.stdout

@@ -13,6 +13,7 @@ min_version("9.0")
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from rbpgia.data.per_rbp_files import DEFAULT_PATTERN, expected_files, find_files
+from rbpgia.data.splits import split_problem
 from rbpgia.errors import ConfigError, InputError
 from rbpgia.io import read_tsv
 from rbpgia.gia.run import settings as gia_settings
@@ -132,8 +133,21 @@ def encoded_experiments():
 
 
 def selected_rbps(wildcards=None):
-    """Experiments to model: those the config asks for that have measurements."""
+    """Experiments to model: those the config asks for that have measurements enough."""
     table = encoded_experiments()
+    # Too few to split at this run's training.valid_fraction (experiments.tsv knows no run).
+    fraction = config["training"]["valid_fraction"]
+    unsplit = {
+        row.experiment: problem
+        for row in table[table["status"] == "ok"].itertuples()
+        if (problem := split_problem(row.n_set_a, fraction))
+    }
+    if unsplit:
+        print(
+            "warning: skipping experiments too small for training.valid_fraction: "
+            + "; ".join(f"{rbp} ({problem})" for rbp, problem in unsplit.items())
+        )
+    table.loc[table["experiment"].isin(list(unsplit)), "status"] = "too_few"
     usable = table.loc[table["status"] == "ok", "experiment"].tolist()
     wanted = config["rbps"]
     if wanted == "all":

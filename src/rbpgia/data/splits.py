@@ -13,6 +13,26 @@ import numpy as np
 SPLITS = ("train", "valid", "test")
 
 
+def validation_size(n_set_a: int, valid_fraction: float) -> int:
+    """Validation probes of ``n_set_a`` measured Set A probes: the nearest whole number."""
+    return int(round(valid_fraction * n_set_a))
+
+
+def split_problem(n_set_a: int, valid_fraction: float) -> str | None:
+    """Why ``n_set_a`` measured Set A probes cannot be split at ``valid_fraction``, or None.
+
+    The training split needs two probes (a spread to standardise by), the validation one
+    probe; known from the counts alone, before any job (encoded/experiments.tsv).
+    """
+    n_valid = validation_size(n_set_a, valid_fraction)
+    if n_valid < 1 or n_set_a - n_valid < 2:
+        return (
+            f"{n_set_a} measured Set A probes give {n_valid} validation and "
+            f"{n_set_a - n_valid} training probes at valid_fraction={valid_fraction}"
+        )
+    return None
+
+
 def split_indices(
     sets: np.ndarray, target: np.ndarray, valid_fraction: float = 0.1, seed: int = 0
 ) -> dict[str, np.ndarray]:
@@ -56,7 +76,7 @@ def split_indices(
     measured = ~np.isnan(target)
     set_a = np.flatnonzero(measured & (sets == "A"))
     test = np.flatnonzero(measured & (sets == "B"))
-    n_valid = int(round(valid_fraction * set_a.size))
+    n_valid = validation_size(set_a.size, valid_fraction)
     chosen = np.random.default_rng(seed).permutation(set_a.size)[:n_valid]
     in_valid = np.zeros(set_a.size, dtype=bool)
     in_valid[chosen] = True

@@ -505,11 +505,18 @@ def gia_table_model(rbp, experiment):
     return gia_model_of(rbp)
 
 
+def planted_scale(wildcards):
+    """The metrics.json (normaliser) of the model whose table a planted run is compared
+    with: the planted rule is put on that model's scale. None for an external model."""
+    model = gia_table_model(wildcards.rbp, wildcards.experiment)
+    return [] if model == EXTERNAL else [f"{OUT}/models/{model}/{wildcards.rbp}/metrics.json"]
+
+
 def gia_tables(rbps=None):
     """Every GIA table the summary, validation and figures read: (rbp, experiment, path).
 
-    The main model's (an RBP's external model's, config ``models:``), except the hairpin table of an RBP in gia.structure_models, which
-    comes from its structure-reading model.
+    The main model's (an RBP's external model's, config ``models:``), except the hairpin
+    table of an RBP in gia.structure_models, which comes from its structure-reading model.
     """
     rbps = selected_rbps() if rbps is None else rbps
     return [

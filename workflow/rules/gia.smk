@@ -216,6 +216,7 @@ if FORMAT == "synthetic":
             h5=f"{OUT}/encoded/probes.h5",
             truth=f"{OUT}/data/ground_truth.json",
             kmers=lambda w: f"{OUT}/gia/{gia_model_of(w.rbp)}/{w.rbp}/kmer_search.tsv",
+            metrics=planted_scale,
         output:
             table=f"{OUT}/gia/planted/{{rbp}}/{{experiment}}.tsv",
         log:

@@ -1,7 +1,8 @@
 """One GIA experiment of a synthetic RBP with its planted rule itself as the model.
 
-Same nulls, motif and design as the trained model's run: the validation then tells a check
-the design cannot pass from one the trained model did not learn.
+Same nulls, motif and design as the trained model's run, and the same scale (the rule's
+expected normalised measurement under that model's normaliser): the validation then tells
+a check the design cannot pass from one the trained model did not learn.
 """
 
 from rbpgia.workflow.logs import setup_logging
@@ -28,7 +29,15 @@ motif, _ = gia_run.choose_motif(kmers, options["motifs"].get(w.rbp))
 start = time.monotonic()
 # The nulls of the trained model's run: the same Set B probes, options and seed.
 background, measured = gia_background(snakemake.input.h5, w.rbp)
-predictor = Predictor(planted_predict(spec, threads=snakemake.threads, name=w.rbp), "seq")
+normaliser = None
+if snakemake.input.metrics:
+    with open(snakemake.input.metrics[0]) as handle:
+        normaliser = json.load(handle)["normaliser"]
+    log.info("on the scale of the model compared with: %s targets", normaliser["method"])
+else:
+    log.info("on the log-affinity scale: an external model's scale is not known")
+planted = planted_predict(spec, threads=snakemake.threads, name=w.rbp, normaliser=normaliser)
+predictor = Predictor(planted, "seq")
 run = gia_run.prepare(predictor, background, options, measured)
 table = gia_run.run_experiment(run, w.experiment, motif, options)
 with atomic_path(snakemake.output.table) as tmp:

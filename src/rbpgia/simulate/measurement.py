@@ -14,6 +14,8 @@ BACKGROUND = 1.0
 MAD_TO_SD = 1.4826
 # Largest log-affinity fed to exp, so float32 intensities stay finite.
 MAX_LOG_AFFINITY = 80.0
+# Gauss-Hermite nodes of the expectation over the log-normal noise (expected_normalised).
+NOISE_NODES = 40
 
 
 def expected_intensity(scores: np.ndarray) -> np.ndarray:
@@ -65,3 +67,26 @@ def expected_measurement(scores: np.ndarray, median: float, scale: float) -> np.
     (``rbps[name]["normalisation"]``); the result is what an ideal model would predict.
     """
     return (expected_intensity(scores) - median) / scale
+
+
+def expected_normalised(
+    scores: np.ndarray, noise_sd: float, median: float, scale: float, normaliser: dict
+) -> np.ndarray:
+    """The expected normalised measurement of noise-free log-affinities ``scores``.
+
+    What a model fitted by least squares on ``normaliser``'s targets
+    (:func:`rbpgia.data.normalise.fit_normaliser`) predicts at best: the mean over the
+    measurement noise of the normalised value, on the model's own scale. A log model's
+    targets are ``log(y - min + 1)`` of the robust-z intensity ``y``, which bends the
+    exponential link, so a rule that adds on the log-affinity scale need not add there;
+    comparing a trained model's GIA effects with the planted rule needs this scale.
+    The mean over the noise ``exp(noise_sd * z - noise_sd**2 / 2)`` is Gauss-Hermite
+    quadrature over ``z ~ Normal(0, 1)`` (:data:`NOISE_NODES` nodes).
+    """
+    from rbpgia.data.normalise import apply_normaliser
+
+    nodes, weights = np.polynomial.hermite_e.hermegauss(NOISE_NODES)
+    weights = weights / weights.sum()
+    noise = np.exp(noise_sd * nodes - noise_sd**2 / 2.0)
+    measured = (expected_intensity(scores)[:, None] * noise[None, :] - median) / scale
+    return apply_normaliser(measured, normaliser).astype(np.float64) @ weights

@@ -79,11 +79,14 @@ def check_count(rbp: str, spec: dict, table: pd.DataFrame) -> dict:
     Read off the table's paired increments (``n - (n-1)`` contrasts, the first being the
     one-site importance), whose sites share one positional distribution, so a planted
     position preference cannot bend the curve. Sites are planted on the log-affinity
-    scale, which the log-normalised model GIA explains by default follows: independent
-    sites add level increments there (the generator's noise-free log-affinity gives 1.04,
-    1.02, 0.97 for SYN_ADDITIVE under this design) and a saturating rule shrinking ones
-    (0.82, 0.57, 0.41 for SYN_POSITION). On the intensity scale of a clip-normalised model
-    the exponential link bends both (additive sites then give growing increments).
+    scale, where independent sites add level increments (1.04, 1.02, 1.01 for
+    SYN_ADDITIVE under this design); a model's effects are measured on its own scale,
+    through the exponential link and its normaliser, where the same sites give growing
+    increments (0.88, 1.25, 1.51 for a log model: the planted rule on that scale,
+    :func:`rbpgia.simulate.planted_model.planted_predict`) and a saturating rule still
+    shrinking ones (1.22, 0.91, 0.79 for SYN_POSITION). So the additive check can ask only
+    that no site adds less than the one before (no saturation), which a cooperative rule
+    passes too; the linear R^2 is reported, not tested (0.97-0.999 for every rule here).
     """
     conditions = own_rows(table, "condition")
     one = float(conditions["importance"].iloc[0])
@@ -96,10 +99,10 @@ def check_count(rbp: str, spec: dict, table: pd.DataFrame) -> dict:
         return _row(
             rbp,
             "motif_count",
-            "additive: every extra site adds at least as much (no saturation), R^2 >= 0.9",
-            "increments > 0, not shrinking, R^2 >= 0.9",
+            "additive: every extra site adds at least as much (no saturation)",
+            "increments > 0, none below 0.8 x the one before",
             observed,
-            monotone and level and r2 >= 0.9,
+            monotone and level,
             own_counts(table),
         )
     return _row(

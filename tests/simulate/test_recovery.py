@@ -81,7 +81,8 @@ def spacing_table(gaps, pair, interaction, half=0.1):
 
 
 def gc_table(effect_5p, effect_3p, half=0.1):
-    """gc_bias conditions, then what GC adds beside the motif at each end, and 3' - 5'."""
+    """gc_bias conditions (the motif's own importance 1), then what GC adds beside the
+    motif at each end, and 3' - 5'."""
     conditions = {"motif": 1.0, "gc_5p": -0.1, "gc_3p": -0.1}
     conditions["motif+gc_5p"] = 1.0 + effect_5p
     conditions["motif+gc_3p"] = 1.0 + effect_3p
@@ -118,16 +119,15 @@ def flanks_table(flanks, importance, motif="UGCAUG"):
     return experiment_table("flanks", rows, motif)
 
 
-def positional_table(best, motif="UGCAUG", shortest=30):
-    """Rows 5p+k and 3p+k, the one named ``best`` of highest importance."""
+def positional_table(best, motif="UGCAUG", shortest=30, peak=1.0):
+    """Rows 5p+k and 3p+k at 0.1 +- 0.1, the one named ``best`` at ``peak`` +- 0.1."""
     rows = [
-        row(f"{anchor}+{k}", "condition", 0.1, anchor=anchor, offset=k)
+        row(f"{anchor}+{k}", "condition", peak if f"{anchor}+{k}" == best else 0.1,
+            anchor=anchor, offset=k)
         for anchor in ("5p", "3p")
         for k in range(shortest - len(motif) + 1)
-    ]
-    table = experiment_table("positional", rows, motif)
-    table.loc[table["condition"] == best, "importance"] = 1.0
-    return table
+    ]  # fmt: skip
+    return experiment_table("positional", rows, motif)
 
 
 @pytest.mark.parametrize(
@@ -207,6 +207,7 @@ def test_rule_specific_checks():
     [
         (-0.3, -0.2, True),
         (-0.3, -0.05, False),  # the 3' CI reaches 0
+        (-0.3, -0.15, False),  # beyond 0 at 3', but less than a fifth of the motif's effect
         (-0.3, 0.3, False),  # the 3' end has the wrong sign
         (0.3, 0.2, False),  # both wrong
     ],
@@ -240,6 +241,12 @@ def test_position_reads_the_best_start_from_its_end(best, passed):
     verdict = check_position("R", spec, positional_table(best), probe_length=38)
     assert bool(verdict["passed"]) is passed
     assert best in verdict["observed"]
+    # A flat profile's argmax at the right place is noise: its mirror (the same start
+    # from the other end) is as high, CIs overlapping.
+    flat = check_position("R", spec, positional_table(best, peak=0.25), probe_length=38)
+    assert not flat["passed"]
+    mirror = best.replace("5p", "Xp").replace("3p", "5p").replace("Xp", "3p")
+    assert f"vs {mirror} +0.1000" in flat["observed"]
 
 
 def test_flanks_follow_a_shifted_motif():

@@ -430,8 +430,9 @@ def test_figure4_examples_and_distribution():
     fig = paper.figure4(tables, effects, binding)
     assert len(fig.axes) == 4
     assert paper.not_run_notes(fig) == []
-    # 3' - 5': RBP0 +0.1, RBP5 -0.1, RBP1..4 -0.1 - 0.2 (i - 2), positive for RBP1 only.
-    assert "GC beside the motif, per end, 6 RBPs (3' > 5' in 2)" in texts(fig)
+    # 3' - 5' +- 0.1: RBP0 +0.1, RBP5 -0.1, RBP1..4 -0.1 - 0.2 (i - 2). Two point estimates
+    # are positive, but no CI lies above 0; RBP3 and RBP4's lie below it.
+    assert "per end, 6 RBPs (3' > 5' in 0, 5' > 3' in 2, CIs apart)" in texts(fig)
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == [
         paper.GC_LABELS[c] for c in gc_table()["condition"]
     ]
@@ -550,3 +551,15 @@ def test_an_ensembles_history_draws_one_line_per_member(tmp_path, monkeypatch):
     # Each member's own epochs 1..2, not one line zig-zagging through both.
     assert [list(line.get_xdata()) for line in ax_loss.get_lines()[::2]] == [[1, 2], [1, 2]]
     report.plt.close(drawn["fig"])
+
+
+def test_figure2_spacing_title_reads_the_headlines_gaps():
+    """Gaps whose pairs spell extra copies are not the peak; no CI above 0: no peak."""
+    inputs = figure2_inputs()
+    spacing = inputs["spacing"].copy()
+    spacing["extra_copies"] = np.where(spacing["spacing"] == 3, 0.3, 0.0)
+    fig = paper.figure2("RBP1", "UGCA", **{**inputs, "spacing": spacing})
+    assert "cooperativity peaks at 3 nt" not in texts(fig)
+    assert "no gap's cooperativity CI above 0" in texts(fig)  # the others: 0.05 +- 0.1
+    fig = paper.figure2("RBP1", "UGCA", **inputs)
+    assert "Motif spacing (cooperativity peaks at 3 nt)" in texts(fig)

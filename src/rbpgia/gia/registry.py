@@ -107,7 +107,7 @@ _ENTRIES = [
     Experiment("kmer_mutagenesis", kmer_mutagenesis,
                ("condition", "position", "nucleotide", "kmer", "wild_type"), mutagenesis_headline,
                Figure("grid", rows="nucleotide", columns="position",
-                      xlabel="position in the motif"),
+                      xlabel="position in the motif (from 1)"),
                "every single-nucleotide variant of the motif at the same columns",
                mutagenesis_support),
     Experiment("positional", positional, ("condition", "anchor", "offset", "position"),

@@ -129,7 +129,9 @@ def plot_grid(table: pd.DataFrame, rows: str, cols: str, path, title: str, xlabe
     fig, ax = plt.subplots(figsize=(0.5 * grid.shape[1] + 2.5, 0.45 * grid.shape[0] + 1.5))
     limit = float(np.nanmax(np.abs(grid.to_numpy()))) or 1.0
     image = ax.imshow(grid.to_numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
-    ax.set_xticks(range(grid.shape[1]), [str(c) for c in grid.columns])
+    # A motif's positions are counted from 1 for the reader, as in Figure 2C.
+    shown = [int(c) + 1 for c in grid.columns] if cols == "position" else grid.columns
+    ax.set_xticks(range(grid.shape[1]), [str(c) for c in shown])
     ax.set_yticks(range(grid.shape[0]), [str(r) for r in grid.index])
     ax.set(xlabel=xlabel, ylabel=rows, title=title)
     fig.colorbar(image, ax=ax, label="global importance")

@@ -81,6 +81,7 @@ def headline(result: pd.DataFrame) -> design.Headline:
     mutants = result[~result["wild_type"].astype(bool)]
     worst = mutants.loc[mutants["importance"].idxmin()]
     wild = result[result["wild_type"].astype(bool)].iloc[0]
-    detail = f"most damaging: {worst['nucleotide']} at {int(worst['position'])}"
+    # Positions counted from 1 for the reader, as the figures do (the table's from 0).
+    detail = f"most damaging: {worst['nucleotide']} at motif position {int(worst['position']) + 1}"
     line = design.Headline.of_row("wild-type importance", wild, detail)
     return line.reading(pd.DataFrame([wild, worst]))

@@ -255,21 +255,58 @@ def test_rerun_has_nothing_to_do(finished_run):
     assert "Nothing to be done" in result.stdout + result.stderr
 
 
-@pytest.mark.slow
-def test_dataset_settings_rerun_only_the_jobs_they_change(finished_run):
-    """A new datasets.tiny.gia.n_null re-runs the GIA jobs, not synthesis, encoding or training."""
-    config = copy.deepcopy(TINY)
-    config["datasets"]["tiny"]["gia"]["n_null"] = 41
+def planned_jobs(finished_run, config) -> set[str]:
+    """The rules a dry run of ``config`` on the finished run would run."""
     try:
         result = snakemake(finished_run, "--cores", "1", "--dry-run", config=config)
     finally:
         (finished_run / "config" / "config.yaml").write_text(yaml.safe_dump(TINY))
     out = result.stdout + result.stderr
     assert result.returncode == 0, out[-3000:]
-    # The dry run's job table: one "<rule> <count>" line per rule that would run.
-    planned = set(re.findall(r"^(\w+)\s+\d+$", out, flags=re.M))
-    assert {"gia_kmer_search", "gia_experiments"} <= planned, out[-3000:]
+    if "Nothing to be done" in out:
+        return set()
+    # The dry run's job table: one "<rule> <count>" line per rule that would run, and "total".
+    return set(re.findall(r"^(\w+)\s+\d+$", out, flags=re.M)) - {"total"}
+
+
+@pytest.mark.slow
+def test_dataset_settings_rerun_only_the_jobs_they_change(finished_run):
+    """A new datasets.tiny.gia.n_null re-runs the GIA jobs, not synthesis, encoding or training."""
+    config = copy.deepcopy(TINY)
+    config["datasets"]["tiny"]["gia"]["n_null"] = 41
+    planned = planned_jobs(finished_run, config)
+    assert {"gia_kmer_search", "gia_experiments"} <= planned, planned
     assert not planned & {"synthesize", "encode", "train_keras", "train_kmer_ridge"}, planned
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("gia", "training", "allowed"),
+    [
+        # How a job computes: nothing.
+        ({"threads": 2}, {}, set()),
+        # The ISM's or the logo's size: those jobs (and what shows them), not the searches.
+        ({"ism_probes": 3}, {}, {"gia_ism", "figures", "all"}),
+        ({"logo_kmers": 7}, {}, {"gia_motif", "figures", "all"}),
+        # The support threshold: the experiments, not the k-mer searches.
+        ({"min_support": 20}, {}, {"gia_experiments", "gia_structure", "gia_planted",
+                                   "gia_summary", "gia_validation", "validation_figure",
+                                   "figures", "all"}),
+        # The Keras schedule: not the k-mer ridge.
+        ({}, {"epochs": 4}, None),
+    ],
+)  # fmt: skip
+def test_settings_rerun_only_the_jobs_that_read_them(finished_run, gia, training, allowed):
+    """Changing a setting re-runs what reads it, not every GIA job (audit)."""
+    config = copy.deepcopy(TINY)
+    config["gia"].update(gia)
+    config["datasets"]["tiny"]["training"].update(training)  # the data set's own schedule
+    planned = planned_jobs(finished_run, config)
+    if allowed is None:
+        assert "train_kmer_ridge" not in planned, planned
+        assert planned & {"train_keras", "train_keras_group"}, planned
+    else:
+        assert planned <= allowed, planned - allowed
 
 
 @pytest.mark.slow

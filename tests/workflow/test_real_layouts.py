@@ -68,17 +68,22 @@ def check_outputs(out: Path, rbps: list[str], n_probes: int) -> None:
         assert (out / "figures" / f"figure{n}.png").stat().st_size > 10_000
 
 
-@pytest.mark.slow
-def test_workflow_on_the_published_2013_table_layout(tmp_path):
-    table = tmp_path / "data" / "norm_data.txt.gz"
+def table_2013(workdir: Path, n_probes: int, n_experiments: int) -> dict:
+    """A config of the short schedule on a generated 2013 table (data set layout2013)."""
+    table = workdir / "data" / "norm_data.txt.gz"
     table.parent.mkdir()
-    make_rnacompete.write_table(table, n_probes=3000, n_experiments=4, seed=5)
-    config = {
+    make_rnacompete.write_table(table, n_probes=n_probes, n_experiments=n_experiments, seed=5)
+    return {
         "dataset": "layout2013",
         "datasets": {"layout2013": {"format": "rnacompete_table", "path": str(table)}},
-        "rbps": ["RNCMPT00001", "RNCMPT00003"],
         **copy.deepcopy(SHORT),
     }
+
+
+@pytest.mark.slow
+def test_workflow_on_the_published_2013_table_layout(tmp_path):
+    config = table_2013(tmp_path, 3000, 4)
+    config["rbps"] = ["RNCMPT00001", "RNCMPT00003"]
     out = run_all(tmp_path, config)
     check_outputs(out, config["rbps"], 3000)
     h5_path = out / "encoded" / "probes.h5"
@@ -186,14 +191,7 @@ def test_rnacompete2009_downloaded_as_an_archive_is_unpacked_and_encoded(tmp_pat
 
 def test_gia_motifs_naming_an_experiment_a_table_lacks_is_named(tmp_path):
     """A file data set's experiments are known once encoded: gia.motifs is checked then."""
-    table = tmp_path / "data" / "norm_data.txt.gz"
-    table.parent.mkdir()
-    make_rnacompete.write_table(table, n_probes=300, n_experiments=2, seed=5)
-    config = {
-        "dataset": "layout2013",
-        "datasets": {"layout2013": {"format": "rnacompete_table", "path": str(table)}},
-        **copy.deepcopy(SHORT),
-    }
+    config = table_2013(tmp_path, 300, 2)
     encoded = "results/layout2013/encoded/experiments.tsv"
     result = snakemake(tmp_path, "--cores", "2", encoded, config=config)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -1,4 +1,5 @@
 import math
+import os
 import re
 import sys
 from pathlib import Path
@@ -56,8 +57,9 @@ def env(section):
     return GPU_ENV if config[section]["gpu"] else ENV
 
 
-# Shipped data, found beside the Snakefile whatever the working directory.
-RESOURCES = Path(workflow.basedir) / "resources"
+# Shipped data, found beside the Snakefile whatever the working directory; relative to it, so
+# that a moved or cloned checkout does not re-run the jobs that read it.
+RESOURCES = Path(os.path.relpath(Path(workflow.basedir) / "resources"))
 
 
 wildcard_constraints:
@@ -311,19 +313,51 @@ TRAINING_SETTINGS = {
 }
 GIA_PER_RBP = ["motif_logo.png", "ism_logos.png"]
 GIA_EXPERIMENTS = config["gia"]["experiments"]
-# What the k-mer search, motif logo and ISM jobs depend on: choosing experiments, their
-# designs or motifs must not re-run every RBP's search.
-GIA_SHARED_SETTINGS = {
+# How a GIA job computes, not what: the scripts take threads from the job itself.
+GIA_HOW = ("threads", "gpu", *DEVICE_KEYS)
+# What the k-mer search depends on: choosing experiments, their designs or motifs, the
+# support threshold, the logo's or ISM's size must not re-run every RBP's search.
+GIA_SEARCH_SETTINGS = {
     key: value
     for key, value in config["gia"].items()
-    if key not in ("experiments", "design", "motifs", "structure_models", *DEVICE_KEYS)
+    if key
+    not in (
+        "experiments",
+        "design",
+        "motifs",
+        "structure_models",
+        "min_support",
+        "logo_kmers",
+        "ism_probes",
+        *GIA_HOW,
+    )
 }
-# What the experiments depend on: which RBPs also get a structure model does not change them.
+# What the experiments depend on: not which RBPs also get a structure model, nor the
+# logo's or ISM's size.
 GIA_EXPERIMENT_SETTINGS = {
     key: value
     for key, value in config["gia"].items()
-    if key not in ("structure_models", *DEVICE_KEYS)
+    if key not in ("structure_models", "logo_kmers", "ism_probes", *GIA_HOW)
 }
+
+
+def rbp_experiment_settings(wildcards):
+    """GIA_EXPERIMENT_SETTINGS less other RBPs' motifs (gia.motifs): a motif given for one
+    RBP re-runs that RBP's experiments only."""
+    motifs = config["gia"]["motifs"] or {}
+    own = {wildcards.rbp: motifs[wildcards.rbp]} if wildcards.rbp in motifs else {}
+    return {**GIA_EXPERIMENT_SETTINGS, "motifs": own}
+
+
+def planted_settings(wildcards):
+    """rbp_experiment_settings with the design of this experiment only."""
+    settings = rbp_experiment_settings(wildcards)
+    design = settings["design"] or {}
+    experiment = wildcards.experiment
+    settings["design"] = {experiment: design[experiment]} if experiment in design else {}
+    return settings
+
+
 STRUCTURE_MODELS = config["gia"]["structure_models"]
 GIA_DIR = f"{OUT}/gia/{{model}}/{{rbp}}"
 

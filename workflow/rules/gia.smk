@@ -24,7 +24,7 @@ rule gia_kmer_search:
         **sized(2000, 60),
         gpu=gpu("gia"),
     params:
-        settings=GIA_SHARED_SETTINGS,
+        settings=GIA_SEARCH_SETTINGS,
         model=gia_model_spec,
     script:
         "../scripts/gia_kmer_search.py"
@@ -66,7 +66,7 @@ if GIA_EXPERIMENTS:
             **sized(2000, 60 + 20 * len(GIA_EXPERIMENTS)),
             gpu=gpu("gia"),
         params:
-            settings=GIA_EXPERIMENT_SETTINGS,
+            settings=rbp_experiment_settings,
             model=gia_model_spec,
             experiments=GIA_EXPERIMENTS,
         script:
@@ -108,7 +108,7 @@ if STRUCTURE_MODELS:
             **sized(2000, 80),
             gpu=gpu("gia"),
         params:
-            settings=GIA_EXPERIMENT_SETTINGS,
+            settings=rbp_experiment_settings,
             model=gia_model_spec,
             experiments=["hairpin"],
         script:
@@ -138,7 +138,7 @@ rule gia_motif:
     resources:
         **sized(1000, 10),
     params:
-        settings=GIA_SHARED_SETTINGS,
+        logo_kmers=config["gia"]["logo_kmers"],
     script:
         "../scripts/gia_motif.py"
 
@@ -168,7 +168,7 @@ rule gia_ism:
         **sized(2000, 60),
         gpu=gpu("gia"),
     params:
-        settings=GIA_SHARED_SETTINGS,
+        ism_probes=config["gia"]["ism_probes"],
         model=gia_model_spec,
     script:
         "../scripts/gia_ism.py"
@@ -231,7 +231,7 @@ if FORMAT == "synthetic":
         resources:
             **sized(1500, 30),
         params:
-            settings=GIA_EXPERIMENT_SETTINGS,
+            settings=planted_settings,
         script:
             "../scripts/gia_planted.py"
 

@@ -105,6 +105,7 @@ rule train_kmer_ridge:
     resources:
         **sized(2000, 10, mem_mb_per_100k=200, runtime_per_100k=5),
     params:
-        settings=TRAINING_SETTINGS,
+        # What the ridge reads: the Keras schedule (epochs, patience, ...) is not its.
+        settings={key: TRAINING_SETTINGS[key] for key in ("valid_fraction", "seed")},
     script:
         "../scripts/train_kmer_ridge.py"

@@ -35,7 +35,8 @@ limit_threads(snakemake.threads)
 device = snakemake.config["gia"]
 job_device(snakemake.resources, device["allow_cpu_fallback"], log)
 
-options = snakemake.params.settings
+# The job's threads: how it computes, not a setting its outputs depend on.
+options = {**snakemake.params.settings, "threads": snakemake.threads}
 w = snakemake.wildcards
 kmers = read_tsv(snakemake.input.kmers)
 motif, source = gia_run.choose_motif(kmers, options["motifs"].get(w.rbp))

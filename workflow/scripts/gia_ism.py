@@ -24,7 +24,6 @@ limit_threads(snakemake.threads)
 device = snakemake.config["gia"]
 job_device(snakemake.resources, device["allow_cpu_fallback"], log)
 
-settings = snakemake.params.settings
 w = snakemake.wildcards
 # A trained model.keras, or an external model of config `models:` (rbpgia.gia.model_io).
 model = open_gia_model(snakemake.params.model, device["batch_size"])
@@ -32,7 +31,7 @@ log.info("%s: %s %s", w.rbp, w.model, model.describe())
 sets = store.read_sets(snakemake.input.h5)
 measured = store.read_targets(snakemake.input.h5, w.rbp)
 candidates = np.flatnonzero((sets == "B") & np.isfinite(measured))
-top = np.sort(candidates[np.argsort(measured[candidates])[::-1][: settings["ism_probes"]]])
+top = np.sort(candidates[np.argsort(measured[candidates])[::-1][: snakemake.params.ism_probes]])
 onehot = probes_in_frame(snakemake.input.h5, top, model.length)  # the model's frame
 # A structure model is refolded as the pool it was trained on was folded.
 scores = saturation_mutagenesis(

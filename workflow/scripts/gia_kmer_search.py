@@ -22,7 +22,8 @@ limit_threads(snakemake.threads)
 device = snakemake.config["gia"]
 job_device(snakemake.resources, device["allow_cpu_fallback"], log)
 
-options = snakemake.params.settings
+# The job's threads: how it computes, not a setting its outputs depend on.
+options = {**snakemake.params.settings, "threads": snakemake.threads}
 w = snakemake.wildcards
 start = time.monotonic()
 # A trained model.keras, or an external model of config `models:` (rbpgia.gia.model_io).

@@ -13,9 +13,8 @@ with fast_imports():
     from rbpgia.motifs import best_matches, kmer_alignment_pwm, read_motif_names, read_pwms
     from rbpgia.plots.logos import plot_kmer_logo_with_match
 
-settings = snakemake.params.settings
 kmers = read_tsv(snakemake.input.kmers)  # rows are in rank order
-top = kmers.head(settings["logo_kmers"])
+top = kmers.head(snakemake.params.logo_kmers)
 weights = top["importance"].clip(lower=0).to_numpy()
 if not weights.any():  # an RBP the model learnt nothing for: weigh the k-mers equally
     log.warning("no k-mer has a positive importance; aligning the top k-mers unweighted")

@@ -20,7 +20,8 @@ with fast_imports():
     from rbpgia.simulate.planted_model import planted_predict
     from rbpgia.workflow.jobs import gia_background
 
-options = snakemake.params.settings
+# The job's threads: how it computes, not a setting its outputs depend on.
+options = {**snakemake.params.settings, "threads": snakemake.threads}
 w = snakemake.wildcards
 with open(snakemake.input.truth) as handle:
     spec = json.load(handle)["rbps"][w.rbp]

@@ -464,7 +464,8 @@ def fit(
     learning_rate : float
         Initial Adam learning rate.
     patience, lr_patience : int
-        Epochs without a new best before stopping / before cutting the learning rate.
+        Epochs without progress (a rise of validation r above ``min_delta``) before
+        stopping / before cutting the learning rate.
     lr_factor, min_lr : float
         Learning-rate cut factor and floor.
     min_delta : float

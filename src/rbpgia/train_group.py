@@ -217,8 +217,8 @@ def fit_group(
     group = _Group(models)
     optimizer = GroupAdam(models, learning_rate=learning_rate)
     losses = [keras.losses.MeanSquaredError(name=f"member{i}") for i in range(n)]
-    # Each member's training loss for its history: Keras averages per-output losses per
-    # batch, fit's "loss" is per probe; this metric is per probe too.
+    # Each member's training loss for its history: Keras sums the per-output losses (each
+    # member's gradient sees its own), fit's "loss" is the group's; this metric is per probe.
     metrics = [[keras.metrics.MeanSquaredError(name=f"member{i}_mse")] for i in range(n)]
     group.compile(
         optimizer=optimizer,

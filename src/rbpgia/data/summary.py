@@ -84,9 +84,9 @@ def summarise_h5(path: str | os.PathLike) -> tuple[pd.DataFrame, dict]:
     Set A less its validation probes, so its cap differs a little), ``capped_fraction``
     their share of Set A: probes whose differences a clip-normalised model never sees.
 
-    Returns the table and a dict with ``length`` and ``gc`` per probe, the per-set mean
-    ``unpaired`` probability per position, and ``targets`` (finite values per experiment)
-    for plotting.
+    Returns the table and a dict with ``length`` and ``gc`` per probe, the mean
+    ``unpaired`` probability per position over all probes, and ``targets`` (finite values
+    per experiment) for plotting.
     """
     from rbpgia.encode import store
 

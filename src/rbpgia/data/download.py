@@ -48,17 +48,18 @@ def download(
                 log.info("%s does not fit the file on the server; starting over", part)
                 offset = 0
                 _fetch(url, part, offset, final, log, timeout)
-        if offset and not _checksum_matches(part, sha256):
+        actual = None if sha256 is None else sha256sum(part)
+        if offset and actual not in (None, sha256.lower()):
             log.info("the resumed download failed its checksum; starting over")
             _fetch(url, part, 0, final, log, timeout)
+            actual = sha256sum(part)
     except (urllib.error.URLError, OSError) as err:
         raise InputError(
             f"could not download {url} ({err}); without network, place the file at {final} "
             "by hand and run the workflow again",
             final,
         ) from err
-    if not _checksum_matches(part, sha256):
-        actual = sha256sum(part)
+    if actual not in (None, sha256.lower()):
         part.unlink()
         raise InputError(
             f"checksum mismatch for {url}: expected sha256 {sha256}, got {actual}; "
@@ -95,10 +96,6 @@ def _range_total(content_range: str | None) -> int | None:
         return None
     size = content_range.rsplit("/", 1)[1].strip()
     return int(size) if size.isdigit() else None
-
-
-def _checksum_matches(part: Path, sha256: str | None) -> bool:
-    return sha256 is None or sha256sum(part) == sha256.lower()
 
 
 # Archive formats a folder data set (per_rbp_files) may be downloaded as.

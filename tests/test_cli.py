@@ -526,9 +526,17 @@ def test_options_are_bounded_as_the_schema_says(capsys, files, option, value, me
 
 
 def test_unreadable_model_is_one_line(capsys, files, tmp_path):
+    import zipfile
+
     fake = tmp_path / "fake.keras"
     fake.write_text("not a model")
     argv = ["gia", "kmer_search", "--model", fake, "--background", files["background"]]
+    status, _, stderr = run(capsys, *argv)
+    assert status == 2
+    # Keras itself said "File not found" of a file that is there but no zip archive.
+    assert f"{fake}: not a Keras model (not a zip archive)" in one_line_error(stderr)
+    with zipfile.ZipFile(fake, "w") as archive:  # a zip archive, but no model in it
+        archive.writestr("config.json", "{}")
     status, _, stderr = run(capsys, *argv)
     assert status == 2
     assert f"{fake}: cannot load a Keras model" in one_line_error(stderr)

@@ -43,7 +43,7 @@ scores = saturation_mutagenesis(
 )
 order = np.argsort(measured[top])[::-1]
 names = store.read_names(snakemake.input.h5)[top]  # Probe_ID, or the row where none
-labels = [f"probe {names[i]} (measured {measured[top[i]]:.2f})" for i in order]
+labels = [f"probe {names[i]} (measured {measured[top[i]]:.2f}, data set units)" for i in order]
 plot_ism_logos(
     ism_logo_matrix(scores, onehot)[order],
     [decode(onehot[i : i + 1])[0] for i in order],

@@ -90,7 +90,11 @@ if settings["ism_probes"]:
             settings["ism_probes"],
         )
     for probe, measured, sequence, matrix in logos[: settings["ism_probes"]]:
-        label = f"Set B probe {probe} (measured intensity {measured:.1f}): in-silico mutagenesis"
+        # The data set's own units (panel A shows the model's normalised ones).
+        label = (
+            f"Set B probe {probe} (measured {measured:.1f} in the data set's units): "
+            "in-silico mutagenesis"
+        )
         ism.append((matrix, sequence, label))
 affinity, affinity_label = None, "measured affinity"
 if settings["affinity"]:

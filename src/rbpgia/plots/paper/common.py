@@ -17,7 +17,7 @@ from rbpgia.plots.style import GREY, PALETTE, PAPER_MIN_FONT, paper_style, plt
 
 NOTE_GID = "not-run-note"
 
-MEASURED = "measured intensity (z-score)"
+MEASURED = "measured intensity (the model's normalised z-score)"
 PREDICTED = "predicted intensity (z-score)"
 IMPORTANCE = "global importance (Δ z-score)"
 PEARSON = "Pearson r on Set B"

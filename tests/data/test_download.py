@@ -150,3 +150,11 @@ def test_a_folder_data_set_needs_an_archive(tmp_path):
     with pytest.raises(InputError, match="not a readable archive"):
         unpack(tmp_path / "data.txt", tmp_path / "folder", url="https://example.org/data.tar.gz")
     assert not (tmp_path / "folder").exists()
+
+
+def test_download_without_a_checksum(server, tmp_path):
+    target = tmp_path / "norm_data.txt.gz"
+    (tmp_path / "norm_data.txt.gz.part").write_bytes(PAYLOAD[:500])
+    download(server, target)
+    assert target.read_bytes() == PAYLOAD
+    assert RangeHandler.requests == ["bytes=500-"]

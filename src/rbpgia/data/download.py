@@ -48,8 +48,9 @@ def download(
                 log.info("%s does not fit the file on the server; starting over", part)
                 offset = 0
                 _fetch(url, part, offset, final, log, timeout)
-        actual = None if sha256 is None else sha256sum(part)
-        if offset and actual not in (None, sha256.lower()):
+        expected = None if sha256 is None else sha256.lower()
+        actual = None if expected is None else sha256sum(part)
+        if offset and actual != expected:
             log.info("the resumed download failed its checksum; starting over")
             _fetch(url, part, 0, final, log, timeout)
             actual = sha256sum(part)
@@ -59,7 +60,7 @@ def download(
             "by hand and run the workflow again",
             final,
         ) from err
-    if actual not in (None, sha256.lower()):
+    if actual != expected:
         part.unlink()
         raise InputError(
             f"checksum mismatch for {url}: expected sha256 {sha256}, got {actual}; "

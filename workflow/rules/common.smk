@@ -134,6 +134,16 @@ def encoded_experiments():
     return read_tsv(checkpoints.encode.get().output.experiments)
 
 
+_SAID = set()
+
+
+def say_once(message):
+    """Print a warning or note once a run: input functions that find it run many times."""
+    if message not in _SAID:
+        _SAID.add(message)
+        print(message)
+
+
 def selected_rbps(wildcards=None):
     """Experiments to model: those the config asks for that have measurements enough."""
     table = encoded_experiments()
@@ -145,7 +155,7 @@ def selected_rbps(wildcards=None):
         if (problem := split_problem(row.n_set_a, fraction))
     }
     if unsplit:
-        print(
+        say_once(
             "warning: skipping experiments too small for training.valid_fraction: "
             + "; ".join(f"{rbp} ({problem})" for rbp, problem in unsplit.items())
         )
@@ -163,7 +173,7 @@ def selected_rbps(wildcards=None):
     status = table.set_index("experiment")["status"]
     skipped = [f"{rbp} ({status[rbp]})" for rbp in wanted if rbp not in usable]
     if skipped:
-        print(
+        say_once(
             "warning: skipping experiments that cannot be modelled (encoded/experiments.tsv): "
             + ", ".join(skipped)
         )

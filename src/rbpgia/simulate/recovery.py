@@ -173,15 +173,12 @@ def check_hairpin(rbp: str, spec: dict, table: pd.DataFrame) -> dict:
     )
 
 
-def mirror_row(table: pd.DataFrame, row: pd.Series) -> pd.Series | None:
-    """The row as far from the other end (``5p+k`` for ``3p+k``; the mirrored column of
-    the frame), or None where the table has none."""
+def mirror_row(table: pd.DataFrame, row: pd.Series, width: int) -> pd.Series | None:
+    """The row as far from the other end (``5p+k`` for ``3p+k``; for a ``width``-nt
+    motif the mirrored column of the frame), or None where the table has none."""
     if row["anchor"] in ("5p", "3p"):
         anchor, offset = ("3p" if row["anchor"] == "5p" else "5p"), row["offset"]
     else:
-        width = len(str(row["motif"])) if "motif" in table else None
-        if width is None:
-            return None
         anchor, offset = "frame", 41 - width - int(row["offset"])
     found = table[(table["anchor"] == anchor) & (table["offset"] == offset)]
     return None if found.empty else found.iloc[0]
@@ -206,7 +203,7 @@ def check_position(rbp: str, spec: dict, table: pd.DataFrame, probe_length: int 
         centre = offset if best["anchor"] == "5p" else probe_length - offset
     planted = spec["position"]["centre"] * probe_length
     tolerance = spec["position"]["width"] * probe_length
-    mirror = mirror_row(table, best)
+    mirror = mirror_row(table, best, width)
     beats_mirror = mirror is not None and best["ci_low"] > mirror["ci_high"]
     against = "no mirrored start" if mirror is None else f"{mirror['condition']} {_signed(mirror)}"
     return _row(

@@ -48,8 +48,8 @@ $(GPU_STAMP): requirements.txt requirements-gpu.txt pyproject.toml
 DATASET ?= synthetic
 
 demo: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES) --show-failed-logs
-	$(BIN)/snakemake --report results/$(DATASET)/report.html
+	$(BIN)/snakemake --cores $(CORES) --show-failed-logs --config dataset=$(DATASET)
+	$(BIN)/snakemake --report results/$(DATASET)/report.html --config dataset=$(DATASET)
 	@if [ -f results/$(DATASET)/gia/validation.tsv ]; then \
 		$(BIN)/python -m rbpgia.simulate.recovery $(if $(STRICT),--strict) \
 			results/$(DATASET)/gia/validation.tsv; fi

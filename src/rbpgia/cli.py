@@ -385,7 +385,8 @@ def headline_text(experiment: str, table) -> str:
     except (KeyError, IndexError, ValueError, TypeError):
         return "no headline"
     ci = f" [{line.ci_low:.4g}, {line.ci_high:.4g}]" if math.isfinite(line.ci_low) else ""
-    text = f"{line.what} {line.value:.4g}{ci}" + (f" ({line.detail})" if line.detail else "")
+    value = f"{line.value:.4g}" if math.isfinite(line.value) else "none"  # the detail says why
+    text = f"{line.what} {value}{ci}" + (f" ({line.detail})" if line.detail else "")
     low, high = headline_spread(table)
     if math.isfinite(low):
         text += f"; members {low:.4g} to {high:.4g}"

@@ -84,7 +84,11 @@ def test_experiments_never_modify_the_nulls_and_report_statistics(name, nulls):
     assert (table["ci_low"] <= table["importance"]).all()
     assert (table["importance"] <= table["ci_high"]).all()
     line = headline(name, table)
-    assert np.isfinite(line.value)
+    if name in ("positional", "spacing"):
+        # A count of sites prefers no position and no gap: those headlines say "none".
+        assert np.isnan(line.value) and line.detail.startswith("none: ")
+    else:
+        assert np.isfinite(line.value)
 
 
 def test_rng_is_keyword_only(nulls):
@@ -136,6 +140,15 @@ def test_positional_scans_every_start_from_both_ends(nulls):
     best = table.loc[table["importance"].idxmax()]
     assert best["anchor"] == "5p"
     assert best["offset"] <= 9
+
+
+def test_positional_headline_names_a_start_only_where_position_matters(nulls):
+    prefers = headline("positional", positional(left_half_only, nulls, MOTIF, rng=rng()))
+    assert prefers.value < 15 and prefers.detail.startswith("best at ")
+    # A count of sites anywhere has a flat profile: its argmax is noise, not a preference.
+    flat = headline("positional", positional(count_model(), nulls, MOTIF, rng=rng()))
+    assert np.isnan(flat.value)
+    assert flat.detail.startswith("none: the profile is flat")
 
 
 def test_positional_at_absolute_columns(nulls):
@@ -295,6 +308,13 @@ def test_spacing_peaks_at_the_planted_distance(nulls):
     assert interaction.loc[4, "ci_low"] > 2.9
     np.testing.assert_allclose(interaction.drop(4)["importance"], 0.0, atol=0.06)
     assert headline("spacing", table).value == 4
+    # Independent sites interact at no gap: no gap is named (not the argmax of noise).
+    independent = headline("spacing", spacing(count_model(), nulls, MOTIF, rng=rng()))
+    assert np.isnan(independent.value)
+    assert independent.detail.startswith("none: no gap's interaction CI above 0")
+    # A real but tiny interaction (2% of a site's effect) is no spacing rule either.
+    slight = headline("spacing", spacing(spacing_model(gap=4, bonus=0.02), nulls, MOTIF, rng=rng()))
+    assert np.isnan(slight.value)
     with pytest.raises(InputError, match="cannot overlap"):
         spacing(count_model(), nulls, MOTIF, rng=rng(), spacings=[-2])
 

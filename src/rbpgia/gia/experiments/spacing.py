@@ -21,6 +21,10 @@ NAME = "spacing"
 INTERACTION = "pair - first - second"
 # Gaps where more nulls than this spell extra copies are not read as cooperativity.
 MAX_EXTRA_COPIES = 0.05
+# Cooperativity the headline names: an interaction whose CI lies above 0 and which adds at
+# least this share of a single site's effect at that gap (a trained model's tiny, real
+# curvature is no spacing rule).
+MIN_INTERACTION_SHARE = 0.1
 
 
 def feasible_spacings(motif: str, max_length: int) -> list[int]:
@@ -242,9 +246,25 @@ def interactions(result: pd.DataFrame) -> pd.DataFrame:
 
 
 def headline(result: pd.DataFrame) -> design.Headline:
-    """The gap of the strongest interaction; detail: that interaction with its CI."""
+    """The gap of the strongest interaction whose CI lies above 0 and which adds at least
+    :data:`MIN_INTERACTION_SHARE` of a single site's effect; detail: that interaction with
+    its CI. NaN ("none") where no gap's does: the largest interaction of a model without
+    cooperativity is noise, or (saturating sites) the least negative."""
     part = interactions(result)
-    best = part.loc[part["importance"].idxmax()]
-    detail = f"interaction {best['importance']:.3g} [{best['ci_low']:.3g}, {best['ci_high']:.3g}]"
-    line = design.Headline("gap of strongest cooperativity (nt)", float(best["spacing"]), detail)
+    singles = result[result["condition"].isin(["first", "second"])]
+    single = singles.groupby("spacing")["importance"].mean().abs()
+    floor = MIN_INTERACTION_SHARE * part["spacing"].map(single).to_numpy()
+    above = part[(part["ci_low"] > 0) & (part["importance"].to_numpy() >= floor)]
+    candidates = above if len(above) else part
+    best = candidates.loc[candidates["importance"].idxmax()]
+    interaction = f"{best['importance']:.3g} [{best['ci_low']:.3g}, {best['ci_high']:.3g}]"
+    if len(above):
+        gap, detail = float(best["spacing"]), f"interaction {interaction}"
+    else:
+        gap = float("nan")
+        detail = (
+            f"none: no gap's interaction CI above 0 and {MIN_INTERACTION_SHARE:.0%} of a site's "
+            f"effect (largest {interaction} at {best['spacing']} nt)"
+        )
+    line = design.Headline("gap of strongest cooperativity (nt)", gap, detail)
     return line.reading(best.to_frame().T)

@@ -138,17 +138,27 @@ def make_predict_fn(
 
 
 def make_outputs_fn(
-    model: keras.Model, batch_size: int = 1024, jit_compile: bool | None = None
+    model: keras.Model,
+    batch_size: int = 1024,
+    jit_compile: bool | None = None,
+    input_shape: tuple[int, ...] | None = None,
 ) -> Callable[[np.ndarray], list[np.ndarray]]:
     """Return ``forward(x) -> [output, ...]``: every output of ``model``, each ``(N, ...)``.
 
     The batching and compilation of :func:`make_predict_fn`, which is this for a model
     with one output. A model whose outputs are a dict gives its values in the dict's
-    order; :func:`output_names` gives their names.
+    order; :func:`output_names` gives their names. ``input_shape`` (without N) fixes what
+    the model's input leaves open (``(None, None, 4)``: any length); it defaults to the
+    model's own.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be positive, got {batch_size}")
-    input_shape = tuple(model.input_shape[1:])
+    input_shape = tuple(model.input_shape[1:] if input_shape is None else input_shape)
+    if not all(isinstance(d, int) and d > 0 for d in input_shape):
+        raise InputError(
+            f"the model's input shape {tuple(model.input_shape)} leaves a dimension open; "
+            "give the input shape to predict on (e.g. its length)"
+        )
     padded = np.zeros((batch_size, *input_shape), dtype=np.float32)
     if jit_compile is None:
         jit_compile = keras.backend.backend() == "tensorflow"

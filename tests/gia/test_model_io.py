@@ -29,6 +29,7 @@ from rbpgia.gia.conventions import (
 )
 from rbpgia.gia.model_io import model_kind, open_model
 from rbpgia.sequence import ALPHABET
+from rbpgia.train import make_outputs_fn
 
 MOTIF = "UGCAUG"
 COLUMNS = ["importance", "ci_low", "ci_high"]
@@ -250,6 +251,24 @@ def test_a_sequential_keras_model_names_its_output_by_its_last_layer(tmp_path):
     np.testing.assert_allclose(
         loaded.predict(x), model.predict(x, verbose=0)[:, 0], rtol=1e-5, atol=1e-6
     )
+
+
+def test_a_keras_model_of_open_length_predicts_at_the_length_given(tmp_path):
+    import keras
+
+    x = keras.Input((None, 4))  # any length: convolution, then the sum over positions
+    hits = keras.layers.Conv1D(1, 1, use_bias=False, name="hits")(x)
+    model = keras.Model(x, keras.layers.GlobalAveragePooling1D()(hits))
+    model.get_layer("hits").set_weights([np.array([1.0, 0.0, 0.0, 0.0]).reshape(1, 4, 1)])
+    model.save(tmp_path / "open.keras")
+    with pytest.raises(InputError, match="does not fix its length; give the input length"):
+        open_model(tmp_path / "open.keras")
+    with pytest.raises(InputError, match="leaves a dimension open"):
+        make_outputs_fn(model)
+    opened = open_model(tmp_path / "open.keras", length=41)
+    assert (opened.length, opened.layout.shape) == (41, (41, 4))
+    # The mean of A over the 41 columns (padding is zero).
+    np.testing.assert_allclose(opened.predict(one_hot(["A" * 41, "A" * 20 + "C" * 21])), [1, 20 / 41])
 
 
 def test_module_callable_is_imported_by_name(models, monkeypatch):

@@ -313,10 +313,12 @@ def _keras(spec: str, conventions: dict, batch_size: int | None):
         raise InputError(f"expected one input of shape (N, L, C), the model has {shape}", spec)
     layout = layout_from_shape(shape, **conventions)
     batch_size = gia_batch_size(batch_size, backend_devices())
-    forward = make_outputs_fn(model, batch_size)
+    # The layout's shape: the model's own, with what it leaves open (length) as given.
+    forward = make_outputs_fn(model, batch_size, input_shape=layout.shape)
     members = members_model(model)
     if members is not None:
-        members = make_outputs_fn(members, batch_size), output_names(members)
+        forward_members = make_outputs_fn(members, batch_size, input_shape=layout.shape)
+        members = forward_members, output_names(members)
     return layout, forward, output_names(model), batch_size, members
 
 

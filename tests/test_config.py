@@ -265,6 +265,12 @@ def test_gia_settings_come_from_the_schema_and_name_the_key():
         ({"motif_count": {"compare": [1]}}, "motif_count.compare: [1] must be a list of text"),
         ({"hairpin": {"check_folds": "yes"}}, "hairpin.check_folds: 'yes' must be true or false"),
         ({"gc_bias": {"gc_offset": True}}, "gc_bias.gc_offset: True must be a whole number"),
+        # Values that do not depend on the motif: checked before the k-mer search picks it.
+        ({"motif_count": {"placement": "bogus"}}, "motif_count: placement must be one of"),
+        ({"motif_count": {"compare": ["AGAXUG"]}}, "motif_count: pattern 'AGAXUG' must be"),
+        ({"positional": {"anchors": ["frame"]}}, "positional: anchors must be among"),
+        ({"gc_bias": {"gc_motif": "XYZ"}}, "gc_bias: pattern 'XYZ' must be"),
+        ({"gc_bias": {"gc_offset": -1}}, "gc_bias: gc_offset must be 0 or more"),
     ],
 )
 def test_design_option_values_are_checked_before_any_prediction(design, message):

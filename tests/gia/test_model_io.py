@@ -268,7 +268,9 @@ def test_a_keras_model_of_open_length_predicts_at_the_length_given(tmp_path):
     opened = open_model(tmp_path / "open.keras", length=41)
     assert (opened.length, opened.layout.shape) == (41, (41, 4))
     # The mean of A over the 41 columns (padding is zero).
-    np.testing.assert_allclose(opened.predict(one_hot(["A" * 41, "A" * 20 + "C" * 21])), [1, 20 / 41])
+    np.testing.assert_allclose(
+        opened.predict(one_hot(["A" * 41, "A" * 20 + "C" * 21])), [1, 20 / 41]
+    )
 
 
 def test_module_callable_is_imported_by_name(models, monkeypatch):

@@ -21,11 +21,13 @@ from rbpgia.gia.experiments.flanks import headline as flanks_headline
 from rbpgia.gia.experiments.gc_bias import count_support as gc_bias_support
 from rbpgia.gia.experiments.gc_bias import gc_bias
 from rbpgia.gia.experiments.gc_bias import headline as gc_bias_headline
+from rbpgia.gia.experiments.gc_bias import load_design as gc_bias_design
 from rbpgia.gia.experiments.hairpin import count_support as hairpin_support
 from rbpgia.gia.experiments.hairpin import hairpin
 from rbpgia.gia.experiments.hairpin import headline as hairpin_headline
 from rbpgia.gia.experiments.motif_count import count_support as motif_count_support
 from rbpgia.gia.experiments.motif_count import headline as motif_count_headline
+from rbpgia.gia.experiments.motif_count import load_design as motif_count_design
 from rbpgia.gia.experiments.motif_count import motif_count
 from rbpgia.gia.experiments.mutagenesis import count_support as mutagenesis_support
 from rbpgia.gia.experiments.mutagenesis import headline as mutagenesis_headline
@@ -36,6 +38,7 @@ from rbpgia.gia.experiments.patterns import load_design as patterns_design
 from rbpgia.gia.experiments.patterns import patterns
 from rbpgia.gia.experiments.positional import count_support as positional_support
 from rbpgia.gia.experiments.positional import headline as positional_headline
+from rbpgia.gia.experiments.positional import load_design as positional_design
 from rbpgia.gia.experiments.positional import positional
 from rbpgia.gia.experiments.search import headline as search_headline
 from rbpgia.gia.experiments.spacing import INTERACTION, spacing
@@ -54,13 +57,15 @@ class Figure:
     ``kind``: ``ranking`` (the best rows as horizontal bars), ``grid`` (a heat map of
     ``rows`` x ``columns``), ``line`` (importance against ``x``, one line per value of
     ``series``, optionally with the table's fitted line) or ``bars`` (one bar per row,
-    contrasts drawn apart). ``rows_shown`` keeps only rows whose ``condition`` is listed,
+    contrasts drawn apart). ``xlabel``/``ylabel`` name the axes (a grid's rows: their column
+    name when empty). ``rows_shown`` keeps only rows whose ``condition`` is listed,
     ``kinds_shown`` only rows of those kinds.
     """
 
     kind: str
     x: str | None = None
     xlabel: str = ""
+    ylabel: str = ""
     rows: str | None = None
     columns: str | None = None
     series: str | None = None
@@ -115,13 +120,13 @@ _ENTRIES = [
                Figure("line", x="offset", series="anchor",
                       xlabel="motif start (nt from that end)"),
                "the motif at every start, counted from the 5' and the 3' end",
-               positional_support),
+               positional_support, load_design=positional_design),
     Experiment("motif_count", motif_count, ("condition", "pattern", "n_sites"),
                motif_count_headline,
                Figure("line", x="n_sites", series="pattern", xlabel="copies of the motif",
                       fit=True, kinds_shown=("condition",)),
                "1..n copies placed alike for every count, and each added copy",
-               motif_count_support),
+               motif_count_support, load_design=motif_count_design),
     Experiment("spacing", spacing, ("condition", "spacing"), spacing_headline,
                Figure("line", x="spacing", series="condition",
                       xlabel="gap between the two copies (nt)",
@@ -130,13 +135,14 @@ _ENTRIES = [
                spacing_support),
     Experiment("gc_bias", gc_bias, ("condition",), gc_bias_headline,
                Figure("bars", x="condition"),
-               "a GC-rich k-mer at either end, with and without the motif", gc_bias_support),
+               "a GC-rich k-mer at either end, with and without the motif", gc_bias_support,
+               load_design=gc_bias_design),
     Experiment("hairpin", hairpin, ("condition",), hairpin_headline, Figure("bars", x="condition"),
                "the motif in a hairpin loop and stem, each against the same letters unpaired",
                hairpin_support),
     Experiment("flanks", flanks, ("condition", "five_prime", "three_prime"), flanks_headline,
                Figure("grid", rows="five_prime", columns="three_prime",
-                      xlabel="3' flanking nucleotide"),
+                      xlabel="3' flanking nucleotide", ylabel="5' flanking nucleotide"),
                "the motif with every pair of flanking nucleotides", flanks_support),
     Experiment("patterns", patterns, ("condition", "pattern", "length"), patterns_headline,
                Figure("bars", x="condition"),

@@ -82,7 +82,11 @@ def settings(overrides: Mapping | None = None) -> dict:
     out["design"] = {name: design_options(name, given) for name, given in out["design"].items()}
     for name in out["experiments"]:
         if registry.get(name).load_design is not None and name not in out["design"]:
-            out["design"][name] = design_options(name, {})  # names what it lacks
+            # An experiment that needs input of the user's names what it lacks; the others
+            # load nothing from no options, and get no entry.
+            loaded = design_options(name, {})
+            if loaded:
+                out["design"][name] = loaded
     return out
 
 

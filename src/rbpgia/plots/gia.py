@@ -122,7 +122,9 @@ def plot_bars(table: pd.DataFrame, x: str, path, title: str, note: str | None = 
     save_figure(fig, path)
 
 
-def plot_grid(table: pd.DataFrame, rows: str, cols: str, path, title: str, xlabel: str) -> None:
+def plot_grid(
+    table: pd.DataFrame, rows: str, cols: str, path, title: str, xlabel: str, ylabel: str = ""
+) -> None:
     """Heat map of importance over two categorical variables (e.g. position x nucleotide)."""
     apply_style()
     grid = table.pivot_table(index=rows, columns=cols, values="importance", sort=False)
@@ -133,7 +135,7 @@ def plot_grid(table: pd.DataFrame, rows: str, cols: str, path, title: str, xlabe
     shown = [int(c) + 1 for c in grid.columns] if cols == "position" else grid.columns
     ax.set_xticks(range(grid.shape[1]), [str(c) for c in shown])
     ax.set_yticks(range(grid.shape[0]), [str(r) for r in grid.index])
-    ax.set(xlabel=xlabel, ylabel=rows, title=title)
+    ax.set(xlabel=xlabel, ylabel=ylabel or rows, title=title)
     fig.colorbar(image, ax=ax, label="global importance")
     marked = table.assign(outside=extrapolated(table).astype(float))
     outside = marked.pivot_table(index=rows, columns=cols, values="outside", sort=False)
@@ -180,7 +182,7 @@ def plot_experiment(
     if spec.kind == "ranking":
         plot_ranking(shown, spec.x, path, title)
     elif spec.kind == "grid":
-        plot_grid(shown, spec.rows, spec.columns, path, title, spec.xlabel)
+        plot_grid(shown, spec.rows, spec.columns, path, title, spec.xlabel, spec.ylabel)
     elif spec.kind == "line":
         fit = None
         if spec.fit and {"slope", "intercept", "r2"} <= set(table.columns):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
 from rbpgia.errors import InputError
 from rbpgia.gia import support
-from rbpgia.gia.embed import as_onehot, resolve_starts
+from rbpgia.gia.embed import as_onehot, pattern_codes, resolve_starts
 from rbpgia.gia.experiments import design
 from rbpgia.gia.predictor import as_predictor
 from rbpgia.gia.stats import CONFIDENCE, N_BOOT, contrast_name
@@ -131,6 +133,14 @@ def gc_windows_at_ends(
         "5p": rich & (columns - first <= reach),
         "3p": rich & (last_start - columns <= reach),
     }
+
+
+def load_design(options: Mapping) -> dict:
+    """The design options checked before any prediction (the GC k-mer's letters)."""
+    pattern_codes(options.get("gc_motif", GC_MOTIF))
+    if options.get("gc_offset", GC_OFFSET) < 0:
+        raise InputError(f"gc_offset must be 0 or more, got {options['gc_offset']}")
+    return dict(options)
 
 
 def count_support(training: support.Training, table: pd.DataFrame, design_options) -> pd.DataFrame:

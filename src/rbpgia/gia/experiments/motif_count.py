@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -291,6 +291,18 @@ def own_rows(result: pd.DataFrame, kind: str) -> pd.DataFrame:
 def own_counts(result: pd.DataFrame) -> pd.DataFrame:
     """The motif's own conditions and increments: what its fit, headline and check read."""
     return pd.concat([own_rows(result, "condition"), own_rows(result, "contrast")])
+
+
+def load_design(options: Mapping) -> dict:
+    """The design options checked as far as they do not depend on the motif, so that a
+    bad value stops a run before the k-mer search (which picks the motif)."""
+    if options.get("placement", "random") not in PLACEMENTS:
+        raise InputError(f"placement must be one of {PLACEMENTS}, got {options['placement']!r}")
+    if options.get("max_sites", 1) < 1:
+        raise InputError(f"max_sites must be at least 1, got {options['max_sites']}")
+    for pattern in options.get("compare", ()):
+        pattern_codes(pattern)
+    return dict(options)
 
 
 def count_support(training: support.Training, table: pd.DataFrame, design_options) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -90,6 +90,14 @@ def positional(
         n_boot=n_boot,
         confidence=confidence,
     )
+
+
+def load_design(options: Mapping) -> dict:
+    """The design options checked before any prediction (the anchors named)."""
+    anchors = options.get("anchors", ANCHORS)
+    if not anchors or set(anchors) - set(ANCHORS):
+        raise InputError(f"anchors must be among {ANCHORS}, got {list(anchors)}")
+    return dict(options)
 
 
 def count_support(training: support.Training, table: pd.DataFrame, design_options) -> pd.DataFrame:

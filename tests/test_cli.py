@@ -444,10 +444,16 @@ def test_outputs_that_are_no_regular_files_are_refused_before_any_work(capsys, f
     gia += ["--motif", "GCAT", "--n-null", N_NULL, "--n-boot", "100"]
     status, _, stderr = run(capsys, *gia, "--out", tmp_path)
     assert f"{tmp_path}: is a directory; give a file path" in one_line_error(stderr)
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("")
+    status, _, stderr = run(capsys, *gia, "--out", a_file / "count.tsv")
+    assert status == 2
+    assert "notes.txt is a file, not a folder to write into" in one_line_error(stderr)
     table = tmp_path / "count.tsv"
     for figure, message in (
         (tmp_path / "count.xyz", "a figure must end in .png, .pdf, .svg"),
         (tmp_path, "is a directory"),
+        (a_file / "sub" / "count.png", f"{a_file} is a file, not a folder to write into"),
     ):
         status, _, stderr = run(capsys, *gia, "--out", table, "--figure", figure)
         assert status == 2

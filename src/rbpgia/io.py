@@ -38,6 +38,13 @@ def check_output_path(path: str | os.PathLike) -> Path:
         raise InputError("is a directory; give a file path", path)
     if final.exists() and not final.is_file():
         raise InputError("is not a regular file (a device, pipe or socket); give a file path", path)
+    # The nearest existing folder above it: a file there (out.txt/x.tsv) fails only when
+    # the output is written, after the work.
+    above = final.absolute().parent
+    while not above.exists():
+        above = above.parent
+    if not above.is_dir():
+        raise InputError(f"{above} is a file, not a folder to write into", path)
     return final
 
 

@@ -285,6 +285,18 @@ def test_module_callable_is_imported_by_name(models, monkeypatch):
     np.testing.assert_allclose(model.predict(x), open_model(models / "position.onnx").predict(x))
 
 
+def test_a_callable_that_writes_into_its_input_leaves_gias_probes_alone(models, pool):
+    """A user's function gets a copy: writing into GIA's nulls changed every later row."""
+    x = np.array(pool[:50])
+    before = x.copy()
+    scores = open_model(f"{models}/rules.py:writes_its_input").predict(x)
+    np.testing.assert_array_equal(x, before)
+    blanked = before.copy()
+    blanked[:, :3, :] = 0
+    expected = open_model(f"{models}/rules.py:position").predict(blanked)
+    np.testing.assert_allclose(scores, expected)
+
+
 def test_a_101_nt_channels_first_model(models):
     model = open_model(models / "long.onnx")
     assert (model.length, model.layout.channels_first) == (101, True)
@@ -373,6 +385,11 @@ ERRORS = [
         "tuple is read as one output per item; return the scores as one array",
     ),
     ("rules.py:absent", [], "rules.py:absent: no function 'absent' in"),
+    (
+        "rules.py:nan_scores",
+        [],
+        "nan_scores: the model returned 1 non-finite scores (NaN or infinite)",
+    ),
     ("needs_torch.py:predict", [], "needs_torch.py: importing it raised ModuleNotFoundError"),
     (
         "first.onnx",

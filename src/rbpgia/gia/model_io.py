@@ -46,7 +46,7 @@ from rbpgia.gia.conventions import (
     to_model_input,
     to_scores,
 )
-from rbpgia.gia.predictor import Predictor
+from rbpgia.gia.predictor import Predictor, finite_scores
 from rbpgia.sequence import ALPHABET
 
 KINDS = ("keras", "onnx", "python")
@@ -113,7 +113,11 @@ class ExternalModel:
         """Scores ``(N,)`` float32 of GIA's probes ``(N, L, C)``, channels last, ACGU."""
         n = len(x)
         try:
-            outputs = self.forward(to_model_input(x, self.layout))
+            model_input = to_model_input(x, self.layout)
+            if self.kind == "python" and np.shares_memory(model_input, x):
+                # A user's function may write into its input: GIA's nulls, read by every row.
+                model_input = model_input.copy()
+            outputs = self.forward(model_input)
         except RbpgiaError as error:
             raise InputError(_one_line(error), self.spec) from None
         except Exception as error:  # the model's own code may raise anything
@@ -121,7 +125,8 @@ class ExternalModel:
                 f"the model raised {type(error).__name__}: {_one_line(error)}", self.spec
             ) from None
         try:
-            return to_scores(outputs, self.names, n, output=self.output, reduce=self.reduce)
+            scores = to_scores(outputs, self.names, n, output=self.output, reduce=self.reduce)
+            return finite_scores(scores, "the model")
         except InputError as error:
             raise InputError(_one_line(error), self.spec) from None
 

@@ -206,6 +206,15 @@ def test_train_from_hdf5_reads_its_set_a(capsys, files, tmp_path):
     assert table["extrapolated"].tolist() == [True] * 6  # the default min_support: 10
     status, _, stderr = run(capsys, "gia", *argv, "--train", tmp_path / "missing.h5")
     assert "training file not found" in one_line_error(stderr)
+    # The search counts no support: a missing file is still named, a real one said unused.
+    search = ["kmer_search", "--model", files["model"], "--background", files["background"]]
+    search += ["--k", "3", "--n-null", N_NULL, "--out", tmp_path / "search.tsv"]
+    status, _, stderr = run(capsys, "gia", *search, "--train", tmp_path / "missing.h5")
+    assert status == 2
+    assert "training file not found" in one_line_error(stderr)
+    status, _, stderr = run(capsys, "gia", *search, "--train", h5)
+    assert status == 0, stderr
+    assert "kmer_search counts no support: --train is read only for the folding" in stderr
 
 
 def test_without_motif_the_top_kmer_is_used_as_with_motif(tables):

@@ -520,6 +520,13 @@ def cmd_gia(args: argparse.Namespace) -> None:
     experiment = registry.get(args.experiment)
     if not experiment.needs_motif and args.motif is not None:
         raise InputError(f"{experiment.name} searches every k-mer; it takes no --motif")
+    if args.train is not None and not Path(args.train).is_file():
+        raise InputError("training file not found", args.train)
+    if not experiment.needs_motif and args.train is not None:
+        _note(
+            f"{experiment.name} counts no support: --train is read only for the folding "
+            "settings of a structure model"
+        )
     options = gia_options(args)
     motif = None if args.motif is None else clean_motif(args.motif)
     out = args.out or f"{experiment.name}.tsv"

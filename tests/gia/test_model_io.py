@@ -9,6 +9,8 @@ line what is wrong with a model it cannot use.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -295,6 +297,16 @@ def test_a_callable_that_writes_into_its_input_leaves_gias_probes_alone(models, 
     blanked[:, :3, :] = 0
     expected = open_model(f"{models}/rules.py:position").predict(blanked)
     np.testing.assert_allclose(scores, expected)
+
+
+def test_a_module_in_the_working_folder_is_found(models, monkeypatch):
+    """As `python -m rbpgia.cli` finds it; the installed script's sys.path lacks the folder."""
+    monkeypatch.chdir(models)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(models))])
+    model = open_model("rules:position")
+    monkeypatch.delitem(sys.modules, "rules")
+    assert model.kind == "python"
+    assert str(models) not in sys.path  # put back as it was
 
 
 def test_a_101_nt_channels_first_model(models):

@@ -464,6 +464,12 @@ def _python(spec: str, conventions: dict):
         finally:
             sys.path.remove(str(path.resolve().parent))
     else:
+        # The working folder last, as `python -m` finds it (the installed `rbpgia` script
+        # does not): a module there is found, an installed one of its name comes first.
+        here = os.getcwd()
+        added = not {"", here} & set(sys.path)
+        if added:
+            sys.path.append(here)
         try:
             module = importlib.import_module(target)
         except Exception as error:
@@ -471,6 +477,9 @@ def _python(spec: str, conventions: dict):
                 f"cannot import module {target}: {type(error).__name__}: {_one_line(error)}",
                 spec,
             ) from None
+        finally:
+            if added:
+                sys.path.remove(here)
     predict = getattr(module, function, None)
     if predict is None:
         raise InputError(f"no function {function!r} in {target}", spec)

@@ -99,6 +99,12 @@ def test_profiles_reduce_and_tasks_are_chosen():
     np.testing.assert_array_equal(
         to_scores([profile[..., None]], ["p"], 2, reduce=Reduce("max")), [3, 4]
     )
+    # A channels-first head's one channel, (N, 1, P), is the same profile.
+    np.testing.assert_array_equal(
+        to_scores([profile[:, None, :]], ["p"], 2, reduce=Reduce("mean", 1, 3)), [1.5, 0]
+    )
+    with pytest.raises(InputError, match=r"takes a per-position output \(N, P\)"):
+        to_scores([np.stack([profile, profile], axis=1)], ["p"], 2, reduce=Reduce("sum"))
     # One (N, T) output: an index picks the task column.
     np.testing.assert_array_equal(to_scores([profile], ["tasks"], 2, output=2), [2, 0])
     two = [profile[:, :1], profile]

@@ -286,7 +286,9 @@ def to_scores(
     per_probe = chosen.reshape(n, -1)
     if reduce is not None:
         # A profile may come with a trailing axis of one track, (N, P, 1).
-        if chosen.ndim != 2 and not (chosen.ndim == 3 and chosen.shape[2] == 1):
+        # (N, P), or one channel of it, last (N, P, 1) or first (N, 1, P: a channels-first
+        # convolution's head).
+        if chosen.ndim != 2 and not (chosen.ndim == 3 and 1 in chosen.shape[1:]):
             raise InputError(
                 f"reduce {reduce} takes a per-position output (N, P); the model's is "
                 f"{_shape(chosen)}"

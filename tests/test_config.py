@@ -137,6 +137,30 @@ def test_overrides_apply_before_validation(tmp_path):
         load_config(path, {"dataset": "nope"})
 
 
+def test_nested_command_line_values_read_as_text_are_typed(tmp_path):
+    """Snakemake reads `--config 'training={epochs: 20}'` with YAML's base loader: "20"."""
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(minimal()))
+    given = {"epochs": "20", "learning_rate": "1e-3", "gpu": "true", "norms": ["log"]}
+    config = load_config(path, {"training": given, "gia": {"n_null": "300", "motifs": {}}})
+    assert config["training"]["epochs"] == 20
+    assert config["training"]["learning_rate"] == pytest.approx(0.001)
+    assert config["training"]["gpu"] is True
+    assert config["gia"]["n_null"] == 300
+    # What does not read as the type wanted is still named; text keys stay text.
+    with pytest.raises(ConfigError, match="config key training.epochs: 'twenty' is not of type"):
+        load_config(path, {"training": {"epochs": "twenty"}})
+    with pytest.raises(ConfigError, match="training.epochs: '2.5' is not of type 'integer'"):
+        load_config(path, {"training": {"epochs": "2.5"}})
+    # A data set's own section, where the demo's schedule lives.
+    own = minimal()
+    own["datasets"]["syn"]["training"] = {"epochs": "20", "patience": "4"}
+    path.write_text(yaml.safe_dump(own))
+    assert load_config(path)["training"]["epochs"] == 20
+    with pytest.raises(ConfigError, match="config key rbps: 001 not in the synthetic"):
+        load_config(path, {"rbps": ["001"]})  # "001", not 1: its name as given
+
+
 def test_schema_defaults_and_bounds_match_the_library():
     """The workflow's defaults and bounds are the ones a Python or CLI user gets."""
     import inspect

@@ -126,6 +126,7 @@ def apply_dataset_settings(config: dict, schema: dict) -> dict:
             if section not in entry:
                 continue
             subschema = {**schema["properties"][section], "$defs": schema.get("$defs", {})}
+            typed_text_values(entry[section], subschema)
             errors = list(validator(subschema, strict_integers=True).iter_errors(entry[section]))
             _raise_first(errors, prefix=f"datasets.{name}.{section}.")
     entry = datasets.get(config.get("dataset", schema["properties"]["dataset"]["default"]))
@@ -136,6 +137,55 @@ def apply_dataset_settings(config: dict, schema: dict) -> dict:
                 if not isinstance(top, dict):
                     continue  # the full validation names the bad top-level section
                 config[section] = {**top, **entry[section]}
+    return config
+
+
+def _typed(text: str, expected: str | list) -> int | float | bool | None:
+    """``text`` as the number or truth value the schema expects, or None where it is none."""
+    types = [expected] if isinstance(expected, str) else list(expected)
+    word = text.strip()
+    if "integer" in types and word.lstrip("+-").isdigit():
+        return int(word)
+    if "number" in types:
+        try:
+            return float(word)
+        except ValueError:
+            pass
+    if "boolean" in types and word.lower() in ("true", "false"):
+        return word.lower() == "true"
+    return None
+
+
+def _type_errors(error):
+    """``error`` and the errors of its oneOf/anyOf alternatives, depth first."""
+    yield error
+    for sub in error.context or []:
+        yield from _type_errors(sub)
+
+
+def typed_text_values(config: dict, schema: dict) -> dict:
+    """``config`` with numbers and truth values given as text turned into them, in place.
+
+    Snakemake reads a nested ``--config`` value with YAML's base loader, which keeps every
+    scalar text: ``--config 'training={epochs: 20}'`` gives ``{"epochs": "20"}``. Only
+    values the schema wants as a number or truth value, and that read as one, change;
+    anything else is left for the validation to name.
+    """
+    for _ in range(1000):  # each pass fixes every such value it finds; nested ones next
+        fixes = []
+        for error in validator(schema, strict_integers=True).iter_errors(config):
+            for found in _type_errors(error):
+                if found.validator == "type" and isinstance(found.instance, str):
+                    value = _typed(found.instance, found.validator_value)
+                    if value is not None and found.absolute_path:
+                        fixes.append((list(found.absolute_path), value))
+        if not fixes:
+            return config
+        for path, value in fixes:
+            parent = config
+            for key in path[:-1]:
+                parent = parent[key]
+            parent[path[-1]] = value
     return config
 
 
@@ -150,7 +200,8 @@ def validate_config(config: dict, schema: dict | None = None) -> dict:
     schema = load_schema() if schema is None else schema
     if not isinstance(config, dict):
         raise ConfigError("the configuration must be a mapping of keys to values")
-    merged = apply_dataset_settings(copy.deepcopy(config), schema)
+    given = typed_text_values(copy.deepcopy(config), schema)
+    merged = apply_dataset_settings(given, schema)
     filled = _fill_defaults(merged, schema, schema)
     _raise_first(list(validator(schema, strict_integers=True).iter_errors(filled)))
     check_dataset_choice(filled)

@@ -81,3 +81,21 @@ def test_grid_crosses_out_extrapolated_cells(figures, tmp_path):
     # Row A (0), column C (1): the cell centred at (1, 0).
     assert [patch.get_xy() for patch in crossed] == [(0.5, -0.5)]
     assert legend_texts(ax) == [EXTRAPOLATED_LABEL.replace("\n", " ")]
+
+
+def test_summary_keeps_an_rbp_whose_headline_is_none(figures, tmp_path):
+    summary = pd.DataFrame(
+        {
+            "rbp": ["A", "B", "A", "B"],
+            "experiment": ["spacing", "spacing", "positional", "positional"],
+            "headline": ["gap (nt)", "gap (nt)", "start", "start"],
+            "value": [5.0, np.nan, 12.0, 20.0],
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+        }
+    )
+    plots.plot_summary(summary, tmp_path / "summary.png")
+    spacing, positional = figures[0].axes[:2]
+    assert [t.get_text() for t in spacing.get_yticklabels()] == ["A", "B (none)"]
+    assert spacing.get_ylim()[1] > 1  # the "none" row stays in view
+    assert [t.get_text() for t in positional.get_yticklabels()] == ["A", "B"]

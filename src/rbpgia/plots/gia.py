@@ -217,7 +217,10 @@ def plot_summary(summary: pd.DataFrame, path: str | os.PathLike) -> None:
         colour = PALETTE[experiments.index(experiment) % 8]
         rows = np.arange(len(part))
         ax.barh(rows, part["value"], xerr=errors, color=colour, capsize=2)
-        ax.set_yticks(rows, part["rbp"])
+        # An RBP whose headline is "none" (no position or gap stands out) keeps its row.
+        none = part["value"].isna().to_numpy()
+        ax.set_yticks(rows, [f"{r} (none)" if n else r for r, n in zip(part["rbp"], none)])
+        ax.set_ylim(-0.6, len(part) - 0.4)
         if "member_min" in part.columns:
             # A seed ensemble's members' own headlines (the spread training gives the
             # number), just below the bar, apart from its CI.

@@ -78,7 +78,10 @@ def test_each_member_answers_as_it_would_alone(name, ensemble_tables, member_mod
         )
         headline = registry.headline(name, own).value
         assert table[f"member{index}_headline"].tolist() == pytest.approx(
-            [headline] * len(table), rel=1e-5, abs=1e-6, nan_ok=True  # "none": NaN
+            [headline] * len(table),
+            rel=1e-5,
+            abs=1e-6,
+            nan_ok=True,  # "none": NaN
         )
 
 

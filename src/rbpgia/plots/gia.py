@@ -218,8 +218,11 @@ def plot_summary(summary: pd.DataFrame, path: str | os.PathLike) -> None:
         rows = np.arange(len(part))
         ax.barh(rows, part["value"], xerr=errors, color=colour, capsize=2)
         # An RBP whose headline is "none" (no position or gap stands out) keeps its row.
-        none = part["value"].isna().to_numpy()
-        ax.set_yticks(rows, [f"{r} (none)" if n else r for r, n in zip(part["rbp"], none)])
+        names = [
+            f"{rbp} (none)" if none else rbp
+            for rbp, none in zip(part["rbp"], part["value"].isna(), strict=True)
+        ]
+        ax.set_yticks(rows, names)
         ax.set_ylim(-0.6, len(part) - 0.4)
         if "member_min" in part.columns:
             # A seed ensemble's members' own headlines (the spread training gives the

@@ -197,6 +197,14 @@ def test_rule_specific_checks():
         gaps, pair=[3, 5, 4, 2], interaction=[0.0, 0.2, 0.3, 0.1], half=0.5
     )
     assert not validate_rbp("R", spec, tables).set_index("experiment").loc["spacing", "passed"]
+    # The peak at the planted gap, CI above 0, but within the next gap's CI: a flat curve.
+    tables["spacing"] = spacing_table(gaps, pair=[3, 5, 4, 2], interaction=[0.0, 0.25, 0.3, 0.1])
+    flat = validate_rbp("R", spec, tables).set_index("experiment").loc["spacing"]
+    assert not flat["passed"]
+    assert (
+        flat["observed"]
+        == "5 nt: +0.3000 [+0.2000, +0.4000] vs next 4 nt +0.2500 [+0.1500, +0.3500]"
+    )
     # Hairpin: loop > stem as conditions is not enough; the contrast's CI must clear 0.
     tables["hairpin"] = hairpin_table(loop=0.9, stem=0.2, loop_minus_stem=0.05)
     assert not validate_rbp("R", spec, tables).set_index("experiment").loc["hairpin", "passed"]

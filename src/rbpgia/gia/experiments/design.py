@@ -59,6 +59,13 @@ class Headline(NamedTuple):
         """This headline, noting which of ``rows`` (those it was read from) are extrapolated."""
         return self._replace(extrapolated=extrapolated_note(rows))
 
+    def unless(self, stands_out: bool, why_not: str) -> Headline:
+        """This headline where its number stands out, else NaN with ``none: why_not``
+        before the detail: a best position or gap of a flat curve is its noise."""
+        if stands_out:
+            return self
+        return self._replace(value=float("nan"), detail=f"none: {why_not} ({self.detail})")
+
 
 def row_named(result: pd.DataFrame, condition: str) -> pd.Series:
     """The row of ``result`` whose ``condition`` is ``condition``."""

@@ -140,20 +140,15 @@ def headline(result: pd.DataFrame) -> design.Headline:
     best = best_row(result)
     lowest = result.loc[result["importance"].idxmin()]
     where = {"5p": "nt from the 5' end", "3p": "nt from the 3' end", "frame": "column"}
-    at = f"{int(best['offset'])} {where[best['anchor']]}"
-    against = f"lowest {lowest['condition']} {_with_ci(lowest)}"
+    detail = (
+        f"best at {int(best['offset'])} {where[best['anchor']]} ({_with_ci(best)}; "
+        f"lowest {lowest['condition']} {_with_ci(lowest)})"
+    )
     apart = best["ci_low"] > lowest["ci_high"]
     large = best["importance"] - lowest["importance"] >= MIN_RANGE_SHARE * abs(best["importance"])
-    if apart and large:
-        position, detail = float(best["position"]), f"best at {at} ({_with_ci(best)}; {against})"
-    else:
-        position = float("nan")
-        detail = (
-            f"none: the profile is flat within {MIN_RANGE_SHARE:.0%} or its CIs "
-            f"(best at {at}, {_with_ci(best)}; {against})"
-        )
-    line = design.Headline("best motif start (mean column)", position, detail)
-    return line.reading(best.to_frame().T)
+    line = design.Headline("best motif start (mean column)", float(best["position"]), detail)
+    flat = f"the profile is flat within {MIN_RANGE_SHARE:.0%} or its CIs"
+    return line.unless(apart and large, flat).reading(best.to_frame().T)
 
 
 def _with_ci(row: pd.Series) -> str:

@@ -257,14 +257,10 @@ def headline(result: pd.DataFrame) -> design.Headline:
     above = part[(part["ci_low"] > 0) & (part["importance"].to_numpy() >= floor)]
     candidates = above if len(above) else part
     best = candidates.loc[candidates["importance"].idxmax()]
-    interaction = f"{best['importance']:.3g} [{best['ci_low']:.3g}, {best['ci_high']:.3g}]"
-    if len(above):
-        gap, detail = float(best["spacing"]), f"interaction {interaction}"
-    else:
-        gap = float("nan")
-        detail = (
-            f"none: no gap's interaction CI above 0 and {MIN_INTERACTION_SHARE:.0%} of a site's "
-            f"effect (largest {interaction} at {best['spacing']} nt)"
-        )
-    line = design.Headline("gap of strongest cooperativity (nt)", gap, detail)
-    return line.reading(best.to_frame().T)
+    detail = f"interaction {best['importance']:.3g} [{best['ci_low']:.3g}, {best['ci_high']:.3g}]"
+    line = design.Headline("gap of strongest cooperativity (nt)", float(best["spacing"]), detail)
+    weak = (
+        f"no gap's interaction CI above 0 and {MIN_INTERACTION_SHARE:.0%} of a site's effect; "
+        f"the largest at {best['spacing']} nt"
+    )
+    return line.unless(len(above) > 0, weak).reading(best.to_frame().T)

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import (
     MOTIF,
@@ -528,3 +529,22 @@ def test_patterns_run_only_when_configured():
         settings({"experiments": ["patterns"]})
     with pytest.raises(InputError, match=r"gia\.design\.patterns: .*missing\.tsv"):
         settings({"design": {"patterns": {"affinity": "missing.tsv"}}})
+
+
+def test_search_headline_names_a_near_tie():
+    def ranked(second_low):
+        return pd.DataFrame(
+            {
+                "kmer": ["UAAUUA", "UAAUUG", "AUAAUU"],
+                "importance": [1.59, 1.57, 1.0],
+                "ci_low": [1.51, second_low, 0.9],
+                "ci_high": [1.66, 1.64, 1.1],
+            }
+        )
+
+    tie = headline("kmer_search", ranked(1.50))
+    assert tie.detail == "UAAUUA; next UAAUUG 1.57 [1.5, 1.64], CIs overlap"
+    assert (tie.value, tie.ci_low) == (1.59, 1.51)
+    # A top k-mer whose CI clears the next one's: the k-mer alone.
+    clear = ranked(1.50).assign(ci_high=[1.66, 1.45, 1.1], importance=[1.59, 1.40, 1.0])
+    assert headline("kmer_search", clear).detail == "UAAUUA"

@@ -265,8 +265,7 @@ def read_training(path: str | os.PathLike, target: str | None, length: int):
     from rbpgia.encode.onehot import centre_trim, one_hot
     from rbpgia.gia.support import training_set
 
-    if not Path(path).is_file():
-        raise InputError("training file not found", path)
+    # A missing file is named by cmd_gia before any work.
     if not is_hdf5(path):
         probes = read_sequence_file(path)
         return training_set(one_hot(centre_trim(probes.sequences, length), length))

@@ -171,21 +171,19 @@ def typed_text_values(config: dict, schema: dict) -> dict:
     values the schema wants as a number or truth value, and that read as one, change;
     anything else is left for the validation to name.
     """
-    for _ in range(1000):  # each pass fixes every such value it finds; nested ones next
-        fixes = []
-        for error in validator(schema, strict_integers=True).iter_errors(config):
-            for found in _type_errors(error):
-                if found.validator == "type" and isinstance(found.instance, str):
-                    value = _typed(found.instance, found.validator_value)
-                    if value is not None and found.absolute_path:
-                        fixes.append((list(found.absolute_path), value))
-        if not fixes:
-            return config
-        for path, value in fixes:
-            parent = config
-            for key in path[:-1]:
-                parent = parent[key]
-            parent[path[-1]] = value
+    # One pass: the validator reports every value's type error, nested ones included.
+    fixes = []
+    for error in validator(schema, strict_integers=True).iter_errors(config):
+        for found in _type_errors(error):
+            if found.validator == "type" and isinstance(found.instance, str):
+                value = _typed(found.instance, found.validator_value)
+                if value is not None and found.absolute_path:
+                    fixes.append((list(found.absolute_path), value))
+    for path, value in fixes:
+        parent = config
+        for key in path[:-1]:
+            parent = parent[key]
+        parent[path[-1]] = value
     return config
 
 

@@ -67,6 +67,12 @@ class Headline(NamedTuple):
         return self._replace(value=float("nan"), detail=f"none: {why_not} ({self.detail})")
 
 
+def with_ci(row: pd.Series, signed: bool = False) -> str:
+    """A row's importance and CI as a headline's detail gives them: ``1.59 [1.51, 1.66]``."""
+    sign = "+" if signed else ""
+    return f"{row['importance']:{sign}.3g} [{row['ci_low']:.3g}, {row['ci_high']:.3g}]"
+
+
 def row_named(result: pd.DataFrame, condition: str) -> pd.Series:
     """The row of ``result`` whose ``condition`` is ``condition``."""
     rows = result[result["condition"].astype(str) == condition]

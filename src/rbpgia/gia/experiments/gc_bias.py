@@ -183,9 +183,6 @@ def headline(result: pd.DataFrame) -> design.Headline:
     """The mean of the two ends' GC effects beside the motif; detail: each end's."""
     five, three = design.row_named(result, EFFECT_5P), design.row_named(result, EFFECT_3P)
     value = float((five["importance"] + three["importance"]) / 2)
-    detail = (
-        f"5' {five['importance']:+.3g} [{five['ci_low']:.3g}, {five['ci_high']:.3g}], "
-        f"3' {three['importance']:+.3g} [{three['ci_low']:.3g}, {three['ci_high']:.3g}]"
-    )
+    detail = f"5' {design.with_ci(five, signed=True)}, 3' {design.with_ci(three, signed=True)}"
     line = design.Headline("GC k-mer effect beside the motif (mean of ends)", value, detail)
     return line.reading(pd.DataFrame([five, three]))

@@ -141,15 +141,11 @@ def headline(result: pd.DataFrame) -> design.Headline:
     lowest = result.loc[result["importance"].idxmin()]
     where = {"5p": "nt from the 5' end", "3p": "nt from the 3' end", "frame": "column"}
     detail = (
-        f"best at {int(best['offset'])} {where[best['anchor']]} ({_with_ci(best)}; "
-        f"lowest {lowest['condition']} {_with_ci(lowest)})"
+        f"best at {int(best['offset'])} {where[best['anchor']]} ({design.with_ci(best)}; "
+        f"lowest {lowest['condition']} {design.with_ci(lowest)})"
     )
     apart = best["ci_low"] > lowest["ci_high"]
     large = best["importance"] - lowest["importance"] >= MIN_RANGE_SHARE * abs(best["importance"])
     line = design.Headline("best motif start (mean column)", float(best["position"]), detail)
     flat = f"the profile is flat within {MIN_RANGE_SHARE:.0%} or its CIs"
     return line.unless(apart and large, flat).reading(best.to_frame().T)
-
-
-def _with_ci(row: pd.Series) -> str:
-    return f"{row['importance']:.3g} [{row['ci_low']:.3g}, {row['ci_high']:.3g}]"

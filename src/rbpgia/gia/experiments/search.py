@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from rbpgia.gia.experiments.design import Headline
+from rbpgia.gia.experiments.design import Headline, with_ci
 
 NAME = "kmer_search"
 
@@ -23,8 +23,5 @@ def headline(result: pd.DataFrame) -> Headline:
     if len(result) > 1:
         runner_up = result.iloc[1]
         if runner_up["ci_high"] >= top["ci_low"]:
-            detail += (
-                f"; next {runner_up['kmer']} {runner_up['importance']:.3g} "
-                f"[{runner_up['ci_low']:.3g}, {runner_up['ci_high']:.3g}], CIs overlap"
-            )
+            detail += f"; next {runner_up['kmer']} {with_ci(runner_up)}, CIs overlap"
     return Headline.of_row("top k-mer importance", top, detail)

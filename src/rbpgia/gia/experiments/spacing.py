@@ -257,7 +257,7 @@ def headline(result: pd.DataFrame) -> design.Headline:
     above = part[(part["ci_low"] > 0) & (part["importance"].to_numpy() >= floor)]
     candidates = above if len(above) else part
     best = candidates.loc[candidates["importance"].idxmax()]
-    detail = f"interaction {best['importance']:.3g} [{best['ci_low']:.3g}, {best['ci_high']:.3g}]"
+    detail = f"interaction {design.with_ci(best)}"
     line = design.Headline("gap of strongest cooperativity (nt)", float(best["spacing"]), detail)
     weak = (
         f"no gap's interaction CI above 0 and {MIN_INTERACTION_SHARE:.0%} of a site's effect; "

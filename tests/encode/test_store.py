@@ -60,6 +60,26 @@ def test_encode_probes_combines_both_encodings(probes, encoded):
     np.testing.assert_array_equal(structure, structure_profiles(SEQUENCES))
 
 
+def test_probes_longer_than_the_frame_are_named_with_the_file(probes):
+    named = Probes(
+        probes.sequences,
+        probes.sets,
+        probes.targets,
+        "pool.txt",
+        names=np.array(["p1", "p2", "p3", "p4"]),
+    )
+    with pytest.raises(InputError) as error:
+        encode_probes(named, max_length=35)
+    message = str(error.value)
+    # Probes 1 (38 nt) and 3 (41 nt) are too long; the first is named, by its ID.
+    assert message.startswith("pool.txt: 2 probe(s) longer than encode.max_length=35 nt")
+    assert "the longest 41 nt" in message
+    assert "probe p1 (Set A, 38 nt: AAAAAAAAAAAGGGGGC" in message
+    # Without IDs, by its row.
+    with pytest.raises(InputError, match=r"1 probe\(s\).*row 2 of the pool \(Set A, 41 nt"):
+        encode_probes(probes, max_length=40)
+
+
 def test_round_trip_datasets(h5_path, encoded):
     onehot, structure = encoded
     with h5py.File(h5_path) as h5:

@@ -257,6 +257,21 @@ def test_position_reads_the_best_start_from_its_end(best, passed):
     assert f"vs {mirror} +0.1000" in flat["observed"]
 
 
+def test_position_in_frame_columns_compares_the_mirrored_column():
+    # Columns of the 41-nt frame (gia.design.positional.positions): a 38-nt probe starts
+    # at column 1, so column 8 holds a 6-mer centred 10 nt from its 5' end; its mirror is
+    # column 41 - 6 - 8 = 27.
+    rows = [
+        row(str(c), "condition", 1.0 if c == 8 else 0.1, anchor="frame", offset=c)
+        for c in range(1, 34)
+    ]
+    spec = dict(SPEC, position={"centre": 0.25, "width": 0.2})
+    verdict = check_position("R", spec, experiment_table("positional", rows, "UGCAUG"))
+    assert verdict["passed"]
+    assert verdict["observed"].startswith("10.0 (8 +1.0000")
+    assert "vs 27 +0.1000" in verdict["observed"]
+
+
 def test_flanks_follow_a_shifted_motif():
     spec = dict(SPEC, motif="GUUGAC", flanks={"five_prime": "U", "three_prime": "A", "strength": 1})
     table = flanks_table(["G_U", "U_A", "A_C"], [3.0, 1.0, 0.5], motif="UUGACA")

@@ -51,6 +51,34 @@ class UnknownExperimentError(InputError, KeyError):
     __str__ = InputError.__str__  # not KeyError's quoted repr
 
 
+def check_probe_lengths(probes: Probes, max_length: int = MAX_LENGTH) -> None:
+    """Refuse a pool with probes longer than the frame, naming the file and the probes.
+
+    Raises
+    ------
+    InputError
+        Naming the pool's source, how many probes are too long, the first one's ID (or row)
+        and set, and the setting that widens the frame (``encode.max_length``).
+    """
+    lengths = np.fromiter((len(s) for s in probes.sequences), dtype=np.int64, count=len(probes))
+    too_long = np.flatnonzero(lengths > max_length)
+    if too_long.size:
+        first = int(too_long[0])
+        which = (
+            f"probe {probes.names[first]}"
+            if probes.names is not None
+            else f"row {first} of the pool"
+        )
+        sequence = str(probes.sequences[first])
+        shown = sequence if len(sequence) <= 50 else sequence[:47] + "..."
+        raise InputError(
+            f"{too_long.size} probe(s) longer than encode.max_length={max_length} nt (the "
+            f"longest {int(lengths.max())} nt); the first: {which} (Set {probes.sets[first]}, "
+            f"{lengths[first]} nt: {shown}). Raise encode.max_length or drop those probes",
+            probes.source or None,
+        )
+
+
 def encode_probes(
     probes: Probes,
     max_length: int = MAX_LENGTH,
@@ -71,6 +99,7 @@ def encode_probes(
     onehot : np.ndarray of float32, shape (N, max_length, 4)
     structure : np.ndarray of float32, shape (N, max_length, 5)
     """
+    check_probe_lengths(probes, max_length)
     onehot = one_hot(probes.sequences, max_length)
     if structure is None:
         structure = structure_profiles(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from rbpgia.encode.onehot import MAX_LENGTH, pad_offsets
 from rbpgia.gia.experiments.design import row_named
 from rbpgia.gia.experiments.gc_bias import EFFECT_3P, EFFECT_5P
 from rbpgia.gia.experiments.hairpin import LOOP_MINUS_STEM
@@ -193,7 +194,7 @@ def mirror_row(table: pd.DataFrame, row: pd.Series, width: int) -> pd.Series | N
     if row["anchor"] in ("5p", "3p"):
         anchor, offset = ("3p" if row["anchor"] == "5p" else "5p"), row["offset"]
     else:
-        anchor, offset = "frame", 41 - width - int(row["offset"])
+        anchor, offset = "frame", MAX_LENGTH - width - int(row["offset"])
     found = table[(table["anchor"] == anchor) & (table["offset"] == offset)]
     return None if found.empty else found.iloc[0]
 
@@ -211,8 +212,8 @@ def check_position(rbp: str, spec: dict, table: pd.DataFrame, probe_length: int 
     best = best_row(table)
     width = len(str(best["motif"])) if "motif" in table else len(spec["motif"])
     offset = float(best["offset"]) + width / 2
-    if best["anchor"] == "frame":  # an absolute column of the 41-nt frame
-        centre = offset - (41 - probe_length) // 2
+    if best["anchor"] == "frame":  # an absolute column of the frame, probes centred in it
+        centre = offset - pad_offsets([probe_length])[0]
     else:
         centre = offset if best["anchor"] == "5p" else probe_length - offset
     planted = spec["position"]["centre"] * probe_length

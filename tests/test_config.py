@@ -295,6 +295,16 @@ def test_gia_settings_come_from_the_schema_and_name_the_key():
         ({"positional": {"anchors": ["frame"]}}, "positional: anchors must be among"),
         ({"gc_bias": {"gc_motif": "XYZ"}}, "gc_bias: pattern 'XYZ' must be"),
         ({"gc_bias": {"gc_offset": -1}}, "gc_bias: gc_offset must be 0 or more"),
+        ({"gc_bias": {"position": "middle"}}, "gc_bias: position 'middle' is not an int"),
+        ({"flanks": {"position": -2}}, "flanks: position -2: a frame column cannot be"),
+        ({"kmer_mutagenesis": {"position": "5p+x"}}, "kmer_mutagenesis: position '5p+x' is"),
+        ({"patterns": {"patterns": ["UGCAUG"], "position": 3.5}}, "patterns: position 3.5 is"),
+        ({"hairpin": {"stem": 0}}, "hairpin: stem must be at least 1 bp"),
+        ({"hairpin": {"loop_margin": -1}}, "hairpin: loop_margin cannot be negative"),
+        ({"spacing": {"spacings": [3, 4, 3]}}, "spacing: spacings [3] given more than once"),
+        ({"spacing": {"spacings": []}}, "spacing: no spacings given"),
+        ({"positional": {"positions": [5, -1]}}, "positional: position -1: a frame column"),
+        ({"positional": {"positions": [5, 5]}}, "positional: positions [5] given more than"),
     ],
 )
 def test_design_option_values_are_checked_before_any_prediction(design, message):
@@ -305,11 +315,18 @@ def test_design_option_values_are_checked_before_any_prediction(design, message)
     with pytest.raises(InputError) as info:
         settings({"design": design})
     assert str(info.value).startswith(f"gia.design.{message}")
-    # Right values pass, a single gap as a list of one; a column or spec stays free.
-    given = {"spacing": {"spacings": 5}, "gc_bias": {"position": 17, "gc_offset": 3}}
+    # Right values pass, a single gap as a list of one.
+    given = {
+        "spacing": {"spacings": 5},
+        "gc_bias": {"position": 17, "gc_offset": 3},
+        "flanks": {"position": "5p+2"},
+        "hairpin": {"stem": 8, "loop_margin": 0},
+    }
     assert settings({"design": given})["design"] == {
         "spacing": {"spacings": [5]},
         "gc_bias": {"position": 17, "gc_offset": 3},
+        "flanks": {"position": "5p+2"},
+        "hairpin": {"stem": 8, "loop_margin": 0},
     }
 
 

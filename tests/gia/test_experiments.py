@@ -167,6 +167,9 @@ def test_positional_at_absolute_columns(nulls):
         positional(left_half_only, nulls, MOTIF, rng=rng(), positions=[2])
     with pytest.raises(InputError, match="anchors"):
         positional(left_half_only, nulls, MOTIF, rng=rng(), anchors=["middle"])
+    # A column given twice would be a second row of the same name.
+    with pytest.raises(InputError, match=r"positions \[7\] given more than once"):
+        positional(left_half_only, nulls, MOTIF, rng=rng(), positions=[7, 8, 7])
 
 
 def test_motif_count_of_an_additive_model_is_a_line_of_slope_one(nulls):
@@ -287,6 +290,8 @@ def test_sites_are_spread_without_overlap(nulls):
 def test_spacing_peaks_at_the_planted_distance(nulls):
     assert feasible_spacings("GCAUG", 30) == [-1, *range(0, 21)]  # G...G overlaps by 1
     assert feasible_spacings("AAAA", 10) == [-3, -2, -1, 0, 1, 2]
+    with pytest.raises(InputError, match=r"spacings \[4\] given more than once"):
+        spacing(spacing_model(gap=4, bonus=3.0), nulls, MOTIF, rng=rng(), spacings=[4, 4])
     table = spacing(spacing_model(gap=4, bonus=3.0), nulls, MOTIF, rng=rng())
     gaps = [-1, *range(0, 21)]
     assert table["spacing"].tolist() == [g for g in gaps for _ in range(4)]

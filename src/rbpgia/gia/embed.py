@@ -155,19 +155,31 @@ def resolve_starts(nulls: np.ndarray, width: int, position) -> np.ndarray:
     return _resolve(real_regions(nulls), width, position)
 
 
+def check_position_spec(position):
+    """``position`` if it is a position spec (see the module docstring), else InputError.
+
+    Checks the spec alone, before any null is seen; whether a pattern there fits every
+    null is :func:`resolve_starts`' question.
+    """
+    if isinstance(position, (int, np.integer)) and not isinstance(position, bool):
+        if position < 0:
+            raise InputError(f"position {position!r}: a frame column cannot be negative")
+    elif not isinstance(position, str) or _SPEC.match(position) is None:
+        raise InputError(
+            f"position {position!r} is not an int column or one of "
+            "'centre[+-k]', '5p[+k]', '3p[+k]'"
+        )
+    return position
+
+
 def _resolve(regions, width, position) -> np.ndarray:
     """:func:`resolve_starts` from already computed ``(starts, lengths)`` real regions."""
     starts, lengths = regions
-    if isinstance(position, (int, np.integer)) and not isinstance(position, bool):
+    check_position_spec(position)
+    if not isinstance(position, str):
         at = np.full(len(starts), int(position), dtype=np.int64)
     else:
-        match = _SPEC.match(str(position))
-        if match is None:
-            raise InputError(
-                f"position {position!r} is not an int column or one of "
-                "'centre[+-k]', '5p[+k]', '3p[+k]'"
-            )
-        anchor, sign, k = match.groups()
+        anchor, sign, k = _SPEC.match(position).groups()
         shift = 0 if k is None else (int(k) if sign == "+" else -int(k))
         if anchor in ("centre", "center"):
             at = starts + (lengths - width) // 2 + shift

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from rbpgia.errors import InputError
-from rbpgia.gia.experiments.design import Headline
+from rbpgia.gia.experiments.design import Headline, load_position
 from rbpgia.gia.experiments.flanks import count_support as flanks_support
 from rbpgia.gia.experiments.flanks import flanks
 from rbpgia.gia.experiments.flanks import headline as flanks_headline
@@ -25,6 +25,7 @@ from rbpgia.gia.experiments.gc_bias import load_design as gc_bias_design
 from rbpgia.gia.experiments.hairpin import count_support as hairpin_support
 from rbpgia.gia.experiments.hairpin import hairpin
 from rbpgia.gia.experiments.hairpin import headline as hairpin_headline
+from rbpgia.gia.experiments.hairpin import load_design as hairpin_design
 from rbpgia.gia.experiments.motif_count import count_support as motif_count_support
 from rbpgia.gia.experiments.motif_count import headline as motif_count_headline
 from rbpgia.gia.experiments.motif_count import load_design as motif_count_design
@@ -44,6 +45,7 @@ from rbpgia.gia.experiments.search import headline as search_headline
 from rbpgia.gia.experiments.spacing import INTERACTION, spacing
 from rbpgia.gia.experiments.spacing import count_support as spacing_support
 from rbpgia.gia.experiments.spacing import headline as spacing_headline
+from rbpgia.gia.experiments.spacing import load_design as spacing_design
 from rbpgia.gia.support import Training
 
 # (training set, an experiment's table, its design options) -> support, support_1mm.
@@ -114,7 +116,7 @@ _ENTRIES = [
                Figure("grid", rows="nucleotide", columns="position",
                       xlabel="position in the motif (from 1)"),
                "every single-nucleotide variant of the motif at the same columns",
-               mutagenesis_support),
+               mutagenesis_support, load_design=load_position),
     Experiment("positional", positional, ("condition", "anchor", "offset", "position"),
                positional_headline,
                Figure("line", x="offset", series="anchor",
@@ -132,18 +134,19 @@ _ENTRIES = [
                       xlabel="gap between the two copies (nt)",
                       rows_shown=("pair", INTERACTION)),
                "two copies at each gap, and their interaction beyond the single sites",
-               spacing_support),
+               spacing_support, load_design=spacing_design),
     Experiment("gc_bias", gc_bias, ("condition",), gc_bias_headline,
                Figure("bars", x="condition"),
                "a GC-rich k-mer at either end, with and without the motif", gc_bias_support,
                load_design=gc_bias_design),
     Experiment("hairpin", hairpin, ("condition",), hairpin_headline, Figure("bars", x="condition"),
                "the motif in a hairpin loop and stem, each against the same letters unpaired",
-               hairpin_support),
+               hairpin_support, load_design=hairpin_design),
     Experiment("flanks", flanks, ("condition", "five_prime", "three_prime"), flanks_headline,
                Figure("grid", rows="five_prime", columns="three_prime",
                       xlabel="3' flanking nucleotide", ylabel="5' flanking nucleotide"),
-               "the motif with every pair of flanking nucleotides", flanks_support),
+               "the motif with every pair of flanking nucleotides", flanks_support,
+               load_design=load_position),
     Experiment("patterns", patterns, ("condition", "pattern", "length"), patterns_headline,
                Figure("bars", x="condition"),
                "each of a list of patterns at the centre, against measured affinity if given",

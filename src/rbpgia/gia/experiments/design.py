@@ -20,7 +20,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from rbpgia.gia.embed import embed_per_sequence
+from rbpgia.errors import InputError
+from rbpgia.gia.embed import check_position_spec, embed_per_sequence
 from rbpgia.gia.importance import Intervention, intervention_differences
 from rbpgia.gia.predictor import Predictor
 from rbpgia.gia.stats import CONFIDENCE, N_BOOT, contrast_name, effects_table
@@ -71,6 +72,28 @@ def with_ci(row: pd.Series, signed: bool = False) -> str:
     """A row's importance and CI as a headline's detail gives them: ``1.59 [1.51, 1.66]``."""
     sign = "+" if signed else ""
     return f"{row['importance']:{sign}.3g} [{row['ci_low']:.3g}, {row['ci_high']:.3g}]"
+
+
+def distinct_whole_numbers(values: Sequence[int], what: str) -> list[int]:
+    """``values`` as ints, or InputError naming ``what`` where there are none, one is not
+    a whole number, or one is given twice (it would be a second row of the same name)."""
+    values = list(values)
+    if not values:
+        raise InputError(f"no {what} given")
+    if not all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in values):
+        raise InputError(f"{what} must be whole numbers, got {values}")
+    repeated = sorted({int(v) for v in values if values.count(v) > 1})
+    if repeated:
+        raise InputError(f"{what} {repeated} given more than once")
+    return [int(v) for v in values]
+
+
+def load_position(options: Mapping) -> dict:
+    """Design options of an experiment that writes its patterns at one ``position`` (flanks,
+    mutagenesis), the spec checked before any prediction."""
+    if "position" in options:
+        check_position_spec(options["position"])
+    return dict(options)
 
 
 def row_named(result: pd.DataFrame, condition: str) -> pd.Series:

@@ -136,11 +136,12 @@ def gc_windows_at_ends(
 
 
 def load_design(options: Mapping) -> dict:
-    """The design options checked before any prediction (the GC k-mer's letters)."""
+    """The design options checked before any prediction (the GC k-mer's letters, the
+    motif's position spec)."""
     pattern_codes(options.get("gc_motif", GC_MOTIF))
     if options.get("gc_offset", GC_OFFSET) < 0:
         raise InputError(f"gc_offset must be 0 or more, got {options['gc_offset']}")
-    return dict(options)
+    return design.load_position(options)
 
 
 def count_support(training: support.Training, table: pd.DataFrame, design_options) -> pd.DataFrame:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -291,6 +293,17 @@ def hairpin(
         motif_unpaired_fraction=unpaired_fraction,
         unpaired_reference=unpaired_reference,
     )
+
+
+def load_design(options: Mapping) -> dict:
+    """The design options checked before any prediction (whether a stem holds the motif and
+    the hairpin fits the nulls is known only once the motif is)."""
+    stem = options.get("stem")
+    if stem is not None and stem < 1:
+        raise InputError(f"stem must be at least 1 bp (and the motif's length), got {stem}")
+    if options.get("loop_margin", LOOP_MARGIN) < 0:
+        raise InputError(f"loop_margin cannot be negative, got {options['loop_margin']}")
+    return dict(options)
 
 
 def unpaired_site_score(onehot: np.ndarray, motif: str, predict) -> np.ndarray:

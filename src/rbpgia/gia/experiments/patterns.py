@@ -213,8 +213,9 @@ def _positive(value, what: str) -> float:
 
 def load_design(options: Mapping) -> dict:
     """Design options with a named affinity table read (at the edge, once) and the
-    patterns checked, so a missing list or a bad file stops a run before any prediction."""
-    options = dict(options)
+    patterns and position spec checked, so a missing list or a bad file stops a run before
+    any prediction."""
+    options = design.load_position(options)
     if options.get("affinity") is not None:
         column = options.pop("affinity_column", None)
         options["affinity"] = load_affinity(options["affinity"], column)

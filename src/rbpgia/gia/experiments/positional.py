@@ -9,7 +9,13 @@ import pandas as pd
 
 from rbpgia.errors import InputError
 from rbpgia.gia import support
-from rbpgia.gia.embed import as_onehot, pattern_codes, real_regions, resolve_starts
+from rbpgia.gia.embed import (
+    as_onehot,
+    check_position_spec,
+    pattern_codes,
+    real_regions,
+    resolve_starts,
+)
 from rbpgia.gia.experiments import design
 from rbpgia.gia.predictor import as_predictor
 from rbpgia.gia.stats import CONFIDENCE, N_BOOT
@@ -59,7 +65,8 @@ def positional(
     pattern_codes(motif)
     width = len(motif)
     if positions is not None:
-        specs = [(int(p), "frame", int(p)) for p in positions]
+        positions = _frame_columns(positions)
+        specs = [(p, "frame", p) for p in positions]
     else:
         unknown = set(anchors) - set(ANCHORS)
         if unknown or not anchors:
@@ -92,11 +99,22 @@ def positional(
     )
 
 
+def _frame_columns(positions: Sequence[int]) -> list[int]:
+    """Frame columns to scan: whole numbers, none negative, none twice."""
+    columns = design.distinct_whole_numbers(positions, "positions")
+    for column in columns:
+        check_position_spec(column)
+    return columns
+
+
 def load_design(options: Mapping) -> dict:
-    """The design options checked before any prediction (the anchors named)."""
+    """The design options checked before any prediction (the anchors named, the frame
+    columns)."""
     anchors = options.get("anchors", ANCHORS)
     if not anchors or set(anchors) - set(ANCHORS):
         raise InputError(f"anchors must be among {ANCHORS}, got {list(anchors)}")
+    if options.get("positions") is not None:
+        _frame_columns(options["positions"])
     return dict(options)
 
 

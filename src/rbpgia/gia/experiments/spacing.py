@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 
 import numpy as np
@@ -97,9 +97,7 @@ def spacing(
     starts, lengths = real_regions(nulls)
     if spacings is None:
         spacings = feasible_spacings(motif, int(lengths.min()))
-    spacings = [int(g) for g in spacings]
-    if not spacings:
-        raise InputError("no spacings to test")
+    spacings = design.distinct_whole_numbers(spacings, "spacings")
     interventions, extra, redrawn = {}, {}, {}
     for gap in spacings:
         if gap < 0 and (-gap >= m or motif[m + gap :] != motif[:-gap]):
@@ -264,3 +262,11 @@ def headline(result: pd.DataFrame) -> design.Headline:
         f"the largest at {best['spacing']} nt"
     )
     return line.unless(len(above) > 0, weak).reading(best.to_frame().T)
+
+
+def load_design(options: Mapping) -> dict:
+    """The design options checked before any prediction (the gaps: whole, none twice; which
+    overlaps a motif allows is known only once it is)."""
+    if options.get("spacings") is not None:
+        design.distinct_whole_numbers(options["spacings"], "spacings")
+    return dict(options)

@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import io
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -227,6 +228,27 @@ def test_without_motif_the_top_kmer_is_used_as_with_motif(tables):
     assert searched["kind"].tolist() == ["condition"] * 5 + ["contrast"] * 3
     # The search draws nothing from the experiment's generator: the same table either way.
     pd.testing.assert_frame_equal(searched, tables["gc_bias"][0])
+
+
+def test_a_tied_runner_up_is_named_with_the_command_that_asks_it(capsys, files, tmp_path):
+    (tmp_path / "tie.py").write_text(
+        "import numpy as np\n"
+        "def count(x, motif):\n"
+        "    width = x.shape[1] - 2\n"
+        "    hits = sum(x[:, t : width + t, 'ACGU'.index(c)] for t, c in enumerate(motif))\n"
+        "    return (hits == 3).sum(axis=1).astype(np.float32)\n"
+        "def predict(x):\n"
+        "    return count(x, 'GCA') + count(x, 'GCU')\n"
+    )
+    argv = ["gia", "motif_count", "--model", f"{tmp_path / 'tie.py'}:predict", "--k", "3"]
+    argv += ["--background", files["background"], "--n-null", N_NULL, "--n-boot", "100"]
+    status, _, stderr = run(capsys, *argv, "--out", tmp_path / "count.tsv")
+    assert status == 0, stderr
+    motif = re.search(r"motif (GC[AU]): the top 3-mer", stderr).group(1)
+    other = {"GCA": "GCU", "GCU": "GCA"}[motif]
+    assert f"the next 3-mer {other} ties {motif} (CIs overlap): run again with --motif {other}" in (
+        " ".join(stderr.split())
+    )
 
 
 def test_hdf5_background_and_scored_nulls(capsys, files):

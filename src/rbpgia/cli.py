@@ -596,6 +596,13 @@ def cmd_gia(args: argparse.Namespace) -> None:
             motif, _ = gia_run.choose_motif(table)
             best = float(table["importance"].iloc[0])
             _note(f"motif {motif}: the top {options['k']}-mer (importance {best:.4g})")
+            runner_up = gia_run.runner_up_motif(table, motif)
+            if runner_up is not None and experiment.places_motif:
+                _note(
+                    f"the next {options['k']}-mer {runner_up} ties {motif} (CIs overlap): "
+                    f"run again with --motif {runner_up} to see whether the answer holds "
+                    "(the workflow does, gia.runner_up)"
+                )
         with _progress(desc=experiment.name.replace("_", " "), unit="seq") as bar:
             counter.bar = bar
             table = gia_run.run_experiment(run, experiment.name, motif, options, training)

@@ -188,6 +188,46 @@ def test_structure_model_answers_the_hairpin_check(finished_run):
 
 
 @pytest.mark.slow
+def test_a_tied_runner_up_motif_is_asked_the_same_questions(finished_run):
+    """gia.runner_up: where the search's second k-mer ties the first, every experiment's
+    headline with it, beside the motif's in the summary; no rows where none ties."""
+    from rbpgia.gia.experiments.search import near_tie
+    from rbpgia.gia.registry import DEFAULT_EXPERIMENTS
+    from rbpgia.headlines import RUNNER_UP_FILE_COLUMNS
+
+    gia = finished_run / "results" / "tiny" / "gia"
+    summary = pd.read_csv(gia / "summary.tsv", sep="\t")
+    # gia.experiments: null, so every default experiment; each places the motif.
+    experiments = list(DEFAULT_EXPERIMENTS)
+    for rbp in ("R_ADD", "R_STRUCT"):
+        folder = gia / "residualbind_seq_log" / rbp
+        tied = near_tie(pd.read_csv(folder / "kmer_search.tsv", sep="\t"))
+        rows = pd.read_csv(folder / "runner_up.tsv", sep="\t")
+        assert list(rows.columns) == RUNNER_UP_FILE_COLUMNS
+        mine = summary[(summary["rbp"] == rbp) & (summary["model"] == "residualbind_seq_log")]
+        mine = mine.set_index("experiment").drop(index="kmer_search")
+        if tied is None:
+            assert rows.empty, rbp
+            assert mine["runner_up_motif"].isna().all(), rbp
+            continue
+        assert rows["experiment"].tolist() == experiments, rbp
+        assert (rows["motif"] == tied["kmer"]).all(), rbp
+        log = gia.parent / "logs" / "gia" / "residualbind_seq_log" / rbp / "experiments.log"
+        log = log.read_text()
+        for _, other in rows.iterrows():
+            if other["experiment"] not in mine.index:
+                # R_STRUCT's hairpin headline is its structure model's, with no runner-up.
+                assert (rbp, other["experiment"]) == ("R_STRUCT", "hairpin")
+                continue
+            line = mine.loc[other["experiment"]]
+            assert line["runner_up_motif"] == tied["kmer"]
+            assert line["runner_up_detail"] == other["detail"]
+            assert line["motif_robust"] == other["motif_robust"]
+            verdict = "the same answer" if other["motif_robust"] else "ANOTHER ANSWER"
+            assert re.search(f"{other['experiment']} with .*: {verdict}\\n", log)
+
+
+@pytest.mark.slow
 def test_checked_experiments_also_run_on_the_planted_rule(finished_run):
     """Validation reads each check off the planted rule too, on the same nulls and design."""
     gia = finished_run / "results" / "tiny" / "gia"
@@ -292,6 +332,9 @@ def test_dataset_settings_rerun_only_the_jobs_they_change(finished_run):
         ({"min_support": 20}, {}, {"gia_experiments", "gia_structure", "gia_planted",
                                    "gia_summary", "gia_validation", "validation_figure",
                                    "figures", "all"}),
+        # Whether a tied runner-up motif is asked too: its experiments jobs and readers.
+        ({"runner_up": False}, {}, {"gia_experiments", "gia_summary", "gia_validation",
+                                    "validation_figure", "figures", "all"}),
         # The Keras schedule: not the k-mer ridge.
         ({}, {"epochs": 4}, None),
     ],

@@ -337,6 +337,7 @@ GIA_SEARCH_SETTINGS = {
         "motifs",
         "structure_models",
         "min_support",
+        "runner_up",
         "logo_kmers",
         "ism_probes",
         *GIA_HOW,
@@ -359,9 +360,17 @@ def rbp_experiment_settings(wildcards):
     return {**GIA_EXPERIMENT_SETTINGS, "motifs": own}
 
 
-def planted_settings(wildcards):
-    """rbp_experiment_settings with the design of this experiment only."""
+def one_motif_settings(wildcards):
+    """rbp_experiment_settings less gia.runner_up, for the jobs that place one motif only
+    (a structure model's hairpin, the planted rule's tables)."""
     settings = rbp_experiment_settings(wildcards)
+    del settings["runner_up"]
+    return settings
+
+
+def planted_settings(wildcards):
+    """one_motif_settings with the design of this experiment only."""
+    settings = one_motif_settings(wildcards)
     design = settings["design"] or {}
     experiment = wildcards.experiment
     settings["design"] = {experiment: design[experiment]} if experiment in design else {}
@@ -568,6 +577,13 @@ def gia_tables(rbps=None):
         for rbp in rbps
         for experiment in ["kmer_search", *GIA_EXPERIMENTS]
     ]
+
+
+def runner_up_tables(rbps=None):
+    """Each RBP's headlines with the search's runner-up motif, from its main model's
+    experiments job (gia.runner_up)."""
+    rbps = selected_rbps() if rbps is None else rbps
+    return [f"{OUT}/gia/{gia_model_of(rbp)}/{rbp}/runner_up.tsv" for rbp in rbps]
 
 
 def gia_table_labels():

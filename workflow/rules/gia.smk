@@ -53,6 +53,8 @@ if GIA_EXPERIMENTS:
                 )
                 for experiment in GIA_EXPERIMENTS
             ],
+            # Headlines with the search's second k-mer where it ties the motif (gia.runner_up).
+            runner_up=f"{GIA_DIR}/runner_up.tsv",
         log:
             f"{LOGS}/gia/{{model}}/{{rbp}}/experiments.log",
         benchmark:
@@ -108,7 +110,7 @@ if STRUCTURE_MODELS:
             **sized(2000, 80),
             gpu=gpu("gia"),
         params:
-            settings=rbp_experiment_settings,
+            settings=one_motif_settings,
             model=gia_model_spec,
             experiments=["hairpin"],
         script:
@@ -177,6 +179,7 @@ rule gia_ism:
 rule gia_summary:
     input:
         tables=lambda w: [path for _, _, path in gia_tables()],
+        runner_ups=lambda w: runner_up_tables(),
     output:
         table=report(
             f"{OUT}/gia/summary.tsv",

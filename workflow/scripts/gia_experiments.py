@@ -19,7 +19,9 @@ with fast_imports():
     import resource
     import time
 
+    from rbpgia.gia import registry
     from rbpgia.gia import run as gia_run
+    from rbpgia.headlines import runner_up_headlines
     from rbpgia.io import atomic_path, read_tsv
     from rbpgia.plots.gia import plot_experiment
     from rbpgia.train import limit_threads
@@ -40,7 +42,8 @@ options = {**snakemake.params.settings, "threads": snakemake.threads}
 w = snakemake.wildcards
 kmers = read_tsv(snakemake.input.kmers)
 motif, source = gia_run.choose_motif(kmers, options["motifs"].get(w.rbp))
-if source == "given":
+given = source == "given"
+if given:
     source = "config gia.motifs"
 log.info("%s: experiments with motif %s (%s)", w.rbp, motif, source)
 start = time.monotonic()
@@ -77,9 +80,11 @@ else:
 outputs = zip(
     snakemake.params.experiments, snakemake.output.tables, snakemake.output.figures, strict=True
 )
+tables = {}
 for experiment, table_path, figure_path in outputs:
     started = time.monotonic()
     table = gia_run.run_experiment(run, experiment, motif, options, training)
+    tables[experiment] = table
     with atomic_path(table_path) as tmp:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
     title = f"{w.rbp}: {experiment.replace('_', ' ')} ({motif})"
@@ -94,3 +99,42 @@ for experiment, table_path, figure_path in outputs:
         peak_mb,
     )
 log.info("%d experiments in %.1f s", len(snakemake.params.experiments), time.monotonic() - start)
+
+# Where the search's second k-mer ties the motif, the same questions with it: an answer
+# that changes with a one-letter change of an indistinguishable motif is no answer. (A
+# structure model's hairpin job, which shares this script, places the main model's motif.)
+runner_up_path = getattr(snakemake.output, "runner_up", None)
+runner_up = None
+if runner_up_path and options["runner_up"] and not given:
+    runner_up = gia_run.runner_up_motif(kmers, motif)
+others = {}
+if runner_up is not None:
+    log.info(
+        "%s: the search's next k-mer %s ties %s (CIs overlap): every experiment again with it",
+        w.rbp,
+        runner_up,
+        motif,
+    )
+    # Patterns keep the motif for the record only: their answer cannot change with it.
+    for experiment in filter(lambda name: registry.get(name).places_motif, tables):
+        others[experiment] = gia_run.run_experiment(run, experiment, runner_up, options, training)
+elif runner_up_path:
+    log.info("%s: no runner-up k-mer ties %s; runner_up.tsv has no rows", w.rbp, motif)
+rows = runner_up_headlines(w.rbp, w.model, tables, others)
+for _, row in rows.iterrows():
+    mine = registry.headline(row["experiment"], tables[row["experiment"]])
+    log.info(
+        "%s with %s: %.4g (%s); with %s: %.4g (%s): %s",
+        row["experiment"],
+        motif,
+        mine.value,
+        mine.detail,
+        runner_up,
+        row["value"],
+        row["detail"],
+        "the same answer" if row["motif_robust"] else "ANOTHER ANSWER",
+    )
+if runner_up_path:
+    with atomic_path(runner_up_path) as tmp:
+        rows.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+log.info("all done in %.1f s", time.monotonic() - start)

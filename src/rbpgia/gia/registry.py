@@ -37,12 +37,12 @@ from rbpgia.gia.experiments.patterns import count_support as patterns_support
 from rbpgia.gia.experiments.patterns import headline as patterns_headline
 from rbpgia.gia.experiments.patterns import load_design as patterns_design
 from rbpgia.gia.experiments.patterns import patterns
+from rbpgia.gia.experiments.positional import best_row, positional
 from rbpgia.gia.experiments.positional import count_support as positional_support
 from rbpgia.gia.experiments.positional import headline as positional_headline
 from rbpgia.gia.experiments.positional import load_design as positional_design
-from rbpgia.gia.experiments.positional import positional
 from rbpgia.gia.experiments.search import headline as search_headline
-from rbpgia.gia.experiments.spacing import INTERACTION, spacing
+from rbpgia.gia.experiments.spacing import INTERACTION, spacing, strongest_interaction
 from rbpgia.gia.experiments.spacing import count_support as spacing_support
 from rbpgia.gia.experiments.spacing import headline as spacing_headline
 from rbpgia.gia.experiments.spacing import load_design as spacing_design
@@ -88,7 +88,10 @@ class Experiment:
     whether ``gia.experiments: null`` runs it (an experiment that needs the user's input,
     such as a list of patterns, runs only when its design is configured). ``load_design``
     turns design options that name files into values and checks them, before any
-    prediction.
+    prediction. ``places_motif``: whether its answer depends on the motif (only those run
+    again with a tied runner-up motif, config ``gia.runner_up``). ``named_row``: the row a
+    headline without a CI names (a start, a gap), by which two tables' answers are compared
+    (:func:`rbpgia.headlines.same_answer`).
     """
 
     name: str
@@ -100,6 +103,8 @@ class Experiment:
     support: SupportCounter | None = None
     by_default: bool = True
     load_design: Callable[[Mapping], dict] | None = None
+    places_motif: bool = True
+    named_row: Callable[[pd.DataFrame], pd.Series] | None = None
 
     @property
     def needs_motif(self) -> bool:
@@ -122,7 +127,7 @@ _ENTRIES = [
                Figure("line", x="offset", series="anchor",
                       xlabel="motif start (nt from that end)"),
                "the motif at every start, counted from the 5' and the 3' end",
-               positional_support, load_design=positional_design),
+               positional_support, load_design=positional_design, named_row=best_row),
     Experiment("motif_count", motif_count, ("condition", "pattern", "n_sites"),
                motif_count_headline,
                Figure("line", x="n_sites", series="pattern", xlabel="copies of the motif",
@@ -134,7 +139,7 @@ _ENTRIES = [
                       xlabel="gap between the two copies (nt)",
                       rows_shown=("pair", INTERACTION)),
                "two copies at each gap, and their interaction beyond the single sites",
-               spacing_support, load_design=spacing_design),
+               spacing_support, load_design=spacing_design, named_row=strongest_interaction),
     Experiment("gc_bias", gc_bias, ("condition",), gc_bias_headline,
                Figure("bars", x="condition"),
                "a GC-rich k-mer at either end, with and without the motif", gc_bias_support,
@@ -151,7 +156,7 @@ _ENTRIES = [
                Figure("bars", x="condition"),
                "each of a list of patterns at the centre, against measured affinity if given",
                patterns_support, by_default=False,
-               load_design=patterns_design),
+               load_design=patterns_design, places_motif=False),
 ]  # fmt: skip
 
 EXPERIMENTS: dict[str, Experiment] = {entry.name: entry for entry in _ENTRIES}

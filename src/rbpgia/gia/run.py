@@ -33,6 +33,7 @@ import pandas as pd
 from rbpgia import schema
 from rbpgia.errors import InputError
 from rbpgia.gia import registry
+from rbpgia.gia.experiments.search import near_tie, top_kmer
 from rbpgia.gia.importance import null_predictions
 from rbpgia.gia.kmer_search import adaptive_kmer_search, kmer_search, kmers_per_call
 from rbpgia.gia.members import with_members
@@ -248,7 +249,17 @@ def choose_motif(kmers: pd.DataFrame, motif: str | None = None) -> tuple[str, st
     """(motif, where it came from): ``motif`` when given, else the search's top k-mer."""
     if motif:
         return motif, "given"
-    return str(kmers["kmer"].iloc[0]), "top k-mer of the search"
+    return top_kmer(kmers), "top k-mer of the search"
+
+
+def runner_up_motif(kmers: pd.DataFrame, motif: str) -> str | None:
+    """The search's second k-mer where it ties ``motif``, the top k-mer (CIs overlapping:
+    :func:`rbpgia.gia.experiments.search.near_tie`), else None. The experiments' answers
+    may hinge on which of the two they place; None for any other motif (a user's)."""
+    if motif != top_kmer(kmers):
+        return None
+    runner_up = near_tie(kmers)
+    return None if runner_up is None else str(runner_up["kmer"])
 
 
 def run_experiment(

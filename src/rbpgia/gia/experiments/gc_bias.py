@@ -181,9 +181,14 @@ def count_support(training: support.Training, table: pd.DataFrame, design_option
 
 
 def headline(result: pd.DataFrame) -> design.Headline:
-    """The mean of the two ends' GC effects beside the motif; detail: each end's."""
+    """The mean of the two ends' GC effects beside the motif; detail: each end's. Its CI
+    averages theirs: no narrower than the mean's own (its spread is at most the mean of
+    theirs, whatever their correlation), so CIs apart are apart."""
     five, three = design.row_named(result, EFFECT_5P), design.row_named(result, EFFECT_3P)
-    value = float((five["importance"] + three["importance"]) / 2)
+    value, low, high = (
+        float((five[c] + three[c]) / 2) for c in ("importance", "ci_low", "ci_high")
+    )
     detail = f"5' {design.with_ci(five, signed=True)}, 3' {design.with_ci(three, signed=True)}"
-    line = design.Headline("GC k-mer effect beside the motif (mean of ends)", value, detail)
+    what = "GC k-mer effect beside the motif (mean of ends)"
+    line = design.Headline(what, value, detail, ci_low=low, ci_high=high)
     return line.reading(pd.DataFrame([five, three]))

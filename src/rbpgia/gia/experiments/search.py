@@ -14,14 +14,22 @@ def top_kmer(result: pd.DataFrame) -> str:
     return str(result["kmer"].iloc[0])
 
 
+def near_tie(result: pd.DataFrame) -> pd.Series | None:
+    """The second k-mer where its CI reaches the top one's, else None: the motif every
+    other experiment places is then one of a near tie (on the real A1CF data UAAUUA 1.59
+    against UAAUUG 1.57 gave different extrapolated answers)."""
+    if len(result) < 2:
+        return None
+    top, runner_up = result.iloc[0], result.iloc[1]
+    return runner_up if runner_up["ci_high"] >= top["ci_low"] else None
+
+
 def headline(result: pd.DataFrame) -> Headline:
     """The top k-mer's importance; detail: the k-mer, and the next one where their CIs
-    overlap (the motif every other experiment places is then one of a near tie: on the
-    real A1CF data UAAUUA 1.59 against UAAUUG 1.57 gave different extrapolated answers)."""
+    overlap (:func:`near_tie`)."""
     top = result.iloc[0]
     detail = top_kmer(result)
-    if len(result) > 1:
-        runner_up = result.iloc[1]
-        if runner_up["ci_high"] >= top["ci_low"]:
-            detail += f"; next {runner_up['kmer']} {with_ci(runner_up)}, CIs overlap"
+    runner_up = near_tie(result)
+    if runner_up is not None:
+        detail += f"; next {runner_up['kmer']} {with_ci(runner_up)}, CIs overlap"
     return Headline.of_row("top k-mer importance", top, detail)

@@ -243,25 +243,36 @@ def interactions(result: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def headline(result: pd.DataFrame) -> design.Headline:
-    """The gap of the strongest interaction whose CI lies above 0 and which adds at least
-    :data:`MIN_INTERACTION_SHARE` of a single site's effect; detail: that interaction with
-    its CI. NaN ("none") where no gap's does: the largest interaction of a model without
-    cooperativity is noise, or (saturating sites) the least negative."""
+def _strongest(result: pd.DataFrame) -> tuple[pd.Series, bool]:
+    """The headline's interaction row, and whether it stands out (CI above 0, at least
+    :data:`MIN_INTERACTION_SHARE` of a single site's effect)."""
     part = interactions(result)
     singles = result[result["condition"].isin(["first", "second"])]
     single = singles.groupby("spacing")["importance"].mean().abs()
     floor = MIN_INTERACTION_SHARE * part["spacing"].map(single).to_numpy()
     above = part[(part["ci_low"] > 0) & (part["importance"].to_numpy() >= floor)]
     candidates = above if len(above) else part
-    best = candidates.loc[candidates["importance"].idxmax()]
+    return candidates.loc[candidates["importance"].idxmax()], len(above) > 0
+
+
+def strongest_interaction(result: pd.DataFrame) -> pd.Series:
+    """The interaction row whose gap the headline names (the largest where none stands out)."""
+    return _strongest(result)[0]
+
+
+def headline(result: pd.DataFrame) -> design.Headline:
+    """The gap of the strongest interaction whose CI lies above 0 and which adds at least
+    :data:`MIN_INTERACTION_SHARE` of a single site's effect; detail: that interaction with
+    its CI. NaN ("none") where no gap's does: the largest interaction of a model without
+    cooperativity is noise, or (saturating sites) the least negative."""
+    best, stands_out = _strongest(result)
     detail = f"interaction {design.with_ci(best)}"
     line = design.Headline("gap of strongest cooperativity (nt)", float(best["spacing"]), detail)
     weak = (
         f"no gap's interaction CI above 0 and {MIN_INTERACTION_SHARE:.0%} of a site's effect; "
         f"the largest at {best['spacing']} nt"
     )
-    return line.unless(len(above) > 0, weak).reading(best.to_frame().T)
+    return line.unless(stands_out, weak).reading(best.to_frame().T)
 
 
 def load_design(options: Mapping) -> dict:

@@ -31,6 +31,7 @@ from rbpgia.gia.stats import (
     effects_table,
     summarise,
     t_test_p,
+    without_roundoff,
 )
 
 
@@ -181,6 +182,29 @@ def test_effects_table_lays_out_conditions_controls_and_paired_contrasts():
     assert table["ci_low"][2] > 0.49
     with pytest.raises(InputError, match="row kinds"):
         effects_table([("first", "effect", first)], False)
+
+
+def test_float32_roundoff_reads_as_no_effect():
+    # An exact model's interaction: two float32 sums that differ by their last bit, the
+    # same on every null (beside an effect of about 2, the table's scale).
+    rng = np.random.default_rng(1)
+    pair = rng.normal(2.0, 0.3, 500).astype(np.float32)
+    roundoff = (pair + np.float32(1e-7)).astype(np.float64) - pair.astype(np.float64)
+    assert 0 < roundoff.max() < 3e-7
+    real = np.full(500, 1e-4)  # small but not round-off: kept
+    rows = [
+        ("pair", "condition", pair),
+        ("left", "contrast", roundoff),
+        ("small", "contrast", real),
+    ]
+    table = effects_table(rows, False, rng=0).set_index("condition")
+    assert table.loc["left", ["importance", "ci_low", "ci_high"]].tolist() == [0, 0, 0]
+    assert table.loc["left", "p_value"] == 1
+    assert table.loc["small", "importance"] == pytest.approx(1e-4)
+    assert table.loc["small", "p_value"] == 0  # no spread: an exact effect
+    # NaN (a row without nulls) stays missing.
+    assert np.isnan(without_roundoff(np.array([np.nan, 1e-9, 1.0]))[0])
+    assert without_roundoff(np.array([np.nan, 1e-9, 1.0]))[1:].tolist() == [0.0, 1.0]
 
 
 def test_callable_interventions_must_keep_the_shape(nulls):

@@ -18,8 +18,9 @@ tables = {
     tuple(label): read_tsv(path)
     for label, path in zip(snakemake.params.labels, snakemake.input.tables, strict=True)
 }
-paths = snakemake.input.runner_ups
-runner_ups = pd.concat([read_tsv(path) for path in paths]) if paths else None
+# Headlines with a tied runner-up motif; most RBPs' files have no rows.
+runner_ups = [frame for frame in map(read_tsv, snakemake.input.runner_ups) if len(frame)]
+runner_ups = pd.concat(runner_ups) if runner_ups else None
 summary = summarise(tables, runner_ups)
 with atomic_path(snakemake.output.table) as tmp:
     summary.to_csv(tmp, sep="\t", index=False, float_format="%.6g")

@@ -155,13 +155,18 @@ def resolve_starts(nulls: np.ndarray, width: int, position) -> np.ndarray:
     return _resolve(real_regions(nulls), width, position)
 
 
+def is_whole_number(value) -> bool:
+    """An int or NumPy integer, not a bool (a column, a gap, a count)."""
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
 def check_position_spec(position):
     """``position`` if it is a position spec (see the module docstring), else InputError.
 
     Checks the spec alone, before any null is seen; whether a pattern there fits every
     null is :func:`resolve_starts`' question.
     """
-    if isinstance(position, (int, np.integer)) and not isinstance(position, bool):
+    if is_whole_number(position):
         if position < 0:
             raise InputError(f"position {position!r}: a frame column cannot be negative")
     elif not isinstance(position, str) or _SPEC.match(position) is None:

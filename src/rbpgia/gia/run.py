@@ -33,6 +33,7 @@ import pandas as pd
 from rbpgia import schema
 from rbpgia.errors import InputError
 from rbpgia.gia import registry
+from rbpgia.gia.embed import is_whole_number
 from rbpgia.gia.experiments.search import near_tie, top_kmer
 from rbpgia.gia.importance import null_predictions
 from rbpgia.gia.kmer_search import adaptive_kmer_search, kmer_search, kmers_per_call
@@ -149,17 +150,14 @@ def _option_type_problem(key: str, value, default) -> str:
     and those without a typed default are left to the experiment.
     """
 
-    def whole(item) -> bool:
-        return isinstance(item, int | np.integer) and not isinstance(item, bool)
-
     if key in INTEGER_LISTS:
-        return "" if all(whole(item) for item in value) else "must be a list of whole numbers"
+        return "" if all(map(is_whole_number, value)) else "must be a list of whole numbers"
     if key in LIST_OPTIONS:
         return "" if all(isinstance(item, str) for item in value) else "must be a list of text"
     if isinstance(default, bool):
         return "" if isinstance(value, bool) else "must be true or false"
     if isinstance(default, int) and key != "position":
-        return "" if whole(value) else "must be a whole number"
+        return "" if is_whole_number(value) else "must be a whole number"
     return ""
 
 

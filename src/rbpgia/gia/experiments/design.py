@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from rbpgia.errors import InputError
-from rbpgia.gia.embed import check_position_spec, embed_per_sequence
+from rbpgia.gia.embed import check_position_spec, embed_per_sequence, is_whole_number
 from rbpgia.gia.importance import Intervention, intervention_differences
 from rbpgia.gia.predictor import Predictor
 from rbpgia.gia.stats import CONFIDENCE, N_BOOT, contrast_name, effects_table
@@ -80,7 +80,7 @@ def distinct_whole_numbers(values: Sequence[int], what: str) -> list[int]:
     values = list(values)
     if not values:
         raise InputError(f"no {what} given")
-    if not all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in values):
+    if not all(map(is_whole_number, values)):
         raise InputError(f"{what} must be whole numbers, got {values}")
     repeated = sorted({int(v) for v in values if values.count(v) > 1})
     if repeated:

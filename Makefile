@@ -54,8 +54,12 @@ demo: $(STAMP)
 		$(BIN)/python -m rbpgia.simulate.recovery $(if $(STRICT),--strict) \
 			results/$(DATASET)/gia/validation.tsv; fi
 
+# Test workers (pytest-xdist): one per core, at most 4 (each holds a TensorFlow of about 1 GB);
+# a test file, and the tests sharing the TINY run, stay on one worker (tests/conftest.py).
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
+
 test: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 # The TINY workflow on a throw-away single-node SLURM cluster through the executor plugin
 # (tests/slurm): installs slurmctld, slurmd and munge with apt-get, so root on Debian/Ubuntu;

@@ -55,11 +55,11 @@ demo: $(STAMP)
 			results/$(DATASET)/gia/validation.tsv; fi
 
 # Test workers (pytest-xdist): one per core, at most 4 (each holds a TensorFlow of about 1 GB);
-# a test file, and the tests sharing the TINY run, stay on one worker (tests/conftest.py).
+# a test file runs on one worker; tests/conftest.py orders the files.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
 
 test: $(STAMP)
-	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The TINY workflow on a throw-away single-node SLURM cluster through the executor plugin
 # (tests/slurm): installs slurmctld, slurmd and munge with apt-get, so root on Debian/Ubuntu;

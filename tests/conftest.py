@@ -3,8 +3,6 @@
 import os
 from pathlib import Path
 
-import pytest
-
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
@@ -17,13 +15,26 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def pytest_collection_modifyitems(config, items):
-    """Groups for pytest-xdist's ``--dist loadgroup`` (``make test`` runs several workers).
+    """The order for pytest-xdist (``make test``: ``-n N --dist loadfile``, a file per worker).
 
-    A test file runs on one worker, so its module fixtures are built once; every test of the
-    shared TINY run (``finished_run``, tests/workflow/conftest.py) runs on one worker, so that
-    run is made once. Without xdist the marks do nothing.
+    Under xdist the files with slow tests go first, so that no worker is left with a long one
+    at the end while the others idle: first the file that makes the TINY run the workflow
+    tests share (``finished_run``, tests/workflow/conftest.py: made once, by the first worker
+    to ask), then the slow files that do not use it, then those that do (by then it is made).
     """
-    for item in items:
-        uses_tiny_run = "finished_run" in getattr(item, "fixturenames", ())
-        group = "tiny_run" if uses_tiny_run else item.nodeid.split("::", 1)[0]
-        item.add_marker(pytest.mark.xdist_group(group))
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    files = list(dict.fromkeys(item.path for item in items))
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+    uses_run = {item.path for item in items if "finished_run" in getattr(item, "fixturenames", ())}
+    maker = next((path for path in files if path in uses_run), None)
+
+    def rank(path) -> int:
+        if path == maker:
+            return 0
+        if path in slow:
+            return 2 if path in uses_run else 1
+        return 3
+
+    order = {path: (rank(path), index) for index, path in enumerate(files)}
+    items.sort(key=lambda item: order[item.path])

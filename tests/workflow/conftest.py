@@ -1,5 +1,6 @@
 """One TINY end-to-end run per test session, shared by the workflow and report tests."""
 
+import fcntl
 import os
 import subprocess
 from pathlib import Path
@@ -22,15 +23,26 @@ def finished_run(tmp_path_factory):
     from test_end_to_end import REPO, SNAKEMAKE, TINY
 
     reuse = os.environ.get("RBPGIA_TINY_RUN")
-    workdir = Path(reuse) if reuse else tmp_path_factory.mktemp("e2e")
-    (workdir / "config").mkdir(exist_ok=True)
-    (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(TINY))
-    result = subprocess.run(
-        [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(workdir), "--cores", "2"],
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT,
-        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
+    # Under pytest-xdist every worker is a session of its own: the first worker to ask makes
+    # the run in the folder the workers share; the others wait on the lock, then reuse it.
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    workdir = Path(reuse) if reuse else shared / "tiny_run"
+    done = shared / "tiny_run.done"
+    with open(shared / "tiny_run.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            workdir.mkdir(exist_ok=True)
+            (workdir / "config").mkdir(exist_ok=True)
+            (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(TINY))
+            result = subprocess.run(
+                [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(workdir)]
+                + ["--cores", "2"],
+                capture_output=True,
+                text=True,
+                timeout=RUN_TIMEOUT,
+                env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+            )
+            assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
+            done.touch()
     return workdir

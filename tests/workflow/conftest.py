@@ -3,6 +3,7 @@
 import fcntl
 import os
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,44 @@ import yaml
 # The whole TINY run takes a few minutes on an idle 2-core machine, several times that on a
 # busy one.
 RUN_TIMEOUT = int(os.environ.get("RBPGIA_E2E_TIMEOUT", "2400"))
+
+
+def shared_folder(tmp_path_factory) -> Path:
+    """The session's temporary folder, or under pytest-xdist the one above every worker's."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def turn_in_the_tiny_run(tmp_path_factory):
+    """Hold the shared TINY run alone: under pytest-xdist, tests that run Snakemake in it
+    (each writing its own config there) or copy it take turns across workers."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        yield
+        return
+    with open(shared_folder(tmp_path_factory) / "tiny_run.turn", "w") as turn:
+        fcntl.flock(turn, fcntl.LOCK_EX)
+        yield
+
+
+@pytest.fixture(scope="session")
+def tiny_run_turn(tmp_path_factory):
+    """``with tiny_run_turn():`` for module fixtures that run Snakemake in the TINY run."""
+    return lambda: turn_in_the_tiny_run(tmp_path_factory)
+
+
+@pytest.fixture(autouse=True)
+def one_test_at_a_time_in_the_tiny_run(request, tmp_path_factory):
+    """Every test of the shared TINY run takes its turn (module fixtures that use the run,
+    made before this one, take theirs themselves). A module that only reads the run's
+    results, which never change once made, sets TINY_RUN_READ_ONLY and does not wait."""
+    if "finished_run" not in request.fixturenames or getattr(
+        request.module, "TINY_RUN_READ_ONLY", False
+    ):
+        yield
+        return
+    with turn_in_the_tiny_run(tmp_path_factory):
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -25,8 +64,7 @@ def finished_run(tmp_path_factory):
     reuse = os.environ.get("RBPGIA_TINY_RUN")
     # Under pytest-xdist every worker is a session of its own: the first worker to ask makes
     # the run in the folder the workers share; the others wait on the lock, then reuse it.
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    shared = shared_folder(tmp_path_factory)
     workdir = Path(reuse) if reuse else shared / "tiny_run"
     done = shared / "tiny_run.done"
     with open(shared / "tiny_run.lock", "w") as lock:

@@ -48,13 +48,14 @@ def assert_same_table(ours: pd.DataFrame, keras: pd.DataFrame, name: str) -> Non
 
 
 @pytest.fixture(scope="module")
-def onnx_run(finished_run, tmp_path_factory):
+def onnx_run(finished_run, tmp_path_factory, tiny_run_turn):
     """A copy of the TINY run with R_ADD's main model given as ONNX and its Keras one gone."""
     from rbpgia.models.onnx_export import keras_to_onnx
     from rbpgia.train import load_model
 
     workdir = tmp_path_factory.mktemp("onnx_run")
-    shutil.copytree(finished_run, workdir, dirs_exist_ok=True, symlinks=True)
+    with tiny_run_turn():
+        shutil.copytree(finished_run, workdir, dirs_exist_ok=True, symlinks=True)
     trained = workdir / "results" / "tiny" / "models" / "residualbind_seq_log" / "R_ADD"
     onnx_path = keras_to_onnx(load_model(trained / "model.keras"), workdir / "r_add.onnx")
     shutil.rmtree(trained)

@@ -25,6 +25,8 @@ import yaml
 from test_end_to_end import REPO, SNAKEMAKE, TIMES, TINY
 
 WAIT_S = 1200
+# Only reads the shared TINY run's results (tests/workflow/conftest.py): no turn to wait for.
+TINY_RUN_READ_ONLY = True
 CONFIG = TINY
 # A pool large enough (and one encoding process) that folding lasts many seconds: Snakemake
 # runs each job in a session of its own, so Ctrl-C reaches Snakemake, which then stops the job.

@@ -113,9 +113,11 @@ def chromium(profile, *args, timeout=300):
 
 
 @pytest.fixture(scope="module")
-def report(finished_run):
-    path = finished_run / "results" / "tiny" / "report.html"
-    result = snakemake(finished_run, "--report", str(path))
+def report(finished_run, tiny_run_turn, tmp_path_factory):
+    # A folder of its own: test_end_to_end.py writes the run's report.html meanwhile.
+    path = tmp_path_factory.mktemp("report") / "report.html"
+    with tiny_run_turn():
+        result = snakemake(finished_run, "--report", str(path))
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     return path
 

@@ -21,15 +21,17 @@ def shared_folder(tmp_path_factory) -> Path:
 
 
 @contextmanager
+def exclusive_lock(path: Path):
+    """Hold ``path``'s lock across processes (pytest-xdist workers) until the block ends."""
+    with open(path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def turn_in_the_tiny_run(tmp_path_factory):
     """Hold the shared TINY run alone: under pytest-xdist, tests that run Snakemake in it
     (each writing its own config there) or copy it take turns across workers."""
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        yield
-        return
-    with open(shared_folder(tmp_path_factory) / "tiny_run.turn", "w") as turn:
-        fcntl.flock(turn, fcntl.LOCK_EX)
-        yield
+    return exclusive_lock(shared_folder(tmp_path_factory) / "tiny_run.turn")
 
 
 @pytest.fixture(scope="session")
@@ -67,11 +69,9 @@ def finished_run(tmp_path_factory):
     shared = shared_folder(tmp_path_factory)
     workdir = Path(reuse) if reuse else shared / "tiny_run"
     done = shared / "tiny_run.done"
-    with open(shared / "tiny_run.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with exclusive_lock(shared / "tiny_run.lock"):
         if not done.exists():
-            workdir.mkdir(exist_ok=True)
-            (workdir / "config").mkdir(exist_ok=True)
+            (workdir / "config").mkdir(parents=True, exist_ok=True)
             (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(TINY))
             result = subprocess.run(
                 [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(workdir)]

@@ -149,6 +149,21 @@ class _Moments:
             self.y_sum + other.y_sum,
         )
 
+    def solve(self, alpha: float) -> tuple[np.ndarray, float]:
+        """Ridge coefficients and intercept from the centred normal equations.
+
+        Minimises ``||y - X w - b||^2 + alpha ||w||^2`` (scikit-learn's ``Ridge``): with
+        column means m and mean target t, ``(X'X - n m m' + alpha I) w = X'y - n m t`` and
+        ``b = t - m . w``. The matrix is positive definite for alpha > 0, so Cholesky.
+        """
+        mean = self.x_sum / self.n
+        y_mean = self.y_sum / self.n
+        lhs = self.gram - self.n * np.outer(mean, mean)
+        lhs[np.diag_indices_from(lhs)] += alpha
+        rhs = self.xty - self.n * mean * y_mean
+        coef = scipy.linalg.cho_solve(scipy.linalg.cho_factor(lhs, check_finite=False), rhs)
+        return coef, float(y_mean - mean @ coef)
+
 
 def _moments(features: scipy.sparse.csr_matrix, y: np.ndarray, chunk_rows: int = 16384) -> _Moments:
     """Accumulate X'X densely over row blocks, which bounds the sparse product's memory."""
@@ -166,32 +181,57 @@ def _moments(features: scipy.sparse.csr_matrix, y: np.ndarray, chunk_rows: int =
     )
 
 
-def _solve_ridge(moments: _Moments, alpha: float) -> tuple[np.ndarray, float]:
-    """Ridge coefficients and intercept from the centred normal equations.
+@dataclass(frozen=True)
+class _ProbeSpace:
+    """The ridge problem of fewer probes than features, kept as its centred rows.
 
-    Minimises ``||y - X w - b||^2 + alpha ||w||^2`` (scikit-learn's ``Ridge``): with
-    column means m and mean target t, ``(X'X - n m m' + alpha I) w = X'y - n m t`` and
-    ``b = t - m . w``. The matrix is positive definite for alpha > 0, so Cholesky.
+    The same minimiser as :meth:`_Moments.solve`'s, from an n x n system instead of a
+    features x features one: with centred X and y, ``w = X' (X X' + alpha I)^-1 y``.
+    A small pool (a test's, a quick look at one RBP) then fits in a fraction of a second.
     """
-    mean = moments.x_sum / moments.n
-    y_mean = moments.y_sum / moments.n
-    lhs = moments.gram - moments.n * np.outer(mean, mean)
-    lhs[np.diag_indices_from(lhs)] += alpha
-    rhs = moments.xty - moments.n * mean * y_mean
-    coef = scipy.linalg.cho_solve(scipy.linalg.cho_factor(lhs, check_finite=False), rhs)
-    return coef, float(y_mean - mean @ coef)
+
+    centred: np.ndarray
+    y_centred: np.ndarray
+    kernel: np.ndarray
+    mean: np.ndarray
+    y_mean: float
+
+    @classmethod
+    def of(cls, features: scipy.sparse.csr_matrix, y: np.ndarray) -> _ProbeSpace:
+        dense = features.toarray().astype(np.float64)
+        mean = dense.mean(axis=0)
+        centred = dense - mean
+        y_mean = float(y.mean())
+        return cls(centred, y - y_mean, centred @ centred.T, mean, y_mean)
+
+    def solve(self, alpha: float) -> tuple[np.ndarray, float]:
+        lhs = self.kernel.copy()
+        lhs[np.diag_indices_from(lhs)] += alpha
+        factor = scipy.linalg.cho_factor(lhs, check_finite=False)
+        coef = self.centred.T @ scipy.linalg.cho_solve(factor, self.y_centred)
+        return coef, float(self.y_mean - self.mean @ coef)
+
+
+def _ridge_problem(features: scipy.sparse.csr_matrix, y: np.ndarray):
+    """(features, y) made ready to solve at any penalty: ``solve(alpha) -> (coef, intercept)``.
+
+    In probe space when there are fewer probes than features, else as normal equations.
+    """
+    if features.shape[0] < features.shape[1]:
+        return _ProbeSpace.of(features, y)
+    return _moments(features, y)
 
 
 def _best_alpha(
-    moments: _Moments, features: scipy.sparse.csr_matrix, y: np.ndarray
+    problem: _Moments | _ProbeSpace, features: scipy.sparse.csr_matrix, y: np.ndarray
 ) -> tuple[float, np.ndarray, float]:
-    """The grid penalty whose fit to ``moments`` has the lowest MSE on (features, y).
+    """The grid penalty whose fit to ``problem`` has the lowest MSE on (features, y).
 
     Returns the penalty with that fit's coefficients and intercept.
     """
     fits, errors = [], []
     for alpha in ALPHA_GRID:
-        coef, intercept = _solve_ridge(moments, alpha)
+        coef, intercept = problem.solve(alpha)
         fits.append((alpha, coef, intercept))
         errors.append(float(np.mean((features @ coef + intercept - y) ** 2)))
     return fits[int(np.argmin(errors))]
@@ -229,7 +269,8 @@ def fit_kmer_ridge(
 
     The solver accumulates the normal equations once (X'X is only 5,460 x 5,460 for
     k <= 6) and solves them by Cholesky per alpha, the same problem as scikit-learn's
-    ``Ridge`` but minutes faster than its cross-validated variants on 10^5 probes.
+    ``Ridge`` but minutes faster than its cross-validated variants on 10^5 probes; with
+    fewer probes than features it solves the same problem in probe space instead.
 
     Parameters
     ----------
@@ -253,20 +294,23 @@ def fit_kmer_ridge(
     if alpha is not None:
         if not alpha > 0:
             raise InputError(f"ridge penalty alpha must be positive, got {alpha}")
-        coef, intercept = _solve_ridge(_moments(features, y), alpha)
+        coef, intercept = _ridge_problem(features, y).solve(alpha)
     elif x_valid is not None:
         valid_features = kmer_counts(x_valid, k_max=k_max, k_min=k_min)
         y_valid = _targets(y_valid, valid_features.shape[0], "validation")
-        moments = _moments(features, y)
-        alpha, coef, intercept = _best_alpha(moments, valid_features, y_valid)
+        alpha, coef, intercept = _best_alpha(_ridge_problem(features, y), valid_features, y_valid)
     else:
         if y.size < 20:
             raise InputError(f"{y.size} probes are too few to choose alpha; give alpha")
         held_out = np.zeros(y.size, dtype=bool)
         held_out[::10] = True
-        fitted = _moments(features[~held_out], y[~held_out])
+        fitted = _ridge_problem(features[~held_out], y[~held_out])
         alpha, _, _ = _best_alpha(fitted, features[held_out], y[held_out])
-        coef, intercept = _solve_ridge(fitted + _moments(features[held_out], y[held_out]), alpha)
+        if isinstance(fitted, _Moments):  # the held-out rows' moments complete it
+            everything = fitted + _moments(features[held_out], y[held_out])
+        else:
+            everything = _ridge_problem(features, y)
+        coef, intercept = everything.solve(alpha)
     return KmerRidge(coef=coef, intercept=intercept, k_min=k_min, k_max=k_max, alpha=float(alpha))
 
 

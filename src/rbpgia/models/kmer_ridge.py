@@ -198,9 +198,9 @@ class _ProbeSpace:
 
     @classmethod
     def of(cls, features: scipy.sparse.csr_matrix, y: np.ndarray) -> _ProbeSpace:
-        dense = features.toarray().astype(np.float64)
-        mean = dense.mean(axis=0)
-        centred = dense - mean
+        centred = features.toarray().astype(np.float64)
+        mean = centred.mean(axis=0)
+        centred -= mean  # in place: at most 5,460 columns, but as many as 5,459 rows
         y_mean = float(y.mean())
         return cls(centred, y - y_mean, centred @ centred.T, mean, y_mean)
 

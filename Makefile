@@ -55,15 +55,18 @@ demo: $(STAMP)
 			results/$(DATASET)/gia/validation.tsv; fi
 
 # Test workers (pytest-xdist): one per core, at most 4 (each holds a TensorFlow of about 1 GB);
-# a test file runs on one worker; tests/conftest.py orders the files.
-TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
+# a test file runs on one worker; tests/conftest.py orders the files. With RBPGIA_SLURM_TEST=1
+# (.ci/run) the SLURM test runs too, on one more worker: it mostly waits on the cluster.
+SLURM_WORKER := $(if $(filter 1,$(RBPGIA_SLURM_TEST)),1,0)
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( (n < 4 ? n : 4) + $(SLURM_WORKER) )))
 
 test: $(STAMP)
-	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+	$(BIN)/pytest -q -rs -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The TINY workflow on a throw-away single-node SLURM cluster through the executor plugin
-# (tests/slurm): installs slurmctld, slurmd and munge with apt-get, so root on Debian/Ubuntu;
-# skipped with the reason elsewhere. 12 minutes on a busy 2-core machine (about 500 CPU s).
+# (tests/slurm) alone: installs slurmctld, slurmd and munge with apt-get, so root on
+# Debian/Ubuntu; skipped with the reason elsewhere. About 10 minutes on a 2-core machine.
+# `RBPGIA_SLURM_TEST=1 make test` runs it with the rest (.ci/run), sharing their TINY run.
 test-slurm: $(STAMP)
 	RBPGIA_SLURM_TEST=1 $(BIN)/pytest -q -rs tests/slurm
 

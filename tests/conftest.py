@@ -3,6 +3,9 @@
 import os
 from pathlib import Path
 
+import pytest
+from tiny_run import finished_tiny_run
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
@@ -14,27 +17,38 @@ os.environ.setdefault("RBPGIA_ALLOW_CPU_FALLBACK", "1")
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(scope="session")
+def finished_run(tmp_path_factory):
+    """The shared TINY run (tests/tiny_run.py): tests/workflow's and the SLURM test's reference."""
+    return finished_tiny_run(tmp_path_factory)
+
+
 def pytest_collection_modifyitems(config, items):
     """The order for pytest-xdist (``make test``: ``-n N --dist loadfile``, a file per worker).
 
     Under xdist the files with slow tests go first, so that no worker is left with a long one
     at the end while the others idle: first the file that makes the TINY run the workflow
-    tests share (``finished_run``, tests/workflow/conftest.py: made once, by the first worker
-    to ask), then the slow files that do not use it, then those that do (by then it is made).
+    tests share (``finished_run``: made once, by the first worker to ask), then the SLURM test
+    where it runs (``RBPGIA_SLURM_TEST=1``: it mostly waits on the cluster, on a worker of
+    its own), then the slow files that do not use the TINY run, then those that do (by then
+    it is made).
     """
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return
     files = list(dict.fromkeys(item.path for item in items))
     slow = {item.path for item in items if item.get_closest_marker("slow")}
+    slurm = {item.path for item in items if item.get_closest_marker("slurm")}
     uses_run = {item.path for item in items if "finished_run" in getattr(item, "fixturenames", ())}
-    maker = next((path for path in files if path in uses_run), None)
+    maker = next((path for path in files if path in uses_run and path not in slurm), None)
 
     def rank(path) -> int:
         if path == maker:
             return 0
+        if path in slurm:
+            return 1
         if path in slow:
-            return 2 if path in uses_run else 1
-        return 3
+            return 3 if path in uses_run else 2
+        return 4
 
     order = {path: (rank(path), index) for index, path in enumerate(files)}
     items.sort(key=lambda item: order[item.path])

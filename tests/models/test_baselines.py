@@ -181,6 +181,22 @@ def test_ridge_chooses_alpha_on_the_validation_probes(planted_rule, n_train):
     np.testing.assert_allclose(model.coef, fits[int(np.argmin(errors))][0], rtol=1e-6, atol=1e-8)
 
 
+@pytest.mark.parametrize("n_probes", [200, 1000])  # fewer, and more, probes than 340 features
+def test_ridge_without_validation_probes_refits_every_probe(planted_rule, n_probes):
+    """Every 10th probe picks alpha; the model is then the fit to all of them at that alpha."""
+    x, y = planted_rule
+    x, y = x[:n_probes], y[:n_probes].astype(np.float64)
+    model = fit_kmer_ridge(x, y, k_max=4)
+    counts = kmer_counts(x, k_max=4).toarray().astype(np.float64)
+    held_out = np.arange(n_probes) % 10 == 0
+    fits = [ridge_by_least_squares(counts[~held_out], y[~held_out], a) for a in ALPHA_GRID]
+    errors = [np.mean((counts[held_out] @ c + b - y[held_out]) ** 2) for c, b in fits]
+    assert model.alpha == ALPHA_GRID[int(np.argmin(errors))]
+    coef, intercept = ridge_by_least_squares(counts, y, model.alpha)
+    np.testing.assert_allclose(model.coef, coef, rtol=1e-6, atol=1e-8)
+    assert model.intercept == pytest.approx(intercept, rel=1e-6)
+
+
 def test_ridge_rejects_missing_targets(planted_rule):
     x, y = planted_rule
     y_missing = y[:100].copy()

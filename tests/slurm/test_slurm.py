@@ -1,11 +1,12 @@
 """The workflow on a real SLURM cluster (one node: this machine) through the executor plugin.
 
 Opt-in, because it installs Debian packages and starts daemons: it runs with
-``RBPGIA_SLURM_TEST=1`` (``make test-slurm``, its own step in ``.ci/run``) and is skipped
-otherwise, or where the machine cannot install slurmctld, slurmd and munge (not root, no
-apt-get, apt-get failing), with the reason in the skip message.
+``RBPGIA_SLURM_TEST=1`` (``make test-slurm`` alone; ``.ci/run`` sets it for ``make test``,
+which then gives it a worker of its own) and is skipped otherwise, or where the machine
+cannot install slurmctld, slurmd and munge (not root, no apt-get, apt-get failing), with the
+reason in the skip message.
 
-One module-scoped run does the work (12 min on a busy 2-core machine, about 500 CPU s):
+One module-scoped run does the work (about 10 min on a busy 2-core machine, mostly waiting):
 
 * ``local_slurm.LocalSlurm`` starts munged, slurmctld and slurmd with two partitions, ``cpu``
   (default) and ``gpu``, and two fake GPUs (GRES ``gpu:fake``, backed by ``mknod`` devices);
@@ -15,13 +16,17 @@ One module-scoped run does the work (12 min on a busy 2-core machine, about 500 
   needs (``make_test_profile``): training jobs ask for a GPU through the workflow config,
   GIA jobs through the profile (with a GPU type), and both must land in the GPU partition
   while every other job lands in the CPU partition, without a GPU;
-* at the same time the same configuration runs locally (``--cores 1``) as the reference;
+* at the same time the reference is made, if no test has made it yet: the TINY run the
+  workflow tests share (``finished_run``, tests/tiny_run.py; the same configuration but for
+  the two settings that only say where jobs may run);
 * the daemons are stopped by PID at the end, and the test checks that they are gone.
 
 What is compared with the local run (``test_results_equal_the_local_run``): two local runs of
 TINY on one machine agree bit for bit in everything except wall-clock figures (``seconds`` and
 ``train_samples_per_s`` in ``metrics.json``, the ``seconds`` column of ``history.tsv``) and the
-save date inside ``model.keras``; so the SLURM run is compared exactly, without tolerances:
+save date inside ``model.keras``; so the SLURM run is compared exactly, without tolerances, but
+for those and the ``device`` a model trained on (``metrics.json``; the SLURM run's is tested on
+its own):
 
 * the synthesized table (decompressed) and every array of ``encoded/probes.h5``;
 * every table (``*.tsv``, ``*.json``) under ``results/tiny`` except ``timings/`` and ``logs/``,
@@ -83,6 +88,8 @@ CONFIG["gia"]["allow_cpu_fallback"] = True
 GPU_RULES = {"train_keras", "gia_kmer_search", "gia_experiments", "gia_ism"}
 # Wall-clock figures: the only things that differ between two runs of the same configuration.
 TIMING = ("seconds", "train_samples_per_s")
+# Where a model trained: booked a (fake) GPU here, not in the local run (tested on its own).
+PLACE = ("device",)
 TIMEOUT = 1800
 
 
@@ -138,32 +145,32 @@ def rule_of(record: dict[str, str]) -> str:
     return record["Comment"].removeprefix("rule_").split("_wildcards_")[0]
 
 
+def executed_in(results: Path) -> Counter:
+    """Jobs a finished run executed, per rule: every rule keeps its timings (``benchmark:``)
+    under ``timings/<rule>``, one file per job."""
+    timings = results / "timings"
+    return Counter(
+        path.relative_to(timings).parts[0].removesuffix(".tsv") for path in timings.rglob("*.tsv")
+    )
+
+
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def runs(request, tmp_path_factory):
     try:
         ensure_packages()
     except Unavailable as reason:
         pytest.skip(f"no local SLURM cluster: {reason}")
     root = tmp_path_factory.mktemp("slurm")
-    on_slurm, local = root / "on_slurm", root / "local"
+    on_slurm = root / "on_slurm"
     write_config(on_slurm)
-    write_config(local)
     profile = make_test_profile(root)
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", KERAS_BACKEND="tensorflow")
     start = time.monotonic()
-    with open(root / "local.out", "w") as local_out:
-        reference = subprocess.Popen(
-            [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(local), "--cores", "1"],
-            cwd=local,
-            stdout=local_out,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,  # its own process group, to end it with its jobs
-        )
-        cluster = LocalSlurm(fake_gpus=2)
-        try:
-            cluster.start()
-            result = subprocess.run(
+    cluster = LocalSlurm(fake_gpus=2)
+    run = None
+    try:
+        cluster.start()
+        with open(root / "slurm.out", "w") as slurm_out:
+            run = subprocess.Popen(
                 [
                     SNAKEMAKE,
                     "-s",
@@ -177,32 +184,30 @@ def runs(tmp_path_factory):
                     "--verbose",  # prints each sbatch call
                 ],
                 cwd=on_slurm,
-                capture_output=True,
-                text=True,
-                timeout=TIMEOUT,
+                stdout=slurm_out,
+                stderr=subprocess.STDOUT,
                 env=dict(cluster.env, TF_CPP_MIN_LOG_LEVEL="3", KERAS_BACKEND="tensorflow"),
+                start_new_session=True,  # its own process group, to end it with its jobs
             )
-            (root / "slurm.out").write_text(result.stdout + result.stderr)
-            jobs = cluster.jobs()
-            cluster_log = cluster.log_tail()
-            if result.returncode == 0:
-                reference.wait(timeout=TIMEOUT)
-        finally:
-            stopped = cluster.stop()
-            cluster.remove()
-            if reference.poll() is None:  # only when something above failed
-                os.killpg(reference.pid, signal.SIGTERM)
-                reference.wait(timeout=60)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-4000:] + "\n" + cluster_log
-    local_output = (root / "local.out").read_text()
-    assert reference.returncode == 0, local_output[-4000:]
-    print(f"SLURM and local runs took {time.monotonic() - start:.0f} s; stopped {stopped}")
+        # Meanwhile the reference: the session's local TINY run, made now if no test has
+        # asked for it yet (its jobs and the cluster's then share the machine).
+        local = request.getfixturevalue("finished_run")
+        returncode = run.wait(timeout=TIMEOUT)
+        jobs = cluster.jobs()
+        cluster_log = cluster.log_tail()
+    finally:
+        if run is not None and run.poll() is None:  # only when something above failed
+            os.killpg(run.pid, signal.SIGTERM)
+            run.wait(timeout=60)
+        stopped = cluster.stop()
+        cluster.remove()
+    output = (root / "slurm.out").read_text()
+    assert returncode == 0, output[-4000:] + "\n" + cluster_log
+    print(f"the SLURM run took {time.monotonic() - start:.0f} s; stopped {stopped}")
     return {
         "on_slurm": on_slurm,
         "local": local,
         "output": output,
-        "local_output": local_output,
         "jobs": jobs,
         "stopped": stopped,
     }
@@ -210,7 +215,8 @@ def runs(tmp_path_factory):
 
 def test_every_job_was_submitted_with_sbatch(runs):
     expected = executed_jobs(runs["output"])
-    assert expected == executed_jobs(runs["local_output"])  # the same jobs as the local run
+    # The same jobs as the local run's.
+    assert expected == executed_in(runs["local"] / "results" / "tiny")
     assert expected["gia_experiments"] == 2  # one job per RBP runs its 7 experiments
     jobs = runs["jobs"]
     assert Counter(rule_of(job) for job in jobs) == expected
@@ -325,7 +331,7 @@ def test_results_equal_the_local_run(runs):
         if rel.suffix == ".json":
             left, right = json.loads((a / rel).read_text()), json.loads((b / rel).read_text())
             for record in (left, right):
-                for key in TIMING:
+                for key in TIMING + PLACE:
                     record.pop(key, None)
             assert left == right, rel
         else:

@@ -1,6 +1,7 @@
 """Shared test set-up: quiet, deterministic, CPU-only."""
 
 import os
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -27,8 +28,8 @@ def pytest_collection_modifyitems(config, items):
     """The order for pytest-xdist (``make test``: ``-n N --dist loadfile``, a file per worker).
 
     Under xdist the files with slow tests go first, so that no worker is left with a long one
-    at the end while the others idle: first the file that makes the TINY run the workflow
-    tests share (``finished_run``: made once, by the first worker to ask), then the SLURM test
+    at the end while the others idle: first a file that makes the TINY run the workflow tests
+    share (``finished_run``: made once, by the first worker to ask), then the SLURM test
     where it runs (``RBPGIA_SLURM_TEST=1``: it mostly waits on the cluster, on a worker of
     its own), then the slow files that do not use the TINY run, then those that do (by then
     it is made).
@@ -39,7 +40,12 @@ def pytest_collection_modifyitems(config, items):
     slow = {item.path for item in items if item.get_closest_marker("slow")}
     slurm = {item.path for item in items if item.get_closest_marker("slurm")}
     uses_run = {item.path for item in items if "finished_run" in getattr(item, "fixturenames", ())}
-    maker = next((path for path in files if path in uses_run and path not in slurm), None)
+    # The maker: of the files using the run, the one with the most tests. xdist gives a worker
+    # whose file has two tests or fewer left a second file at once, which would then wait
+    # behind the run's making.
+    tests_in = Counter(item.path for item in items)
+    makers = [path for path in files if path in uses_run and path not in slurm]
+    maker = max(makers, key=lambda path: tests_in[path], default=None)
 
     def rank(path) -> int:
         if path == maker:

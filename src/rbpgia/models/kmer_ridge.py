@@ -200,7 +200,7 @@ class _ProbeSpace:
     def of(cls, features: scipy.sparse.csr_matrix, y: np.ndarray) -> _ProbeSpace:
         centred = features.toarray().astype(np.float64)
         mean = centred.mean(axis=0)
-        centred -= mean  # in place: at most 5,460 columns, but as many as 5,459 rows
+        centred -= mean  # in place: the dense rows are the largest array here
         y_mean = float(y.mean())
         return cls(centred, y - y_mean, centred @ centred.T, mean, y_mean)
 

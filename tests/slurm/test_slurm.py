@@ -65,7 +65,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
 import local_slurm  # noqa: E402
 from local_slurm import LocalSlurm, Unavailable, ensure_packages  # noqa: E402
-from test_end_to_end import TINY  # noqa: E402
+from test_end_to_end import TIMES, TINY  # noqa: E402
 
 pytestmark = [
     pytest.mark.slurm,
@@ -84,8 +84,6 @@ CONFIG["training"]["gpu"] = True  # train_keras declares gpu=1; partitions.yaml 
 CONFIG["training"]["allow_cpu_fallback"] = True
 CONFIG["gia"]["allow_cpu_fallback"] = True
 GPU_RULES = {"train_keras", "gia_kmer_search", "gia_experiments", "gia_ism"}
-# Wall-clock figures: the only things that differ between two runs of the same configuration.
-TIMING = ("seconds", "train_samples_per_s")
 TIMEOUT = 1800
 
 
@@ -292,7 +290,7 @@ def _tables(out: Path) -> list[Path]:
 
 def _read_table(path: Path) -> pd.DataFrame:
     table = pd.read_csv(path, sep="\t")
-    return table.drop(columns=[c for c in TIMING if c in table])
+    return table.drop(columns=[c for c in TIMES if c in table])
 
 
 def _h5_arrays(source) -> dict[str, np.ndarray]:
@@ -327,7 +325,7 @@ def test_results_equal_the_local_run(runs):
         if rel.suffix == ".json":
             left, right = json.loads((a / rel).read_text()), json.loads((b / rel).read_text())
             for record in (left, right):
-                for key in TIMING:
+                for key in TIMES:
                     record.pop(key, None)
             assert left == right, rel
         else:

@@ -4,13 +4,17 @@
 After each fault no file under ``results/`` may look finished unless it is: every output
 that exists must equal the uninterrupted run's (the session fixture ``finished_run``). The
 re-run must then finish with results identical to that run, byte for byte but for
-wall-clock fields: with the uninterrupted run it is the test that the same seeds give the same
-results (tests/workflow/test_determinism.py asks a new seed of a copy of that run).
+wall-clock fields. The training fault strikes a copy of that run stopped before R_ADD's
+models (every output naming R_ADD removed), so the re-run trains them again and recomputes
+all that follows from them: R_ADD's GIA and the tables and figures across RBPs. It is also
+the test that the same seeds give the same results; the SLURM test (tests/slurm) recomputes
+every output of the run, and tests/workflow/test_determinism.py asks a new seed of a copy.
 """
 
 import gzip
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -25,7 +29,8 @@ import yaml
 from test_end_to_end import REPO, SNAKEMAKE, TIMES, TINY
 
 WAIT_S = 1200
-# Only reads the shared TINY run's results (tests/workflow/conftest.py): no turn to wait for.
+# Only reads the shared TINY run's results (tests/workflow/conftest.py), taking a turn just to
+# copy it.
 TINY_RUN_READ_ONLY = True
 CONFIG = TINY
 # A pool large enough (and one encoding process) that folding lasts many seconds: Snakemake
@@ -165,7 +170,7 @@ def assert_nothing_half_written(workdir: Path, reference: Path) -> int:
 
 
 @pytest.mark.slow
-def test_interrupted_runs_resume_to_identical_results(tmp_path, finished_run):
+def test_interrupted_runs_resume_to_identical_results(tmp_path, finished_run, tiny_run_turn):
     # 1. Ctrl-C while the probes of a larger pool are being encoded: no pool file appears,
     # nothing visible is half-written, and a re-run encodes the whole pool.
     encode_dir = tmp_path / "encode"
@@ -189,9 +194,17 @@ def test_interrupted_runs_resume_to_identical_results(tmp_path, finished_run):
         covered = h5["onehot"][:].sum(axis=2) > 0
         np.testing.assert_allclose(h5["structure"][:].sum(axis=2)[covered], 1.0, atol=1e-5)
 
-    # The TINY run, faulted twice, against the uninterrupted TINY run.
+    # The TINY run, faulted twice, against the uninterrupted TINY run: a copy of it (Snakemake's
+    # records and the files' modification times kept) without R_ADD's models and anything
+    # else naming R_ADD, as if stopped before they were trained.
     tmp_path = tmp_path / "tiny"
-    logs = tmp_path / "results" / "tiny" / "logs"
+    with tiny_run_turn():
+        shutil.copytree(finished_run, tmp_path, symlinks=True)
+    results = tmp_path / "results" / "tiny"
+    for path in [p for p in results.rglob("*") if p.is_file() and "R_ADD" in str(p)]:
+        path.unlink()
+    copied = {path: path.stat().st_mtime_ns for path in results.glob("*/*.tsv")}
+    logs = results / "logs"
 
     # 2. SIGKILL everything in the middle of a training job.
     run = start(tmp_path)
@@ -199,10 +212,10 @@ def test_interrupted_runs_resume_to_identical_results(tmp_path, finished_run):
     wait_for(log_says(train_log, "epoch 1/"), run, "the first training epoch")
     os.killpg(run.pid, signal.SIGKILL)
     run.wait(timeout=60)
-    model_dir = tmp_path / "results" / "tiny" / "models" / "residualbind_seq_log" / "R_ADD"
+    model_dir = results / "models" / "residualbind_seq_log" / "R_ADD"
     assert not (model_dir / "model.keras").exists()
     survived = assert_nothing_half_written(tmp_path, finished_run)
-    assert survived >= 3  # e.g. the synthesised table and the encoded pool, kept for the re-run
+    assert survived >= 50  # R_STRUCT's models and GIA tables, kept for the re-run
 
     # 3. SIGKILL left Snakemake's lock behind: a re-run refuses and says what to do, as
     # documented (docs/reliability.md); after `--unlock` a plain re-run finishes, and every
@@ -217,6 +230,14 @@ def test_interrupted_runs_resume_to_identical_results(tmp_path, finished_run):
         tmp_path
     )
     assert outputs(tmp_path) == outputs(finished_run)
-    # Data, metrics, predictions, histories and every GIA table, each computed again.
-    assert sum(p.suffix in (".tsv", ".json") for p in outputs(finished_run)) >= 40
     assert assert_nothing_half_written(tmp_path, finished_run) == len(outputs(finished_run))
+    # R_ADD's models, predictions and GIA tables were computed again (they were removed), and
+    # so were the tables across RBPs that read them (benchmark, GIA summary and validation).
+    recomputed = [p for p in outputs(tmp_path) if "R_ADD" in str(p) and p.suffix == ".tsv"]
+    assert len(recomputed) >= 15
+    rewritten = [p for p, mtime in copied.items() if p.stat().st_mtime_ns != mtime]
+    assert {str(p.relative_to(results)) for p in rewritten} >= {
+        "benchmark/performance.tsv",
+        "gia/summary.tsv",
+        "gia/validation.tsv",
+    }

@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import stdtrit
 
 from rbpgia.errors import InputError
 from rbpgia.gia.embed import as_onehot, pattern_codes, resolve_starts
@@ -346,7 +346,7 @@ def adaptive_kmer_search(
             if len(unseen):
                 score(unseen, slice(done, n))
             covariate = differences[leaders].mean(axis=0)
-            z = float(stats.t.isf(alpha, df=done - 2))
+            z = -float(stdtrit(done - 2, alpha))  # scipy.stats.t.isf(alpha, done - 2)
             keep = contenders(
                 differences[alive, :done],
                 top,

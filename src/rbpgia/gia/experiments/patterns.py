@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from rbpgia.errors import InputError
 from rbpgia.gia import support
@@ -124,6 +123,8 @@ def affinity_fit(log_affinity, importance) -> dict[str, float]:
     fit["fit_n"] = int(keep.sum())
     if keep.sum() < MIN_FIT or np.ptp(x[keep]) == 0 or np.ptp(y[keep]) == 0:
         return fit
+    from scipy import stats  # here: its import takes about 1 s, and Snakemake loads this module
+
     line = stats.linregress(x[keep], y[keep])
     inverse = stats.linregress(y[keep], x[keep])
     fit.update(

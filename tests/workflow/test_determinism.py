@@ -1,10 +1,11 @@
 """Determinism (issue 7): a new GIA seed draws new nulls and re-runs GIA only, leaving the
 trained models alone.
 
-That a second run with the same seeds writes identical results is asked by
-tests/workflow/test_interrupt.py: its re-run after two faults computes every output again
-and must equal the uninterrupted run byte for byte (wall-clock fields aside), as must the
-SLURM run (tests/slurm). Here a copy of the uninterrupted run is re-run with another seed.
+That a second run with the same seeds writes identical results is asked by the SLURM test
+(tests/slurm: every output computed again) and tests/workflow/test_interrupt.py (its re-run
+after two faults computes R_ADD's models and all that follows from them again): each must
+equal the uninterrupted run byte for byte, wall-clock fields aside. Here a copy of the
+uninterrupted run is re-run with another seed.
 """
 
 import shutil

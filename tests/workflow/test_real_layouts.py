@@ -90,7 +90,7 @@ def table_2013(workdir: Path, n_probes: int, n_experiments: int) -> dict:
 @pytest.mark.slow
 def test_workflow_on_the_published_2013_table_layout(tmp_path):
     config = table_2013(tmp_path, 3000, 4)
-    config["rbps"] = ["RNCMPT00001", "RNCMPT00003"]
+    config["rbps"] = ["RNCMPT00003"]  # one of the four: the others are encoded, not modelled
     out = run_all(tmp_path, config)
     check_outputs(out, config["rbps"], 3000)
     h5_path = out / "encoded" / "probes.h5"
@@ -108,7 +108,6 @@ def test_workflow_on_the_published_2013_table_layout(tmp_path):
         assert ism["probe_id"].str.fullmatch(r"RBD_v3_\d{6}").all()
         assert (ism["probe_id"] == names[ism["probe"]]).all()
         assert ism["probe"].nunique() == 2
-    assert "RNCMPT00002" not in set(pd.read_csv(out / "gia" / "summary.tsv", sep="\t")["rbp"])
 
 
 @pytest.mark.slow

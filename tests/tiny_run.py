@@ -5,18 +5,27 @@ run in the folder the workers share; the others wait on its lock, then use it.
 """
 
 import fcntl
+import gzip
+import io
+import json
 import os
 import subprocess
 import sys
+import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
+import h5py
+import numpy as np
+import pandas as pd
 import yaml
 
 # The whole TINY run takes a few minutes on an idle 2-core machine, several times that on a
 # busy one.
 RUN_TIMEOUT = int(os.environ.get("RBPGIA_E2E_TIMEOUT", "2400"))
 WORKFLOW_TESTS = Path(__file__).resolve().parent / "workflow"
+# Fields that record how long something took, not what it computed.
+TIMES = {"seconds", "train_samples_per_s"}
 
 
 def shared_folder(tmp_path_factory) -> Path:
@@ -62,3 +71,87 @@ def finished_tiny_run(tmp_path_factory) -> Path:
             assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
             done.touch()
     return workdir
+
+
+def result_files(workdir: Path, dataset: str = "tiny") -> list[Path]:
+    """A run's outputs as a later step would see them, relative to results/<dataset>: no
+    logs, per-job timings, hidden temporaries, or the report beside the folders."""
+    root = workdir / "results" / dataset
+    if not root.exists():
+        return []
+    return sorted(
+        path.relative_to(root)
+        for path in root.rglob("*")
+        if path.is_file()
+        and len(path.relative_to(root).parts) > 1
+        and not {"logs", "timings"} & set(path.relative_to(root).parts)
+        and not any(part.startswith(".") for part in path.relative_to(root).parts)
+        and not path.name.endswith((".tmp", ".part"))
+    )
+
+
+def h5_arrays(source) -> dict[str, np.ndarray]:
+    """Every dataset of an HDF5 file (a path or a file object), by name."""
+    arrays = {}
+
+    def keep(name, obj):
+        if isinstance(obj, h5py.Dataset):
+            arrays[name] = obj[()]
+
+    with h5py.File(source, "r") as h5:
+        h5.visititems(keep)
+    return arrays
+
+
+def _same_arrays(left: dict, right: dict) -> bool:
+    return left.keys() == right.keys() and all(
+        np.array_equal(left[name], right[name], equal_nan=np.asarray(left[name]).dtype.kind == "f")
+        for name in left
+    )
+
+
+def _without_times(value):
+    if isinstance(value, dict):
+        return {k: _without_times(v) for k, v in value.items() if k not in TIMES}
+    return value
+
+
+def same_output(ours: Path, reference: Path) -> bool:
+    """Whether an output file is complete and holds what the reference run's does.
+
+    Exact, by kind, but for wall-clock fields (:data:`TIMES`) and what is not a result:
+    a ``.keras`` archive's save time (its weights are compared), a figure's bytes (it must
+    be a complete PNG or PDF).
+    """
+    suffix = reference.suffix
+    if suffix == ".png":
+        return ours.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and ours.stat().st_size > 1000
+    if suffix == ".pdf":
+        return ours.read_bytes().rstrip().endswith(b"%%EOF")
+    if suffix == ".keras":
+        try:
+            with zipfile.ZipFile(ours) as a, zipfile.ZipFile(reference) as b:
+                if a.testzip() is not None:
+                    return False
+                weights = [h5_arrays(io.BytesIO(z.read("model.weights.h5"))) for z in (a, b)]
+        except (zipfile.BadZipFile, KeyError):  # cut short, or no weights in it
+            return False
+        return _same_arrays(*weights)
+    if suffix == ".gz":
+        return gzip.decompress(ours.read_bytes()) == gzip.decompress(reference.read_bytes())
+    if suffix == ".json":
+        x, y = (_without_times(json.loads(path.read_text())) for path in (ours, reference))
+        return x == y
+    if suffix == ".npz":
+        with np.load(ours, allow_pickle=False) as x, np.load(reference, allow_pickle=False) as y:
+            return _same_arrays(dict(x), dict(y))
+    if suffix == ".h5":
+        return _same_arrays(h5_arrays(ours), h5_arrays(reference))
+    if suffix == ".tsv":  # byte for byte but for wall-clock columns (history.tsv's seconds)
+        if ours.read_bytes() == reference.read_bytes():
+            return True
+        x, y = pd.read_csv(ours, sep="\t"), pd.read_csv(reference, sep="\t")
+        timing = list(TIMES & set(y.columns))
+        drop = {"columns": timing, "errors": "ignore"}
+        return bool(timing) and x.drop(**drop).to_csv() == y.drop(**drop).to_csv()
+    return ours.read_bytes() == reference.read_bytes()

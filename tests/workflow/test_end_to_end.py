@@ -20,8 +20,6 @@ from rbpgia.simulate.recovery import CHECKS
 
 REPO = Path(__file__).resolve().parents[2]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
-# Fields that record how long something took, not what it computed.
-TIMES = {"seconds", "train_samples_per_s"}
 
 TINY = {
     "dataset": "tiny",

@@ -11,22 +11,19 @@ the test that the same seeds give the same results; the SLURM test (tests/slurm)
 every output of the run, and tests/workflow/test_determinism.py asks a new seed of a copy.
 """
 
-import gzip
-import json
 import os
 import shutil
 import signal
 import subprocess
 import time
-import zipfile
 from pathlib import Path
 
 import h5py
 import numpy as np
-import pandas as pd
 import pytest
 import yaml
-from test_end_to_end import REPO, SNAKEMAKE, TIMES, TINY
+from test_end_to_end import REPO, SNAKEMAKE, TINY
+from tiny_run import result_files, same_output
 
 WAIT_S = 1200
 # Only reads the shared TINY run's results (tests/workflow/conftest.py), taking a turn just to
@@ -97,75 +94,13 @@ def log_says(path: Path, text: str):
     return lambda: path.exists() and text in path.read_text(errors="replace")
 
 
-def outputs(workdir: Path) -> list[Path]:
-    """Result files as a later step would see them: no logs, no hidden temporaries."""
-    root = workdir / "results" / "tiny"
-    if not root.exists():
-        return []
-    return sorted(
-        p.relative_to(root)
-        for p in root.rglob("*")
-        if p.is_file()
-        and len(p.relative_to(root).parts)
-        > 1  # report.html and its screenshot are not rule outputs
-        and "logs" not in p.parts
-        and "timings" not in p.parts
-        and not any(part.startswith(".") for part in p.parts)
-        and not p.name.endswith((".tmp", ".part"))
-    )
-
-
-def _without_times(value):
-    if isinstance(value, dict):
-        return {k: _without_times(v) for k, v in value.items() if k not in TIMES}
-    return value
-
-
-def _same_array(a, b) -> bool:
-    floats = np.asarray(a).dtype.kind == "f"
-    return np.array_equal(a, b, equal_nan=floats)
-
-
-def same_content(relative: Path, ours: Path, reference: Path) -> bool:
-    """Whether an output is complete and equal to the reference run's, by file kind."""
-    a, b = ours / "results" / "tiny" / relative, reference / "results" / "tiny" / relative
-    suffix = relative.suffix
-    if suffix == ".png":  # figures embed no results worth comparing byte for byte
-        return a.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and a.stat().st_size > 1000
-    if suffix == ".pdf":
-        return a.read_bytes().rstrip().endswith(b"%%EOF")
-    if suffix == ".keras":  # a zip whose metadata holds the save time
-        with zipfile.ZipFile(a) as archive:
-            return archive.testzip() is None and "model.weights.h5" in archive.namelist()
-    if suffix == ".gz":
-        return gzip.decompress(a.read_bytes()) == gzip.decompress(b.read_bytes())
-    if suffix == ".json":
-        x, y = (_without_times(json.loads(path.read_text())) for path in (a, b))
-        return x == y
-    if suffix == ".npz":
-        with np.load(a, allow_pickle=False) as x, np.load(b, allow_pickle=False) as y:
-            return sorted(x) == sorted(y) and all(np.array_equal(x[k], y[k]) for k in y)
-    if suffix == ".h5":
-        with h5py.File(a) as x, h5py.File(b) as y:
-            names: list[str] = []
-            y.visit(lambda name: names.append(name) if isinstance(y[name], h5py.Dataset) else None)
-            return all(_same_array(x[n][()], y[n][()]) for n in names)
-    if suffix == ".tsv":  # byte for byte but for wall-clock columns (history.tsv's seconds)
-        if a.read_bytes() == b.read_bytes():
-            return True
-        x, y = pd.read_csv(a, sep="\t"), pd.read_csv(b, sep="\t")
-        timing = list(TIMES & set(y.columns))
-        drop = {"columns": timing, "errors": "ignore"}
-        return bool(timing) and x.drop(**drop).to_csv() == y.drop(**drop).to_csv()
-    return a.read_bytes() == b.read_bytes()
-
-
 def assert_nothing_half_written(workdir: Path, reference: Path) -> int:
-    found = outputs(workdir)
-    reference_files = set(outputs(reference))
+    found = result_files(workdir)
+    reference_files = set(result_files(reference))
+    ours, theirs = workdir / "results" / "tiny", reference / "results" / "tiny"
     for relative in found:
         assert relative in reference_files, f"unexpected output {relative}"
-        assert same_content(relative, workdir, reference), f"{relative} differs: half-written?"
+        assert same_output(ours / relative, theirs / relative), f"{relative} differs: half-written?"
     return len(found)
 
 
@@ -230,11 +165,11 @@ def test_interrupted_runs_resume_to_identical_results(tmp_path, finished_run, ti
     assert run.wait(timeout=WAIT_S) == 0, "the re-run after the faults failed:\n" + last_output(
         tmp_path
     )
-    assert outputs(tmp_path) == outputs(finished_run)
-    assert assert_nothing_half_written(tmp_path, finished_run) == len(outputs(finished_run))
+    assert result_files(tmp_path) == result_files(finished_run)
+    assert assert_nothing_half_written(tmp_path, finished_run) == len(result_files(finished_run))
     # R_ADD's models, predictions and GIA tables were computed again (they were removed), and
     # so were the tables across RBPs that read them (benchmark, GIA summary and validation).
-    recomputed = [p for p in outputs(tmp_path) if "R_ADD" in str(p) and p.suffix == ".tsv"]
+    recomputed = [p for p in result_files(tmp_path) if "R_ADD" in str(p) and p.suffix == ".tsv"]
     assert len(recomputed) >= 15
     rewritten = [p for p, mtime in copied.items() if p.stat().st_mtime_ns != mtime]
     assert {str(p.relative_to(results)) for p in rewritten} >= {

@@ -79,15 +79,18 @@ def result_files(workdir: Path, dataset: str = "tiny") -> list[Path]:
     root = workdir / "results" / dataset
     if not root.exists():
         return []
-    return sorted(
-        path.relative_to(root)
-        for path in root.rglob("*")
-        if path.is_file()
-        and len(path.relative_to(root).parts) > 1
-        and not {"logs", "timings"} & set(path.relative_to(root).parts)
-        and not any(part.startswith(".") for part in path.relative_to(root).parts)
-        and not path.name.endswith((".tmp", ".part"))
-    )
+    files = []
+    for path in root.rglob("*"):
+        parts = path.relative_to(root).parts
+        if (
+            path.is_file()
+            and len(parts) > 1
+            and not {"logs", "timings"} & set(parts)
+            and not any(part.startswith(".") for part in parts)
+            and not path.name.endswith((".tmp", ".part"))
+        ):
+            files.append(Path(*parts))
+    return sorted(files)
 
 
 def h5_arrays(source) -> dict[str, np.ndarray]:
